@@ -1,0 +1,100 @@
+/**
+ * Ansible-style `key=value` argument strings: `copy: src=a dest=b`, and free-form strings with a
+ * k=v tail (`command: echo hi creates=/x`). Quotes group words; the text of free-form words is kept
+ * exactly as written (quotes included), as Ansible's split_args does.
+ */
+
+export interface Token {
+  /** The token as written (quotes kept). */
+  raw: string;
+  /** The token with one level of quotes removed. */
+  value: string;
+}
+
+/** Split on unquoted whitespace. Throws on an unbalanced quote. */
+export function splitArgs(text: string): Token[] {
+  const out: Token[] = [];
+  let raw = '';
+  let value = '';
+  let quote: '"' | "'" | undefined;
+  let inToken = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      raw += c;
+      if (c === '\\' && quote === '"' && i + 1 < text.length) {
+        const n = text[++i]!;
+        raw += n;
+        value += n === '"' || n === '\\' ? n : `\\${n}`;
+      } else if (c === quote) quote = undefined;
+      else value += c;
+      continue;
+    }
+    if (/\s/.test(c)) {
+      if (inToken) out.push({ raw, value });
+      raw = '';
+      value = '';
+      inToken = false;
+      continue;
+    }
+    inToken = true;
+    raw += c;
+    if (c === '"' || c === "'") quote = c;
+    else value += c;
+  }
+  if (quote) throw new Error(`unbalanced ${quote} quote in arguments`);
+  if (inToken) out.push({ raw, value });
+  return out;
+}
+
+const KV = /^([A-Za-z_][A-Za-z0-9_]*)=/;
+
+/** The key of a `key=value` token, or undefined. */
+export function kvKey(tok: Token): string | undefined {
+  return KV.exec(tok.raw)?.[1];
+}
+
+/** The value part of a `key=value` token, unquoted. */
+export function kvValue(tok: Token): string {
+  const eq = tok.value.indexOf('=');
+  return tok.value.slice(eq + 1);
+}
+
+export interface ParsedKv {
+  args: Record<string, string>;
+  /** Words that are not key=value (joined as written). */
+  rest: string;
+  problems: string[];
+}
+
+/**
+ * Parse a k=v string. With `freeFormKeys`, only those keys are taken out of the string and
+ * every other word stays in `rest` (command/shell semantics); otherwise every word must be k=v.
+ */
+export function parseKv(text: string, freeFormKeys?: ReadonlySet<string>): ParsedKv {
+  const args: Record<string, string> = {};
+  const rest: string[] = [];
+  const problems: string[] = [];
+  let tokens: Token[];
+  try {
+    tokens = splitArgs(text);
+  } catch (e) {
+    return { args, rest: text, problems: [(e as Error).message] };
+  }
+  for (const tok of tokens) {
+    const key = kvKey(tok);
+    if (freeFormKeys) {
+      if (key !== undefined && freeFormKeys.has(key)) args[key] = kvValue(tok);
+      else rest.push(tok.raw);
+      continue;
+    }
+    if (key === undefined) problems.push(`expected key=value, got "${tok.raw}"`);
+    else args[key] = kvValue(tok);
+  }
+  return { args, rest: rest.join(' '), problems };
+}
+
+/** shlex-like split to argv (quotes removed), for the command module. */
+export function splitArgv(text: string): string[] {
+  return splitArgs(text).map((t) => t.value);
+}
