@@ -20,6 +20,8 @@ export interface LocalConnectionOptions {
   /** Default exec timeout. */
   commandTimeoutMs?: number;
   ids?: IdResolver;
+  /** Test hook: called with the temp file's path right after it is created, before any write. */
+  afterTempCreate?: (tmpPath: string) => void;
 }
 
 function errCode(e: unknown): string | undefined {
@@ -157,6 +159,7 @@ export class LocalConnection implements Connection {
     const fh = await fs.open(tmp, flags, opts.mode & 0o777);
     const result: WriteResult = {};
     try {
+      this.opts.afterTempCreate?.(tmp);
       if (own) await fh.chown(own.uid, own.gid);
       await fh.chmod(opts.mode);
       await fh.writeFile(content);

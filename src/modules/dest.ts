@@ -1,0 +1,48 @@
+/** Where copy/template write: `dest/` or an existing directory means dest + the source's basename. */
+import { readFile, stat } from 'node:fs/promises';
+import { posix } from 'node:path';
+import type { ModuleContext } from './types.js';
+import { ModuleFailure } from './types.js';
+
+export interface ResolvedDest {
+  path: string;
+  /** A missing directory to create first (dest ended with '/'). */
+  mkdir?: string;
+}
+
+export async function resolveDest(ctx: ModuleContext, label: string, dest: string, srcName: string | undefined): Promise<ResolvedDest> {
+  const conn = ctx.connection;
+  if (dest.endsWith('/')) {
+    if (srcName === undefined) throw new ModuleFailure(`${label}: can not use content with a directory as dest; give a file path`);
+    const dir = dest.replace(/\/+$/, '') || '/';
+    const st = await conn.stat(dir);
+    if (st.exists && st.kind !== 'directory') throw new ModuleFailure(`${label}: ${dir} exists and is not a directory`);
+    return { path: posix.join(dir, posix.basename(srcName)), ...(st.exists ? {} : { mkdir: dir }) };
+  }
+  const st = await conn.stat(dest);
+  if (st.exists && st.kind === 'directory') {
+    if (srcName === undefined) throw new ModuleFailure(`${label}: can not use content with a directory as dest; give a file path`);
+    return { path: posix.join(dest, posix.basename(srcName)) };
+  }
+  const parent = posix.dirname(dest);
+  const pst = await conn.stat(parent);
+  if (!pst.exists || pst.kind !== 'directory') throw new ModuleFailure(`${label}: destination directory ${parent} does not exist`);
+  return { path: dest };
+}
+
+/** A local source file (role files/ or templates/ dir, then the playbook dir): content and mode. */
+export async function readLocalSource(ctx: ModuleContext, kind: 'files' | 'templates', src: string, label: string): Promise<{ path: string; content: Buffer; mode: number }> {
+  let path: string;
+  try {
+    path = ctx.findFile(kind, src);
+  } catch (e) {
+    throw new ModuleFailure(`${label}: could not find ${src} in ${kind}/: ${(e as Error).message}`);
+  }
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) throw new Error('is a directory (copying directories is not supported; copy each file)');
+    return { path, content: await readFile(path), mode: st.mode & 0o7777 };
+  } catch (e) {
+    throw new ModuleFailure(`${label}: cannot read ${path}: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Run one module for one host: validate → check → plan → apply (unless --check). The executor
+ * calls exactly this; it decides nothing else about the module.
+ */
+import { ConnectionError } from '../connection/connection.js';
+import { formatProblems, validateArgs } from './args.js';
+import type { FileDiff, ModuleContext, ModuleDef } from './types.js';
+import { ModuleFailure } from './types.js';
+
+export interface ModuleResult {
+  changed: boolean;
+  failed: boolean;
+  skipped: boolean;
+  msg?: string;
+  /** Why nothing changed ("mode already 0700"), or what changed. */
+  reason?: string;
+  diff?: FileDiff[];
+  /** Registered data (rc, stdout, stat, ansible_facts, __meta, ...). */
+  data: Record<string, unknown>;
+}
+
+// Methods are compared bivariantly, so every concrete ModuleDef<A, S> is assignable here.
+type RunnableModule = ModuleDef<never, unknown>;
+
+const KEY_ARGS = ['path', 'dest', 'name', 'src', 'url', 'cmd', 'port', 'msg'];
+
+/** `copy(/etc/x)`: the module and its key argument, for error messages. */
+export function moduleLabel(name: string, args: Record<string, unknown>): string {
+  for (const k of KEY_ARGS) {
+    const v = args[k];
+    if (typeof v === 'string' || typeof v === 'number') {
+      const s = String(v);
+      return `${name}(${s.length > 60 ? `${s.slice(0, 57)}...` : s})`;
+    }
+  }
+  return name;
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export async function runModule(def: RunnableModule, ctx: ModuleContext, rawArgs: Record<string, unknown> | string | null): Promise<ModuleResult> {
+  const { args, problems } = validateArgs(def, rawArgs, { templated: true });
+  if (problems.length > 0) return { changed: false, failed: true, skipped: false, msg: formatProblems(def.name, problems), data: {} };
+  const a = args as never;
+  try {
+    const current = await def.check(ctx, a);
+    const plan = def.plan(current, a, ctx);
+    if (!plan.changed) return { changed: false, failed: false, skipped: false, reason: plan.reason, data: { ...plan.data } };
+    const base = { reason: plan.summary, ...(plan.diff ? { diff: plan.diff } : {}) };
+    if (ctx.checkMode) {
+      if (def.checkMode === 'none') {
+        return { changed: false, failed: false, skipped: true, msg: `skipped in check mode: ${plan.summary}`, ...base, data: {} };
+      }
+      return { changed: true, failed: false, skipped: false, ...base, data: { ...plan.data } };
+    }
+    const extra = await def.apply(ctx, a, plan, current);
+    return { changed: true, failed: false, skipped: false, ...base, data: { ...plan.data, ...(extra ?? {}) } };
+  } catch (e) {
+    if (e instanceof ConnectionError) throw e;
+    if (e instanceof ModuleFailure) return { changed: false, failed: true, skipped: false, msg: e.message, data: { ...e.data } };
+    return { changed: false, failed: true, skipped: false, msg: `${moduleLabel(def.name, args)}: ${errorMessage(e)}`, data: {} };
+  }
+}

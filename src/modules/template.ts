@@ -1,0 +1,51 @@
+/** template: render a Jinja template from templates/ with the task's vars and write it like copy. */
+import type { ModeArg } from './mode.js';
+import { applyWriteState, planWriteState, writeTarget } from './copy.js';
+import type { WriteState } from './copy.js';
+import { readLocalSource, resolveDest } from './dest.js';
+import type { ModuleDef } from './types.js';
+import { ModuleFailure } from './types.js';
+import { readCurrent } from './write.js';
+
+export type TemplateArgs = {
+  src: string;
+  dest: string;
+  mode?: ModeArg;
+  owner?: string;
+  group?: string;
+  backup: boolean;
+  force: boolean;
+  newline_sequence: string;
+};
+
+export const template = {
+  name: 'template',
+  target: 'remote',
+  checkMode: 'full',
+  args: {
+    src: { type: 'path', required: true },
+    dest: { type: 'path', required: true },
+    mode: { type: 'mode' },
+    owner: { type: 'str' },
+    group: { type: 'str' },
+    backup: { type: 'bool', default: false },
+    force: { type: 'bool', default: true },
+    newline_sequence: { type: 'str', default: '\n', choices: ['\n', '\r', '\r\n'] },
+  },
+  async check(ctx, args) {
+    const label = `template(${args.dest})`;
+    const src = await readLocalSource(ctx, 'templates', args.src, label);
+    let text: string;
+    try {
+      text = ctx.render(src.content.toString('utf8'), { template_path: src.path, template_host: ctx.host, template_destpath: args.dest });
+    } catch (e) {
+      throw new ModuleFailure(`${label}: rendering ${args.src} failed: ${(e as Error).message}`);
+    }
+    if (args.newline_sequence !== '\n') text = text.replace(/\n/g, args.newline_sequence);
+    const dest = await resolveDest(ctx, label, args.dest, args.src);
+    const cur = await readCurrent(ctx, dest.path, ctx.diffMode);
+    return { dest, target: writeTarget(dest.path, Buffer.from(text), args, src.mode), cur };
+  },
+  plan: (s, args, ctx) => planWriteState(s, args.force, ctx.diffMode),
+  apply: (ctx, _args, _plan, s) => applyWriteState(ctx, s, undefined),
+} satisfies ModuleDef<TemplateArgs, WriteState>;
