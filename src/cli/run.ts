@@ -1,0 +1,183 @@
+/** `orchestrate run PLAYBOOK...`: load + validate everything, then execute with live output. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Connection } from '../connection/connection.js';
+import { LocalConnection } from '../connection/local/local.js';
+import { ConnectionPool } from '../executor/connections.js';
+import { EventBus, type RunEvent } from '../executor/events.js';
+import { runPlaybook } from '../executor/runner.js';
+import { Inventory } from '../inventory/index.js';
+import '../modules/index.js';
+import { loadPlaybook } from '../playbook/load.js';
+import type { Playbook } from '../playbook/model.js';
+import { Secrets } from '../util/secrets.js';
+import { VaultSession } from '../vault/session.js';
+import { ProblemList } from '../yaml/index.js';
+import { EXIT } from './main.js';
+import { OptionError, parseExtraVars } from './extra-vars.js';
+import { listHosts, listTags, listTasks } from './listing.js';
+import { jsonRenderer } from '../ui/json.js';
+import { plainRenderer } from '../ui/plain.js';
+import { ttyRenderer } from '../ui/tty.js';
+
+export interface RunFlags {
+  inventory?: string[];
+  limit?: string;
+  extraVars?: string[];
+  tags?: string[];
+  skipTags?: string[];
+  check?: boolean;
+  diff?: boolean;
+  forks?: number;
+  syntaxCheck?: boolean;
+  listTasks?: boolean;
+  listHosts?: boolean;
+  listTags?: boolean;
+  json?: boolean;
+  verbose?: number;
+  user?: string;
+  become?: boolean;
+  becomeUser?: string;
+  hostKeyChecking?: 'yes' | 'no' | 'accept-new';
+  knownHosts?: string;
+  vaultSecretsFile?: string;
+}
+
+const out = (s: string): void => void process.stdout.write(s);
+const err = (s: string): void => void process.stderr.write(s);
+
+/** Inventory sources: -i, else $ORCHESTRATE_INVENTORY, else inventory/lab.yml when the lab is up. */
+export function inventorySources(given: string[] | undefined): string[] {
+  if (given && given.length > 0) return given.flatMap((s) => s.split(',').filter(Boolean));
+  const env = process.env['ORCHESTRATE_INVENTORY'];
+  if (env) return env.split(',').filter(Boolean);
+  return existsSync('inventory/lab.yml') ? ['inventory/lab.yml'] : [];
+}
+
+function splitTags(v: string[] | undefined): string[] {
+  return (v ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+}
+
+export async function runCommand(files: string[], flags: RunFlags): Promise<number> {
+  let extraVars: Record<string, unknown>;
+  try {
+    extraVars = parseExtraVars(flags.extraVars ?? []);
+  } catch (e) {
+    err(`error: ${(e as Error).message}\n`);
+    return e instanceof OptionError ? EXIT.badOptions : EXIT.error;
+  }
+  if (flags.user) extraVars['ansible_user'] ??= flags.user;
+  if (flags.vaultSecretsFile) extraVars['vault_secrets_file'] ??= flags.vaultSecretsFile;
+
+  const problems = new ProblemList();
+  const playbooks: Playbook[] = [];
+  for (const f of files) {
+    if (!existsSync(f)) problems.add(undefined, `playbook not found: ${f}`);
+    else playbooks.push(await loadPlaybook(f, { problems }));
+  }
+  let inventory: Inventory;
+  try {
+    const sources = inventorySources(flags.inventory);
+    inventory = sources.length > 0 ? await Inventory.load(sources) : Inventory.empty();
+  } catch (e) {
+    err(`${(e as Error).message}\n`);
+    return EXIT.parse;
+  }
+  if (problems.hasErrors) {
+    err(`${problems.format()}\n\n${problems.size} problem${problems.size === 1 ? '' : 's'} found; nothing was run.\n`);
+    return EXIT.parse;
+  }
+  if (flags.syntaxCheck) {
+    for (const f of files) out(`\nplaybook: ${f}\n`);
+    return EXIT.ok;
+  }
+  const tags = splitTags(flags.tags);
+  const skipTags = splitTags(flags.skipTags);
+  if (flags.listHosts || flags.listTasks || flags.listTags) {
+    for (const pb of playbooks) {
+      if (flags.listHosts) out(listHosts(pb, inventory, flags.limit, extraVars));
+      if (flags.listTasks) out(listTasks(pb, tags, skipTags));
+      if (flags.listTags) out(listTags(pb));
+    }
+    return EXIT.ok;
+  }
+  for (const pb of playbooks) await addPlaybookVarsDirs(pb, inventory);
+  return execute(playbooks, inventory, flags, extraVars, tags, skipTags);
+}
+
+async function addPlaybookVarsDirs(pb: Playbook, inventory: Inventory): Promise<void> {
+  const dir = path.dirname(path.resolve(pb.file));
+  if (existsSync(path.join(dir, 'group_vars')) || existsSync(path.join(dir, 'host_vars'))) await inventory.addVarsDir(dir);
+}
+
+async function connectionFactory(flags: RunFlags, warn: (m: string) => void): Promise<(host: string, vars: Record<string, unknown>) => Connection> {
+  const ssh = await import('../connection/ssh/index.js');
+  const stats = new ssh.SshStats();
+  const runtime = {
+    stats,
+    warn,
+    ...(flags.knownHosts ? { knownHostsFile: flags.knownHosts } : {}),
+    ...(flags.hostKeyChecking ? { hostKeyChecking: flags.hostKeyChecking === 'yes' ? true : flags.hostKeyChecking === 'no' ? false : ('accept-new' as const) } : {}),
+  };
+  return (host, vars) => {
+    const settings = ssh.resolveSshSettings(vars, host);
+    if (flags.become) settings.become = { method: 'sudo', user: flags.becomeUser ?? 'root' };
+    return ssh.createSshConnection(settings, runtime);
+  };
+}
+
+async function execute(playbooks: Playbook[], inventory: Inventory, flags: RunFlags, extraVars: Record<string, unknown>, tags: string[], skipTags: string[]): Promise<number> {
+  const secrets = new Secrets();
+  const bus = new EventBus((v) => secrets.maskValue(v));
+  const verbosity = flags.verbose ?? 0;
+  let drain: () => Promise<void> = async () => undefined;
+  if (flags.json) bus.on(jsonRenderer(out));
+  else if (process.stdout.isTTY && process.env['CI'] !== 'true' && !process.env['NO_LIVE']) {
+    const tty = ttyRenderer({ write: out, verbosity, diff: flags.diff === true });
+    bus.on(tty.listener);
+    drain = tty.drain;
+  } else bus.on(plainRenderer({ write: out, verbosity, color: process.stdout.isTTY === true, diff: flags.diff === true }));
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT.interrupted);
+    err('\ninterrupted: finishing running tasks, starting nothing new (Ctrl-C again to quit now)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const warn = (message: string): void => bus.emit({ type: 'warning', message });
+  const open = await connectionFactory(flags, warn);
+  let code: number = EXIT.ok;
+  try {
+    for (const playbook of playbooks) {
+      const pool = new ConnectionPool(open, () => new LocalConnection({ host: 'localhost' }));
+      const summary = await runPlaybook({
+        playbook,
+        inventory,
+        pool,
+        bus,
+        secrets,
+        vault: new VaultSession(),
+        extraVars,
+        ...(flags.limit ? { limit: flags.limit } : {}),
+        tags,
+        skipTags,
+        checkMode: flags.check === true,
+        diffMode: flags.diff === true,
+        forks: flags.forks ?? 50,
+        signal: controller.signal,
+        verbosity,
+      });
+      code = summary.exitCode;
+      if (code !== EXIT.ok) break;
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    await drain();
+  }
+  return code;
+}
+
+export type { RunEvent };

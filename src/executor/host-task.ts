@@ -1,0 +1,211 @@
+/** One task on one host: when, loop, templating, until/retries, changed_when/failed_when, register. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ConnectionError, type BecomeOptions, type Connection } from '../connection/connection.js';
+import { getModule } from '../modules/registry.js';
+import { runModule } from '../modules/run.js';
+import type { FileDiff, ModuleContext } from '../modules/types.js';
+import type { LoopSpec, TaskNode } from '../playbook/model.js';
+import { evalCondition, render, templateValue } from '../template/index.js';
+import type { Secrets } from '../util/secrets.js';
+import type { VaultSession } from '../vault/session.js';
+import type { ConnectionPool } from './connections.js';
+import { OMIT } from './vars.js';
+
+export interface HostTaskResult {
+  status: 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
+  changed: boolean;
+  msg?: string;
+  reason?: string;
+  diff?: FileDiff[];
+  /** The registered value. */
+  registered: Record<string, unknown>;
+  facts?: Record<string, unknown>;
+  meta?: string;
+  ignored?: boolean;
+  output?: unknown;
+  delegatedTo?: string;
+}
+
+export interface TaskEnv {
+  pool: ConnectionPool;
+  secrets: Secrets;
+  vault: VaultSession;
+  checkMode: boolean;
+  diffMode: boolean;
+  playbookDir: string;
+  signal: AbortSignal;
+  log(host: string, message: string): void;
+  sleep(ms: number): Promise<void>;
+}
+
+function stripOmit(v: unknown): unknown {
+  if (Array.isArray(v)) return v.filter((x) => x !== OMIT).map(stripOmit);
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== OMIT) out[k] = stripOmit(x);
+    return out;
+  }
+  return v;
+}
+
+function conditions(c: unknown): unknown[] {
+  if (c === undefined || c === null) return [];
+  return Array.isArray(c) ? c : [c];
+}
+
+export function whenHolds(when: unknown[], vars: Record<string, unknown>): boolean {
+  return when.every((w) => evalCondition(w, vars));
+}
+
+export function resolveLoop(spec: LoopSpec, vars: Record<string, unknown>): unknown[] {
+  const raw = spec.items;
+  if (raw && typeof raw === 'object' && !Array.isArray(raw) && '__with' in raw) {
+    const w = raw as { __with: string; value: unknown };
+    const v = templateValue(w.value, vars);
+    if (w.__with === 'dict') {
+      if (!v || typeof v !== 'object') throw new Error('with_dict expects a dict');
+      return Object.entries(v as Record<string, unknown>).map(([key, value]) => ({ key, value }));
+    }
+    const list = Array.isArray(v) ? v : [v];
+    if (w.__with === 'items') return list.flatMap((x) => (Array.isArray(x) ? x : [x]));
+    if (w.__with === 'indexed') return list.map((x, i) => [i, x]);
+    return list;
+  }
+  const v = templateValue(raw, vars);
+  if (!Array.isArray(v)) throw new Error(`Invalid data passed to 'loop', it requires a list, got this instead: ${JSON.stringify(v)}`);
+  return v;
+}
+
+function findFileFor(task: TaskNode, playbookDir: string) {
+  return (kind: 'files' | 'templates', name: string): string => {
+    if (path.isAbsolute(name)) return name;
+    const dirs: string[] = [];
+    if (task.inh.role) dirs.push(path.join(task.inh.role.path, kind), task.inh.role.path);
+    dirs.push(path.join(playbookDir, kind), playbookDir);
+    for (const d of dirs) {
+      const p = path.join(d, name);
+      if (existsSync(p)) return p;
+    }
+    throw new Error(`could not find ${name} in ${dirs.map((d) => path.relative(process.cwd(), d) || '.').join(', ')}`);
+  };
+}
+
+export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<string, unknown>, env: TaskEnv): Promise<HostTaskResult> {
+  const def = getModule(task.action);
+  if (!def) return { status: 'failed', changed: false, msg: `unknown module ${task.action}`, registered: { failed: true } };
+  let conn: Connection | undefined;
+  let delegatedTo: string | undefined;
+  const delegate = task.inh.delegateTo ? String(templateValue(task.inh.delegateTo, vars)) : undefined;
+  try {
+    if (def.target === 'local' || delegate === 'localhost' || delegate === '127.0.0.1') {
+      conn = env.pool.localConnection();
+      if (delegate) delegatedTo = delegate;
+    } else if (def.target === 'remote') {
+      conn = env.pool.get(delegate ?? host, vars);
+      if (delegate) delegatedTo = delegate;
+    } else {
+      conn = env.pool.localConnection();
+    }
+  } catch (err) {
+    if (err instanceof ConnectionError) return { status: 'unreachable', changed: false, msg: err.message, registered: { unreachable: true, msg: err.message } };
+    throw err;
+  }
+  const checkMode = task.inh.checkMode ?? env.checkMode;
+  const diffMode = task.inh.diff ?? env.diffMode;
+  const become: BecomeOptions | undefined = task.inh.become ? { method: 'sudo', user: task.inh.becomeUser ?? 'root' } : undefined;
+  const ctx: ModuleContext = {
+    host,
+    connection: conn,
+    vars,
+    checkMode,
+    diffMode,
+    secrets: env.secrets,
+    vault: env.vault,
+    ...(become ? { become } : {}),
+    taskName: task.name,
+    findFile: findFileFor(task, env.playbookDir),
+    render: (t, extra) => render(t, extra ? { ...vars, ...extra } : vars),
+    log: (m) => env.log(host, m),
+    signal: env.signal,
+  };
+  let args: unknown;
+  try {
+    args = stripOmit(templateValue(task.args, vars));
+  } catch (err) {
+    return { status: 'failed', changed: false, msg: `${task.action}: ${errMessage(err)}`, registered: { failed: true, msg: errMessage(err) } };
+  }
+  const attempts = task.until !== undefined ? Math.max(1, task.retries + 1) : 1;
+  let out: HostTaskResult | undefined;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    out = await attemptOnce(task, def.name, ctx, args, vars);
+    if (out.status === 'unreachable') return out;
+    if (task.until === undefined) break;
+    const evalVars = task.register ? { ...vars, [task.register]: out.registered } : { ...vars, ...out.registered };
+    out.registered['attempts'] = attempt;
+    let done = false;
+    try {
+      done = evalCondition(task.until, evalVars);
+    } catch (err) {
+      return { ...out, status: 'failed', msg: `until: ${errMessage(err)}` };
+    }
+    if (done) break;
+    if (attempt === attempts) {
+      out = { ...out, status: 'failed', msg: out.msg ?? `retries exhausted after ${attempts} attempts` };
+      out.registered['failed'] = true;
+      break;
+    }
+    env.log(host, `FAILED - RETRYING: ${task.name} (${attempts - attempt} retries left)`);
+    await env.sleep(task.delay * 1000);
+    if (env.signal.aborted) break;
+  }
+  if (out && delegatedTo) out.delegatedTo = delegatedTo;
+  return out!;
+}
+
+async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, args: unknown, vars: Record<string, unknown>): Promise<HostTaskResult> {
+  const def = getModule(action)!;
+  let res;
+  try {
+    res = await runModule(def, ctx, args as Record<string, unknown>);
+  } catch (err) {
+    if (err instanceof ConnectionError) return { status: 'unreachable', changed: false, msg: err.message, registered: { unreachable: true, msg: err.message } };
+    return { status: 'failed', changed: false, msg: `${action}: ${errMessage(err)}`, registered: { failed: true, msg: errMessage(err) } };
+  }
+  const registered: Record<string, unknown> = { ...res.data, changed: res.changed, failed: res.failed };
+  if (res.msg !== undefined) registered['msg'] = res.msg;
+  if (res.skipped) registered['skipped'] = true;
+  if (res.diff && res.diff.length > 0) registered['diff'] = res.diff;
+  let changed = res.changed;
+  let failed = res.failed;
+  let msg = res.msg;
+  const evalVars = task.register ? { ...vars, [task.register]: registered } : { ...vars, ...registered };
+  try {
+    if (task.changedWhen !== undefined && !res.skipped) {
+      changed = conditions(task.changedWhen).every((c) => evalCondition(c, evalVars));
+      registered['changed'] = changed;
+    }
+    if (task.failedWhen !== undefined && !res.skipped) {
+      failed = conditions(task.failedWhen).some((c) => evalCondition(c, evalVars));
+      registered['failed'] = failed;
+      if (failed && !msg) msg = 'failed_when condition was met';
+      if (!failed) msg = res.failed ? undefined : msg;
+    }
+  } catch (err) {
+    return { status: 'failed', changed: false, msg: errMessage(err), registered };
+  }
+  const status = failed ? 'failed' : res.skipped ? 'skipped' : changed ? 'changed' : 'ok';
+  const out: HostTaskResult = { status, changed: changed && !failed, registered };
+  if (msg !== undefined) out.msg = msg;
+  if (res.reason !== undefined) out.reason = res.reason;
+  if (res.diff) out.diff = res.diff;
+  const data = res.data ?? {};
+  if (data['ansible_facts'] && typeof data['ansible_facts'] === 'object') out.facts = data['ansible_facts'] as Record<string, unknown>;
+  if (typeof data['__meta'] === 'string') out.meta = data['__meta'];
+  if (action === 'debug') out.output = 'msg' in data ? data['msg'] : data;
+  return out;
+}
+
+export function errMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

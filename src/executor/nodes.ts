@@ -1,0 +1,268 @@
+/** Walks a play's task tree for one batch: blocks/rescue/always, includes, handlers, run_once. */
+import path from 'node:path';
+import type pLimit from 'p-limit';
+import type { Node, Play, TaskNode, IncludeNode } from '../playbook/model.js';
+import { TaskParser } from '../playbook/tasks.js';
+import { templateValue } from '../template/index.js';
+import { ProblemList, loadYamlFile, type YamlDoc } from '../yaml/index.js';
+import type { HostStats, HostStatus } from './events.js';
+import { errMessage, resolveLoop, runTaskOnHost, whenHolds, type HostTaskResult, type TaskEnv } from './host-task.js';
+import type { RunOptions } from './runner.js';
+import { shouldRunTags } from './tags.js';
+import type { VarStore } from './vars.js';
+
+export interface HostState {
+  name: string;
+  failed: boolean;
+  unreachable: boolean;
+  ended: boolean;
+  notified: Set<string>;
+}
+
+export interface PlayRun {
+  play: Play;
+  opts: RunOptions;
+  vars: VarStore;
+  stats: Map<string, HostStats>;
+  limiter: ReturnType<typeof pLimit>;
+  playbookDir: string;
+  batchSize: number;
+  abort: boolean;
+  batchFailed: Set<string>;
+}
+
+const NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+let dynamicId = 1_000_000;
+
+export class NodeRunner {
+  private readonly env: TaskEnv;
+  constructor(private readonly run: PlayRun) {
+    const { opts } = run;
+    this.env = {
+      pool: opts.pool,
+      secrets: opts.secrets,
+      vault: opts.vault,
+      checkMode: opts.checkMode,
+      diffMode: opts.diffMode,
+      playbookDir: run.playbookDir,
+      signal: opts.signal,
+      log: (host, message) => opts.bus.emit({ type: 'log', host, message, verbosity: 1 }),
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    };
+  }
+
+  private active(hosts: HostState[]): HostState[] {
+    return hosts.filter((h) => !h.failed && !h.unreachable && !h.ended);
+  }
+
+  private stopped(): boolean {
+    return this.run.abort || this.run.opts.signal.aborted;
+  }
+
+  async runPlayBatch(hosts: HostState[]): Promise<void> {
+    const { play } = this.run;
+    for (const section of [play.preTasks, play.tasks, play.postTasks]) {
+      if (this.stopped()) break;
+      await this.runNodes(section, hosts);
+      await this.flushHandlers(hosts);
+    }
+  }
+
+  async runNodes(nodes: Node[], hosts: HostState[]): Promise<void> {
+    for (const node of nodes) {
+      if (this.stopped()) return;
+      const active = this.active(hosts);
+      if (active.length === 0) return;
+      if (node.kind === 'task') await this.runTask(node, active);
+      else if (node.kind === 'block') await this.runBlock(node, active);
+      else await this.runInclude(node, active);
+    }
+  }
+
+  private async runBlock(node: Extract<Node, { kind: 'block' }>, hosts: HostState[]): Promise<void> {
+    await this.runNodes(node.block, hosts);
+    const failed = hosts.filter((h) => h.failed && !h.unreachable);
+    if (node.rescue.length > 0 && failed.length > 0 && !this.stopped()) {
+      for (const h of failed) {
+        h.failed = false;
+        this.run.batchFailed.delete(h.name);
+        const s = this.run.stats.get(h.name)!;
+        s.failed = Math.max(0, s.failed - 1);
+        s.rescued++;
+      }
+      await this.runNodes(node.rescue, failed);
+    }
+    if (node.always.length > 0 && !this.run.opts.signal.aborted) {
+      const stillFailed = hosts.filter((h) => h.failed && !h.unreachable);
+      for (const h of stillFailed) h.failed = false;
+      await this.runNodes(node.always, hosts.filter((h) => !h.unreachable));
+      for (const h of stillFailed) h.failed = true;
+    }
+  }
+
+  private async runInclude(node: IncludeNode, hosts: HostState[]): Promise<void> {
+    const groups = new Map<string, HostState[]>();
+    for (const h of hosts) {
+      const vars = this.run.vars.forTask(h.name, node.inh);
+      try {
+        if (!whenHolds(node.inh.when, vars)) continue;
+        const file = path.resolve(node.baseDir, String(templateValue(node.file, vars)));
+        groups.set(file, [...(groups.get(file) ?? []), h]);
+      } catch (err) {
+        this.record(node.name, node.id, h, { status: 'failed', changed: false, msg: errMessage(err), registered: {} }, 0, false);
+      }
+    }
+    for (const [file, group] of groups) {
+      let nodes = node.preloaded;
+      if (!nodes) {
+        const problems = new ProblemList();
+        const parser = new TaskParser({ problems, rolesPath: [], yaml: async (f: string): Promise<YamlDoc | undefined> => loadYamlFile(f) });
+        nodes = (await parser.loadTaskFile(file, { doc: undefined as unknown as YamlDoc, baseDir: node.baseDir, inh: node.inh, isHandler: false, section: 'tasks' }, { ...node.inh, when: [] }, node.pos)) ?? [];
+        if (problems.hasErrors) {
+          for (const h of group) this.record(node.name, node.id, h, { status: 'failed', changed: false, msg: problems.format(), registered: {} }, 0, false);
+          continue;
+        }
+      }
+      await this.runNodes(nodes, group);
+    }
+  }
+
+  async runTask(task: TaskNode, hosts: HostState[]): Promise<void> {
+    const { opts } = this.run;
+    if (!task.isHandler && !shouldRunTags(task.inh.tags, opts.tags, opts.skipTags)) return;
+    const targets = task.inh.runOnce ? hosts.slice(0, 1) : hosts;
+    const id = task.isHandler ? dynamicId++ : task.id;
+    opts.bus.emit({ type: 'task.start', id, name: task.name, module: task.action, hosts: targets.map((h) => h.name), handler: task.isHandler, ...(task.inh.role ? { role: task.inh.role.name } : {}), ...(task.pos ? { pos: task.pos } : {}) });
+    const results = await Promise.all(targets.map((h) => this.run.limiter(() => this.runOnHost(task, id, h))));
+    if (task.inh.runOnce && results[0]) {
+      // run_once: the result (and registered value) applies to every host of the batch
+      const [first] = results;
+      for (const h of hosts.slice(1)) {
+        if (task.register) this.run.vars.hostFacts(h.name)[task.register] = first.registered;
+        if (first.facts) Object.assign(this.run.vars.hostFacts(h.name), first.facts);
+        if (first.changed) this.notify(task, h);
+      }
+    }
+    opts.bus.emit({ type: 'task.end', id, name: task.name });
+    const anyFailed = results.some((r) => r && r.status === 'failed' && !r.ignored);
+    if (anyFailed && (this.run.play.anyErrorsFatal || task.inh.anyErrorsFatal)) this.run.abort = true;
+    const mfp = this.run.play.maxFailPercentage;
+    if (mfp !== undefined && this.run.batchFailed.size / this.run.batchSize > mfp / 100) this.run.abort = true;
+    const meta = results.find((r) => r?.meta)?.meta;
+    if (meta === 'flush_handlers') await this.flushHandlers(hosts);
+    if (meta === 'end_play') for (const h of hosts) h.ended = true;
+    if (meta === 'clear_host_errors') for (const h of hosts) h.failed = false;
+  }
+
+  private async runOnHost(task: TaskNode, id: number, host: HostState): Promise<HostTaskResult | undefined> {
+    if (this.run.opts.signal.aborted) return undefined;
+    const t0 = Date.now();
+    const base = this.run.vars.forTask(host.name, task.inh);
+    let result: HostTaskResult;
+    try {
+      if (!whenHolds(task.inh.when, base)) {
+        result = { status: 'skipped', changed: false, reason: 'conditional result was False', registered: { skipped: true, changed: false, false_condition: String(task.inh.when.at(-1)) } };
+      } else if (task.loop) {
+        result = await this.runLoop(task, host, base);
+      } else {
+        result = await runTaskOnHost(task, host.name, base, this.env);
+      }
+    } catch (err) {
+      result = { status: 'failed', changed: false, msg: errMessage(err), registered: { failed: true, msg: errMessage(err) } };
+    }
+    if (result.status === 'failed' && task.inh.ignoreErrors) result.ignored = true;
+    this.record(task.name, id, host, result, Date.now() - t0, task.inh.noLog === true);
+    if (task.register) this.run.vars.hostFacts(host.name)[task.register] = result.registered;
+    if (result.facts) Object.assign(this.run.vars.hostFacts(host.name), result.facts);
+    if (result.changed) this.notify(task, host);
+    if (result.meta === 'end_host') host.ended = true;
+    return result;
+  }
+
+  private async runLoop(task: TaskNode, host: HostState, base: Record<string, unknown>): Promise<HostTaskResult> {
+    const loop = task.loop!;
+    const items = resolveLoop(loop, base);
+    const results: Record<string, unknown>[] = [];
+    let changed = false;
+    let failed = false;
+    let allSkipped = items.length > 0;
+    const msgs: string[] = [];
+    for (let i = 0; i < items.length; i++) {
+      if (this.run.opts.signal.aborted) break;
+      const item = items[i];
+      const extra: Record<string, unknown> = { [loop.loopVar]: item, ansible_loop_var: loop.loopVar };
+      if (loop.indexVar) extra[loop.indexVar] = i;
+      if (loop.extended) extra['ansible_loop'] = { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length, revindex: items.length - i, revindex0: items.length - i - 1 };
+      const vars = this.run.vars.forTask(host.name, task.inh, extra);
+      let r: HostTaskResult;
+      if (!whenHolds(task.inh.when, vars)) r = { status: 'skipped', changed: false, registered: { skipped: true, changed: false } };
+      else r = await runTaskOnHost(task, host.name, vars, this.env);
+      if (r.status === 'unreachable') return r;
+      if (r.status !== 'skipped') allSkipped = false;
+      changed ||= r.changed;
+      if (r.status === 'failed') {
+        failed = true;
+        if (r.msg) msgs.push(r.msg);
+      }
+      results.push({ ...r.registered, [loop.loopVar]: item, ansible_loop_var: loop.loopVar });
+      if (loop.pause) await this.env.sleep(loop.pause * 1000);
+    }
+    const status: HostStatus = failed ? 'failed' : allSkipped ? 'skipped' : changed ? 'changed' : 'ok';
+    const out: HostTaskResult = { status, changed, registered: { results, changed, failed, ...(failed ? { msg: 'One or more items failed' } : {}), ...(allSkipped ? { skipped: true } : {}) } };
+    if (failed) out.msg = msgs.length === 1 ? msgs[0]! : `one or more items failed: ${msgs.join('; ')}`;
+    return out;
+  }
+
+  private notify(task: TaskNode, host: HostState): void {
+    for (const n of task.notify) host.notified.add(String(templateValue(n, this.run.vars.forTask(host.name, task.inh))));
+  }
+
+  private record(taskName: string, id: number, host: HostState, r: HostTaskResult, durationMs: number, noLog: boolean): void {
+    const s = this.run.stats.get(host.name)!;
+    if (r.status === 'unreachable') {
+      host.unreachable = true;
+      this.run.opts.pool.markUnreachable(host.name, r.msg ?? 'unreachable');
+      this.run.batchFailed.add(host.name);
+      s.unreachable++;
+    } else if (r.status === 'failed' && r.ignored) s.ignored++;
+    else if (r.status === 'failed') {
+      host.failed = true;
+      this.run.batchFailed.add(host.name);
+      s.failed++;
+    } else if (r.status === 'skipped') s.skipped++;
+    else {
+      s.ok++;
+      if (r.changed) s.changed++;
+    }
+    this.run.opts.bus.emit({
+      type: 'host.result',
+      taskId: id,
+      task: taskName,
+      host: host.name,
+      status: r.status,
+      changed: r.changed,
+      ...(r.ignored ? { ignored: true } : {}),
+      ...(r.msg !== undefined ? { msg: noLog ? NO_LOG_MSG : r.msg } : {}),
+      ...(r.reason !== undefined ? { reason: r.reason } : {}),
+      ...(r.diff && !noLog ? { diff: r.diff } : {}),
+      ...(r.delegatedTo ? { delegatedTo: r.delegatedTo } : {}),
+      ...(r.output !== undefined ? { output: noLog ? NO_LOG_MSG : r.output } : {}),
+      durationMs,
+    });
+  }
+
+  async flushHandlers(hosts: HostState[]): Promise<void> {
+    const force = this.run.play.forceHandlers;
+    const consumed: [HostState, string[]][] = [];
+    for (const handler of this.run.play.handlers) {
+      if (this.stopped()) break;
+      const names = [handler.name, ...handler.listen];
+      const targets = hosts.filter((h) => (force ? !h.unreachable : !h.failed && !h.unreachable) && names.some((n) => h.notified.has(n)));
+      if (targets.length === 0) continue;
+      for (const h of targets) consumed.push([h, names]);
+      await this.runTask(handler, targets);
+    }
+    // Several handlers may listen to one topic: notifications are consumed after the whole flush.
+    for (const [h, names] of consumed) for (const n of names) h.notified.delete(n);
+  }
+}

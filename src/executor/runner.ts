@@ -1,0 +1,154 @@
+/** The executor: plays → serial batches → sections → tasks × hosts (bounded by forks). */
+import path from 'node:path';
+import pLimit from 'p-limit';
+import type { Inventory } from '../inventory/index.js';
+import type { Play, Playbook } from '../playbook/model.js';
+import { loadYamlFile } from '../yaml/index.js';
+import { templateValue } from '../template/index.js';
+import type { Secrets } from '../util/secrets.js';
+import type { VaultSession } from '../vault/session.js';
+import type { ConnectionPool } from './connections.js';
+import { emptyStats, type EventBus, type HostStats } from './events.js';
+import { serialBatches } from './serial.js';
+import { VarStore } from './vars.js';
+import { NodeRunner, type HostState, type PlayRun } from './nodes.js';
+
+export interface RunOptions {
+  playbook: Playbook;
+  inventory: Inventory;
+  pool: ConnectionPool;
+  bus: EventBus;
+  secrets: Secrets;
+  vault: VaultSession;
+  extraVars: Record<string, unknown>;
+  limit?: string;
+  tags: string[];
+  skipTags: string[];
+  checkMode: boolean;
+  diffMode: boolean;
+  forks: number;
+  signal: AbortSignal;
+  verbosity: number;
+}
+
+export interface RunSummary {
+  stats: Record<string, HostStats>;
+  exitCode: number;
+}
+
+export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
+  const started = Date.now();
+  const playbookDir = path.dirname(path.resolve(opts.playbook.file));
+  const vars = new VarStore({ inventory: opts.inventory, extraVars: opts.extraVars, checkMode: opts.checkMode, diffMode: opts.diffMode, playbookDir });
+  const stats = new Map<string, HostStats>();
+  const hostStates = new Map<string, HostState>();
+  const limiter = pLimit(Math.max(1, opts.forks));
+  let brokePlay = false;
+  opts.bus.emit({ type: 'playbook.start', file: opts.playbook.file, check: opts.checkMode });
+  try {
+    for (const play of opts.playbook.plays) {
+      if (opts.signal.aborted) break;
+      const result = await runPlay(play, opts, vars, stats, hostStates, limiter, playbookDir);
+      if (result === 'break') {
+        brokePlay = true;
+        break;
+      }
+    }
+  } finally {
+    await opts.pool.closeAll();
+  }
+  const statsObj = Object.fromEntries(stats);
+  opts.bus.emit({ type: 'recap', stats: statsObj, durationMs: Date.now() - started, interrupted: opts.signal.aborted });
+  return { stats: statsObj, exitCode: exitCodeFor(statsObj, opts.signal.aborted, brokePlay) };
+}
+
+export function exitCodeFor(stats: Record<string, HostStats>, interrupted: boolean, brokePlay: boolean): number {
+  if (interrupted) return 99;
+  const all = Object.values(stats);
+  if (brokePlay || all.some((s) => s.failed > 0)) return 2;
+  if (all.some((s) => s.unreachable > 0)) return 3;
+  return 0;
+}
+
+function orderHosts(hosts: string[], order: Play['order']): string[] {
+  switch (order) {
+    case 'reverse_inventory':
+      return [...hosts].reverse();
+    case 'sorted':
+      return [...hosts].sort();
+    case 'reverse_sorted':
+      return [...hosts].sort().reverse();
+    case 'shuffle': {
+      const a = [...hosts];
+      for (let i = a.length - 1; i > 0; i--) {
+        const j = Math.floor(Math.random() * (i + 1));
+        [a[i], a[j]] = [a[j]!, a[i]!];
+      }
+      return a;
+    }
+    default:
+      return hosts;
+  }
+}
+
+async function loadVarsFiles(play: Play, vars: VarStore): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const f of play.varsFiles) {
+    const name = String(templateValue(f, { ...play.vars, ...vars.forPlay() }));
+    const doc = await loadYamlFile(path.resolve(play.baseDir, name));
+    if (doc.value && typeof doc.value === 'object' && !Array.isArray(doc.value)) Object.assign(out, doc.value);
+    else if (doc.value !== null && doc.value !== undefined) throw new Error(`${name}: a vars file must be a mapping`);
+  }
+  return out;
+}
+
+async function runPlay(
+  play: Play,
+  opts: RunOptions,
+  vars: VarStore,
+  stats: Map<string, HostStats>,
+  hostStates: Map<string, HostState>,
+  limiter: ReturnType<typeof pLimit>,
+  playbookDir: string,
+): Promise<'ok' | 'break'> {
+  const pattern = String(templateValue(play.hosts, { ...vars.forPlay(), ...play.vars }));
+  const { hosts: selected, warnings } = opts.inventory.select(pattern, opts.limit);
+  for (const w of warnings) opts.bus.emit({ type: 'warning', message: w });
+  const hosts = orderHosts(selected.filter((h) => !hostStates.get(h)?.failed && !hostStates.get(h)?.unreachable), play.order);
+  opts.bus.emit({ type: 'play.start', name: play.name, hosts, pattern });
+  if (hosts.length === 0) {
+    opts.bus.emit({ type: 'warning', message: `play "${play.name}": no hosts matched "${pattern}"${opts.limit ? ` with --limit ${opts.limit}` : ''}, skipping` });
+    opts.bus.emit({ type: 'play.end', name: play.name });
+    return 'ok';
+  }
+  vars.startPlay(play, await loadVarsFiles(play, vars), hosts);
+  for (const h of hosts) {
+    if (!stats.has(h)) stats.set(h, emptyStats());
+    if (!hostStates.has(h)) hostStates.set(h, { name: h, failed: false, unreachable: false, ended: false, notified: new Set() });
+  }
+  const serial = play.serial.map((s) => templateValue(s, vars.forPlay()));
+  const batches = serialBatches(hosts, serial);
+  let outcome: 'ok' | 'break' = 'ok';
+  for (let i = 0; i < batches.length; i++) {
+    if (opts.signal.aborted) break;
+    const batch = batches[i]!;
+    vars.startBatch(batch);
+    if (batches.length > 1) opts.bus.emit({ type: 'batch.start', index: i + 1, count: batches.length, hosts: batch });
+    const states = batch.map((h) => hostStates.get(h)!);
+    for (const s of states) s.ended = false;
+    const run: PlayRun = { play, opts, vars, stats, limiter, playbookDir, batchSize: batch.length, abort: false, batchFailed: new Set() };
+    const runner = new NodeRunner(run);
+    await runner.runPlayBatch(states);
+    const failedInBatch = run.batchFailed.size;
+    if (run.abort) {
+      outcome = 'break';
+      break;
+    }
+    if (failedInBatch > 0 && failedInBatch === batch.length) {
+      outcome = failedInBatch > 0 ? 'break' : 'ok';
+      break;
+    }
+  }
+  opts.bus.emit({ type: 'play.end', name: play.name });
+  return outcome;
+}

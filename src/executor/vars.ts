@@ -1,0 +1,137 @@
+/**
+ * Variable precedence (low → high), following Ansible for the sources we have:
+ * role defaults < inventory group vars < inventory host vars < play vars / vars_files < role vars
+ * < block vars < task vars < set_fact / registered < role params < extra vars; magic vars on top.
+ */
+import type { Inventory } from '../inventory/index.js';
+import type { Play, TaskNode, Inherited } from '../playbook/model.js';
+import { lazyVars } from '../template/index.js';
+
+export const OMIT = '__omit_place_holder__orchestrate__';
+
+export interface VarsOptions {
+  inventory: Inventory;
+  extraVars: Record<string, unknown>;
+  checkMode: boolean;
+  diffMode: boolean;
+  playbookDir: string;
+}
+
+export class VarStore {
+  /** set_fact and registered results, per host (survive across plays, like Ansible's facts cache). */
+  readonly facts = new Map<string, Record<string, unknown>>();
+  private play: Play | undefined;
+  private playVars: Record<string, unknown> = {};
+  private roleDefaults: Record<string, unknown> = {};
+  private roleVars: Record<string, unknown> = {};
+  private playHosts: string[] = [];
+  private batchHosts: string[] = [];
+  private groupsCache: Record<string, string[]> | undefined;
+  readonly hostvars: Record<string, unknown>;
+
+  constructor(private readonly opts: VarsOptions) {
+    const self = this;
+    this.hostvars = new Proxy({} as Record<string, unknown>, {
+      get(_t, name) {
+        return typeof name === 'string' ? self.hostView(name) : undefined;
+      },
+      has(_t, name) {
+        return typeof name === 'string' && (self.opts.inventory.host(name) !== undefined || self.facts.has(name));
+      },
+      ownKeys() {
+        return [...self.opts.inventory.groups().get('all') ?? []];
+      },
+      getOwnPropertyDescriptor(_t, name) {
+        return typeof name === 'string' ? { enumerable: true, configurable: true, value: self.hostView(name) } : undefined;
+      },
+    });
+  }
+
+  startPlay(play: Play, loadedVarsFiles: Record<string, unknown>, hosts: string[]): void {
+    this.play = play;
+    this.playVars = { ...play.vars, ...loadedVarsFiles };
+    this.roleDefaults = Object.assign({}, ...play.roles.map((r) => r.defaults));
+    this.roleVars = Object.assign({}, ...play.roles.map((r) => r.vars));
+    this.playHosts = hosts;
+    this.batchHosts = hosts;
+  }
+
+  startBatch(hosts: string[]): void {
+    this.batchHosts = hosts;
+  }
+
+  hostFacts(host: string): Record<string, unknown> {
+    let f = this.facts.get(host);
+    if (!f) {
+      f = {};
+      this.facts.set(host, f);
+    }
+    return f;
+  }
+
+  private groups(): Record<string, string[]> {
+    if (!this.groupsCache) this.groupsCache = Object.fromEntries(this.opts.inventory.groups());
+    return this.groupsCache;
+  }
+
+  /** hostvars[NAME]: inventory vars + facts of another host, templated lazily. */
+  private hostView(name: string): Record<string, unknown> | undefined {
+    const inv = this.opts.inventory.host(name);
+    if (!inv && !this.facts.has(name)) return undefined;
+    return lazyVars({
+      ...this.roleDefaults,
+      ...(inv ? this.opts.inventory.hostVars(name) : {}),
+      ...this.playVars,
+      ...this.facts.get(name),
+      ...this.opts.extraVars,
+      ...this.magic(name),
+    });
+  }
+
+  private magic(host: string): Record<string, unknown> {
+    const inv = this.opts.inventory.host(host);
+    return {
+      inventory_hostname: host,
+      inventory_hostname_short: host.split('.')[0],
+      group_names: inv ? inv.groups : [],
+      groups: this.groups(),
+      hostvars: this.hostvars,
+      playbook_dir: this.opts.playbookDir,
+      ansible_play_hosts: this.playHosts,
+      ansible_play_hosts_all: this.playHosts,
+      play_hosts: this.batchHosts,
+      ansible_play_batch: this.batchHosts,
+      ansible_play_name: this.play?.name,
+      ansible_check_mode: this.opts.checkMode,
+      ansible_diff_mode: this.opts.diffMode,
+      omit: OMIT,
+    };
+  }
+
+  /** The full variable view for one task on one host (extra: loop vars and the like). */
+  forTask(host: string, inh: Inherited, extra?: Record<string, unknown>): Record<string, unknown> {
+    const role = inh.role;
+    const layers: Record<string, unknown> = {
+      ...this.roleDefaults,
+      ...role?.defaults,
+      ...this.opts.inventory.hostVars(host),
+      ...this.playVars,
+      ...this.roleVars,
+      ...role?.vars,
+    };
+    for (const v of inh.vars) Object.assign(layers, v);
+    Object.assign(layers, this.facts.get(host), role?.params, this.opts.extraVars, extra, this.magic(host));
+    if (role) {
+      layers['role_name'] = role.name;
+      layers['role_path'] = role.path;
+    }
+    return lazyVars(layers);
+  }
+
+  /** Vars for a play-level expression (hosts pattern, serial) before any host is chosen. */
+  forPlay(): Record<string, unknown> {
+    return lazyVars({ ...this.playVars, ...this.opts.extraVars, groups: this.groups(), playbook_dir: this.opts.playbookDir });
+  }
+}
+
+export type { TaskNode };

@@ -1,0 +1,121 @@
+/** The loaded, validated playbook tree (pure data; the executor walks it). */
+import type { Position } from '../yaml/index.js';
+
+export interface Role {
+  name: string;
+  path: string;
+  defaults: Record<string, unknown>;
+  vars: Record<string, unknown>;
+  /** Parameters given where the role is listed (role params: high precedence). */
+  params: Record<string, unknown>;
+}
+
+/** Keywords inherited from enclosing plays/blocks/roles/imports onto tasks. */
+export interface Inherited {
+  when: unknown[];
+  tags: string[];
+  vars: Record<string, unknown>[];
+  become?: boolean;
+  becomeUser?: string;
+  checkMode?: boolean;
+  diff?: boolean;
+  ignoreErrors?: boolean;
+  ignoreUnreachable?: boolean;
+  noLog?: boolean;
+  delegateTo?: string;
+  runOnce?: boolean;
+  anyErrorsFatal?: boolean;
+  environment: Record<string, unknown>[];
+  role?: Role;
+}
+
+export interface LoopSpec {
+  items: unknown; // template or list
+  loopVar: string;
+  indexVar?: string;
+  label?: unknown;
+  pause?: number;
+  extended?: boolean;
+}
+
+export interface TaskNode {
+  kind: 'task';
+  id: number;
+  name: string;
+  /** Canonical module name (registry) */
+  action: string;
+  args: unknown;
+  pos: Position | undefined;
+  inh: Inherited;
+  register?: string;
+  loop?: LoopSpec;
+  changedWhen?: unknown;
+  failedWhen?: unknown;
+  until?: unknown;
+  retries: number;
+  delay: number;
+  notify: string[];
+  listen: string[];
+  /** Static problems are reported at load; this holds nothing at run time. */
+  isHandler: boolean;
+}
+
+export interface BlockNode {
+  kind: 'block';
+  name?: string;
+  block: Node[];
+  rescue: Node[];
+  always: Node[];
+  inh: Inherited;
+  pos: Position | undefined;
+  /** Handlers and roles brought in by import_role/include_role (the loader lifts them to the play). */
+  roleHandlers?: TaskNode[];
+}
+
+/** include_tasks: resolved per host at run time. */
+export interface IncludeNode {
+  kind: 'include';
+  id: number;
+  name: string;
+  file: string; // may be templated
+  baseDir: string;
+  inh: Inherited;
+  loop?: LoopSpec;
+  pos: Position | undefined;
+  /** Pre-loaded content when the file name is static (validated at load time). */
+  preloaded?: Node[];
+}
+
+export type Node = TaskNode | BlockNode | IncludeNode;
+
+export interface Play {
+  name: string;
+  hosts: string;
+  pos: Position | undefined;
+  file: string;
+  baseDir: string;
+  vars: Record<string, unknown>;
+  varsFiles: string[];
+  roles: Role[];
+  preTasks: Node[];
+  tasks: Node[]; // role tasks (as blocks) first, then tasks
+  postTasks: Node[];
+  handlers: TaskNode[];
+  serial: unknown[];
+  maxFailPercentage?: number;
+  anyErrorsFatal: boolean;
+  order: 'inventory' | 'reverse_inventory' | 'sorted' | 'reverse_sorted' | 'shuffle';
+  gatherFacts: boolean;
+  forceHandlers: boolean;
+  tags: string[];
+  inh: Inherited;
+}
+
+export interface Playbook {
+  file: string;
+  plays: Play[];
+}
+
+export function emptyInherited(): Inherited {
+  return { when: [], tags: [], vars: [], environment: [] };
+}

@@ -1,0 +1,62 @@
+/** Unified line diffs for --diff output (LCS on lines; large inputs are summarised). */
+import type { FileDiff } from '../modules/types.js';
+
+const MAX_CELLS = 4_000_000;
+
+export function unifiedDiff(d: FileDiff, context = 3): string {
+  const a = d.before === '' ? [] : d.before.replace(/\n$/, '').split('\n');
+  const b = d.after === '' ? [] : d.after.replace(/\n$/, '').split('\n');
+  const header = `--- before${d.path ? `: ${d.path}` : ''}\n+++ after${d.path ? `: ${d.path}` : ''}\n`;
+  if (a.length * b.length > MAX_CELLS) return `${header}@@ file too large to diff (${a.length} → ${b.length} lines) @@\n`;
+  const ops = lineOps(a, b);
+  const out: string[] = [];
+  let i = 0;
+  while (i < ops.length) {
+    if (ops[i]![0] === ' ') {
+      i++;
+      continue;
+    }
+    const start = Math.max(0, i - context);
+    let end = i;
+    while (end < ops.length) {
+      if (ops[end]![0] !== ' ') {
+        end++;
+        continue;
+      }
+      let run = 0;
+      while (end + run < ops.length && ops[end + run]![0] === ' ') run++;
+      if (run > context * 2 || end + run >= ops.length) {
+        end = Math.min(ops.length, end + context);
+        break;
+      }
+      end += run;
+    }
+    out.push('@@');
+    for (const [op, line] of ops.slice(start, end)) out.push(`${op}${line}`);
+    i = end;
+  }
+  return header + out.join('\n') + (out.length ? '\n' : '');
+}
+
+function lineOps(a: string[], b: string[]): [string, string][] {
+  const n = a.length;
+  const m = b.length;
+  const dp: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) dp[i]![j] = a[i] === b[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
+  }
+  const ops: [string, string][] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n && j < m) {
+    if (a[i] === b[j]) {
+      ops.push([' ', a[i]!]);
+      i++;
+      j++;
+    } else if (dp[i + 1]![j]! >= dp[i]![j + 1]!) ops.push(['-', a[i++]!]);
+    else ops.push(['+', b[j++]!]);
+  }
+  while (i < n) ops.push(['-', a[i++]!]);
+  while (j < m) ops.push(['+', b[j++]!]);
+  return ops;
+}
