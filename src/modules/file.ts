@@ -1,0 +1,145 @@
+/** file: state file/directory/absent/touch/link, with mode/owner/group. */
+import { posix } from 'node:path';
+import { shellQuote } from '../connection/connection.js';
+import type { FileInfo } from '../connection/connection.js';
+import type { ModeArg } from './mode.js';
+import { formatMode, resolveMode } from './mode.js';
+import type { ModuleDef, Plan } from './types.js';
+import { ModuleFailure } from './types.js';
+import type { AttrChanges } from './write.js';
+import { applyAttrs, attrChanges, hasAttrChanges } from './write.js';
+
+export type FileState = 'file' | 'directory' | 'absent' | 'touch' | 'link';
+
+export type FileArgs = {
+  path: string;
+  state?: FileState;
+  mode?: ModeArg;
+  owner?: string;
+  group?: string;
+  src?: string;
+  force: boolean;
+  modification_time?: string;
+  access_time?: string;
+};
+
+export type FileCurrent = { info: FileInfo; srcExists?: boolean };
+
+type Op = 'none' | 'remove' | 'mkdir' | 'create' | 'touch' | 'link';
+interface Decision {
+  op: Op;
+  state: FileState;
+  attrs: AttrChanges;
+  reason: string;
+}
+
+const NO_ATTRS: AttrChanges = { matching: [], before: [], after: [] };
+
+function kindState(info: FileInfo): FileState {
+  return !info.exists ? 'absent' : info.kind === 'directory' ? 'directory' : info.kind === 'link' ? 'link' : 'file';
+}
+
+function attrsReason(what: string, a: AttrChanges): string {
+  return a.matching.length ? `${what}, ${a.matching.join(', ')} already` : what;
+}
+
+function decideLink(cur: FileCurrent, args: FileArgs): Decision {
+  const info = cur.info;
+  const linkAttrs = attrChanges(info, { ...(args.owner ? { owner: args.owner } : {}), ...(args.group ? { group: args.group } : {}) }, false);
+  if (info.kind === 'link' && info.linkTarget === args.src) return { op: 'none', state: 'link', attrs: linkAttrs, reason: attrsReason(`link already points to ${args.src}`, linkAttrs) };
+  if (info.exists && info.kind === 'directory') throw new ModuleFailure(`file(${args.path}): refusing to replace directory ${args.path} with a symlink`);
+  if (info.exists && info.kind !== 'link' && !args.force) throw new ModuleFailure(`file(${args.path}): refusing to convert from ${info.kind} to symlink; set force: true`);
+  if (cur.srcExists === false && !args.force) throw new ModuleFailure(`file(${args.path}): src file ${args.src} does not exist; use force: true to create a dangling link`);
+  return { op: 'link', state: 'link', attrs: attrChanges({ exists: false }, { ...(args.owner ? { owner: args.owner } : {}), ...(args.group ? { group: args.group } : {}) }, false), reason: '' };
+}
+
+function decide(cur: FileCurrent, args: FileArgs): Decision {
+  const info = cur.info;
+  const state = args.state ?? (info.exists ? kindState(info) : 'file');
+  const isDir = state === 'directory' || info.kind === 'directory';
+  const attrs = (): AttrChanges => attrChanges(info, args, isDir);
+  const p = args.path;
+  switch (state) {
+    case 'absent':
+      return info.exists ? { op: 'remove', state, attrs: NO_ATTRS, reason: '' } : { op: 'none', state, attrs: NO_ATTRS, reason: `${p} already absent` };
+    case 'link':
+      return decideLink(cur, args);
+    case 'directory':
+      if (!info.exists) return { op: 'mkdir', state, attrs: attrs(), reason: '' };
+      if (info.kind !== 'directory') throw new ModuleFailure(`file(${p}): ${p} already exists as a ${info.kind}, not a directory`);
+      return { op: 'none', state, attrs: attrs(), reason: attrsReason('directory already exists', attrs()) };
+    case 'file':
+      if (!info.exists) throw new ModuleFailure(`file(${p}): file (${p}) is absent, cannot continue; use state: touch to create it`);
+      if (info.kind === 'directory' && args.state === 'file') throw new ModuleFailure(`file(${p}): ${p} is a directory, not a file`);
+      return { op: 'none', state, attrs: attrs(), reason: attrsReason(`${info.kind} exists`, attrs()) };
+    case 'touch': {
+      if (!info.exists) return { op: 'create', state, attrs: attrs(), reason: '' };
+      const preserve = args.modification_time === 'preserve' && args.access_time === 'preserve';
+      return { op: preserve ? 'none' : 'touch', state, attrs: attrs(), reason: attrsReason('file exists (times preserved)', attrs()) };
+    }
+  }
+}
+
+function describeState(info: FileInfo, state: FileState, mode?: number): string {
+  return `state: ${state}\n${mode !== undefined ? `mode: ${formatMode(mode)}\n` : ''}${info.linkTarget && state === 'link' ? `src: ${info.linkTarget}\n` : ''}`;
+}
+
+function toPlan(d: Decision, cur: FileCurrent, args: FileArgs, diffMode: boolean): Plan {
+  const data: Record<string, unknown> = { path: args.path, state: d.state };
+  if (d.op === 'none' && !hasAttrChanges(d.attrs)) return { changed: false, reason: d.reason, data };
+  const summary = d.op === 'none' ? `${args.path}: ${d.attrs.after.join(', ')}` : `${d.op} ${args.path}${d.op === 'link' ? ` -> ${args.src}` : ''}`;
+  if (!diffMode) return { changed: true, summary, data };
+  const before = `path: ${args.path}\n${describeState(cur.info, kindState(cur.info), cur.info.mode)}`;
+  const afterMode = d.op === 'remove' || d.op === 'link' ? undefined : (d.attrs.mode ?? cur.info.mode);
+  const after = `path: ${args.path}\nstate: ${d.op === 'touch' || d.op === 'create' ? 'file' : d.state}\n${afterMode !== undefined ? `mode: ${formatMode(afterMode)}\n` : ''}${d.op === 'link' ? `src: ${args.src}\n` : ''}${d.attrs.after.filter((s) => !s.startsWith('mode')).map((s) => `${s}\n`).join('')}`;
+  return { changed: true, summary, diff: [{ path: args.path, before, after }], data };
+}
+
+export const file = {
+  name: 'file',
+  target: 'remote',
+  checkMode: 'full',
+  args: {
+    path: { type: 'path', required: true, aliases: ['dest', 'name'] },
+    state: { type: 'str', choices: ['file', 'directory', 'absent', 'touch', 'link'] },
+    mode: { type: 'mode' },
+    owner: { type: 'str' },
+    group: { type: 'str' },
+    src: { type: 'path' },
+    force: { type: 'bool', default: false },
+    modification_time: { type: 'str' },
+    access_time: { type: 'str' },
+  },
+  validate(args) {
+    if (args.state === 'link' && args.src === undefined) return ['src is required for state=link'];
+    if (args.src !== undefined && args.state !== 'link') return ['src is only used with state=link'];
+    return [];
+  },
+  async check(ctx, args) {
+    const info = await ctx.connection.stat(args.path);
+    if (args.state !== 'link' || !args.src) return { info };
+    const srcPath = posix.isAbsolute(args.src) ? args.src : posix.join(posix.dirname(args.path), args.src);
+    return { info, srcExists: (await ctx.connection.stat(srcPath)).exists };
+  },
+  plan: (cur, args, ctx) => toPlan(decide(cur, args), cur, args, ctx.diffMode),
+  async apply(ctx, args, _plan, cur) {
+    const d = decide(cur, args);
+    const conn = ctx.connection;
+    const p = args.path;
+    if (d.op === 'remove') await conn.remove(p, true);
+    else if (d.op === 'mkdir') await conn.mkdir(p, resolveMode(args.mode, undefined, true) ?? 0o755);
+    else if (d.op === 'create') {
+      const mode = resolveMode(args.mode, undefined, false) ?? 0o644;
+      await conn.writeFile(p, '', { mode, ...(args.owner ? { owner: args.owner } : {}), ...(args.group ? { group: args.group } : {}) });
+      return;
+    } else if (d.op === 'touch') {
+      const res = await conn.exec(`touch -c -- ${shellQuote(p)}`, ctx.become ? { become: ctx.become } : {});
+      if (res.rc !== 0) throw new ModuleFailure(`file(${p}): touch failed: ${res.stderr.trim()}`);
+    } else if (d.op === 'link') {
+      const tmp = `${posix.dirname(p)}/.${posix.basename(p)}.${process.pid}.${Date.now()}.lnk`;
+      await conn.symlink(args.src!, tmp);
+      await conn.rename(tmp, p);
+    }
+    if (d.op !== 'remove') await applyAttrs(ctx, p, d.op === 'mkdir' ? { ...d.attrs, mode: undefined } : d.attrs);
+  },
+} satisfies ModuleDef<FileArgs, FileCurrent>;

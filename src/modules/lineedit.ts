@@ -1,0 +1,58 @@
+/** Shared by lineinfile and blockinfile: read the file, compute new text purely, write via write.ts. */
+import type { ModeArg } from './mode.js';
+import type { ModuleContext, Plan } from './types.js';
+import { ModuleFailure } from './types.js';
+import type { CurrentFile, WriteTarget } from './write.js';
+import { applyWrite, planWrite, readCurrent } from './write.js';
+
+export type EditArgs = { path: string; create: boolean; backup: boolean; mode?: ModeArg; owner?: string; group?: string };
+
+export async function readForEdit(ctx: ModuleContext, name: string, args: EditArgs): Promise<CurrentFile> {
+  const cur = await readCurrent(ctx, args.path, true);
+  if (cur.info.exists && cur.info.kind === 'directory') throw new ModuleFailure(`${name}(${args.path}): ${args.path} is a directory`);
+  return cur;
+}
+
+/** Split into lines, each keeping its line ending. */
+export function splitLines(text: string): string[] {
+  return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+}
+
+export function stripEol(line: string): string {
+  return line.replace(/\r?\n$/, '');
+}
+
+export interface EditResult {
+  text: string;
+  /** What was done ("line added", "line replaced", "2 line(s) removed") or why nothing was. */
+  msg: string;
+  changed: boolean;
+}
+
+function target(args: EditArgs, text: string): WriteTarget {
+  const t: WriteTarget = { path: args.path, content: Buffer.from(text), backup: args.backup };
+  if (args.mode !== undefined) t.mode = args.mode;
+  if (args.owner !== undefined) t.owner = args.owner;
+  if (args.group !== undefined) t.group = args.group;
+  return t;
+}
+
+/** Turn an edit into a plan: content via planWrite, "ok" reason from the edit's message. */
+export function planEdit(name: string, cur: CurrentFile, args: EditArgs, edit: EditResult | undefined, diffMode: boolean, data: Record<string, unknown> = {}): Plan {
+  if (!cur.info.exists) {
+    if (!edit || !edit.changed) return { changed: false, reason: `${args.path} does not exist`, data: { ...data, msg: '' } };
+    if (!args.create) throw new ModuleFailure(`${name}(${args.path}): destination ${args.path} does not exist; set create: true to create it`, { rc: 257 });
+  }
+  const text = edit ? edit.text : (cur.content ?? Buffer.alloc(0)).toString('utf8');
+  const plan = planWrite(cur, target(args, text), diffMode, { ...data, msg: edit?.changed ? edit.msg : '' });
+  if (!plan.changed) return { ...plan, reason: edit ? `${edit.msg}${plan.reason.startsWith('content and') ? `, ${plan.reason.slice('content and '.length)}` : ''}` : plan.reason };
+  return { ...plan, summary: `${plan.summary}${edit?.changed ? ` (${edit.msg})` : ''}` };
+}
+
+export async function applyEdit(ctx: ModuleContext, cur: CurrentFile, args: EditArgs, text: string): Promise<Record<string, unknown>> {
+  if (!cur.info.exists) {
+    const parent = args.path.replace(/\/[^/]*$/, '') || '/';
+    await ctx.connection.mkdir(parent);
+  }
+  return applyWrite(ctx, cur, target(args, text));
+}

@@ -1,0 +1,25 @@
+/** set_fact: any keys become host variables (data.ansible_facts); the executor stores them. */
+import type { ModuleDef } from './types.js';
+
+export type SetFactArgs = Record<string, unknown> & { cacheable?: boolean };
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const set_fact = {
+  name: 'set_fact',
+  target: 'controller',
+  checkMode: 'full',
+  args: { cacheable: { type: 'bool', default: false }, '*': { type: 'raw' } },
+  validate(args) {
+    const keys = Object.keys(args).filter((k) => k !== 'cacheable');
+    if (keys.length === 0) return ['set_fact needs at least one key=value'];
+    return keys.filter((k) => !IDENT.test(k)).map((k) => `"${k}" is not a valid variable name`);
+  },
+  check: async () => ({}),
+  plan(_s, args) {
+    const facts: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(args)) if (k !== 'cacheable') facts[k] = v;
+    return { changed: false, reason: `set ${Object.keys(facts).join(', ')}`, data: { ansible_facts: facts, ...(args.cacheable ? { cacheable: true } : {}) } };
+  },
+  apply: async () => ({}),
+} satisfies ModuleDef<SetFactArgs, Record<string, never>>;

@@ -1,0 +1,67 @@
+/** stat: facts about a path (exists, kind, mode "0644", owner, size, checksums). Never changes. */
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import type { FileInfo } from '../connection/connection.js';
+import { formatMode } from './mode.js';
+import type { ModuleDef } from './types.js';
+
+export type StatArgs = { path: string; get_checksum: boolean; checksum_algorithm: 'sha1' | 'sha256' | 'md5'; follow: boolean };
+export type StatState = { info: FileInfo; checksums?: Record<string, string> };
+
+function describe(path: string, info: FileInfo, checksums: Record<string, string> | undefined): Record<string, unknown> {
+  if (!info.exists) return { exists: false };
+  const mode = info.mode ?? 0;
+  return {
+    exists: true,
+    path,
+    isdir: info.kind === 'directory',
+    isreg: info.kind === 'file',
+    islnk: info.kind === 'link',
+    mode: formatMode(mode),
+    uid: info.uid,
+    gid: info.gid,
+    pw_name: info.owner,
+    gr_name: info.group,
+    size: info.size,
+    mtime: info.mtime,
+    readable: true,
+    executable: (mode & 0o111) !== 0,
+    ...(info.linkTarget !== undefined ? { lnk_target: info.linkTarget, lnk_source: posix.resolve(posix.dirname(path), info.linkTarget) } : {}),
+    ...(checksums ?? {}),
+  };
+}
+
+export const stat = {
+  name: 'stat',
+  target: 'remote',
+  checkMode: 'full',
+  args: {
+    path: { type: 'path', required: true, aliases: ['dest', 'name'] },
+    get_checksum: { type: 'bool', default: true },
+    checksum_algorithm: { type: 'str', default: 'sha1', choices: ['sha1', 'sha256', 'md5'], aliases: ['checksum', 'checksum_algo'] },
+    follow: { type: 'bool', default: false },
+    get_mime: { type: 'bool', default: false },
+    get_attributes: { type: 'bool', default: false },
+  },
+  async check(ctx, args): Promise<StatState> {
+    const conn = ctx.connection;
+    let info = await conn.stat(args.path);
+    if (args.follow && info.kind === 'link' && info.linkTarget !== undefined) {
+      info = await conn.stat(posix.resolve(posix.dirname(args.path), info.linkTarget));
+    }
+    if (!args.get_checksum || info.kind !== 'file') return { info };
+    if (args.checksum_algorithm === 'sha256') {
+      const h = await conn.sha256(args.path);
+      return { info, checksums: h ? { checksum: h, sha256: h } : {} };
+    }
+    const data = await conn.readFile(args.path);
+    const sum = (alg: string): string => createHash(alg).update(data).digest('hex');
+    return { info, checksums: { checksum: sum(args.checksum_algorithm), sha256: sum('sha256') } };
+  },
+  plan: (s, args) => ({
+    changed: false,
+    reason: s.info.exists ? `${args.path} exists (${s.info.kind})` : `${args.path} does not exist`,
+    data: { stat: describe(args.path, s.info, s.checksums) },
+  }),
+  apply: async () => ({}),
+} satisfies ModuleDef<StatArgs & { get_mime: boolean; get_attributes: boolean }, StatState>;
