@@ -149,7 +149,7 @@ export function parseCert(text: string): x509.X509Certificate {
 
 /** Split a PEM bundle into its CERTIFICATE blocks. */
 export function pemBlocks(bundle: string, label = 'CERTIFICATE'): string[] {
-  const re = new RegExp(`-----BEGIN ${label}-----[\s\S]+?-----END ${label}-----`, 'g');
+  const re = new RegExp(`-----BEGIN ${label}-----[\\s\\S]+?-----END ${label}-----`, 'g');
   return bundle.match(re) ?? [];
 }
 
