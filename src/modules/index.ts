@@ -1,0 +1,9 @@
+/** All modules: importing this registers them. Other module families add their line here. */
+import { registerCoreModules } from './core.js';
+
+export { registerCoreModules } from './core.js';
+export { runModule } from './run.js';
+export type { ModuleResult } from './run.js';
+export { validateArgs } from './args.js';
+
+registerCoreModules();

@@ -1,0 +1,92 @@
+/** systemd / service: unit state and enablement via systemctl; state read in one command. */
+import { shellQuote } from '../connection/connection.js';
+import type { ModuleContext, ModuleDef, Plan } from './types.js';
+import { ModuleFailure } from './types.js';
+
+export type SystemdArgs = {
+  name?: string;
+  state?: 'started' | 'stopped' | 'restarted' | 'reloaded';
+  enabled?: boolean;
+  daemon_reload: boolean;
+  scope?: 'system' | 'user' | 'global';
+};
+
+export type UnitState = { active: string; enabled: string; reloaded: boolean };
+
+const ENABLED = new Set(['enabled', 'enabled-runtime', 'alias', 'static', 'indirect', 'generated']);
+const RUNNING = new Set(['active', 'activating', 'reloading']);
+
+function sc(args: SystemdArgs): string {
+  return args.scope && args.scope !== 'system' ? `systemctl --${args.scope}` : 'systemctl';
+}
+
+async function run(ctx: ModuleContext, script: string): Promise<{ rc: number; stdout: string; stderr: string }> {
+  return ctx.connection.exec(script, ctx.become ? { become: ctx.become } : {});
+}
+
+/** The systemctl commands to reach the desired state, in order. */
+export function actions(cur: UnitState, args: SystemdArgs): string[] {
+  const out: string[] = [];
+  if (args.enabled === true && !ENABLED.has(cur.enabled)) out.push('enable');
+  if (args.enabled === false && ENABLED.has(cur.enabled) && cur.enabled !== 'static') out.push('disable');
+  const running = RUNNING.has(cur.active);
+  if (args.state === 'started' && !running) out.push('start');
+  if (args.state === 'stopped' && running) out.push('stop');
+  if (args.state === 'restarted') out.push('restart');
+  if (args.state === 'reloaded') out.push(running ? 'reload' : 'start');
+  return out;
+}
+
+function planUnit(cur: UnitState, args: SystemdArgs): Plan {
+  const name = args.name ?? '';
+  const data = { name, status: { ActiveState: cur.active, UnitFileState: cur.enabled }, ...(args.state ? { state: args.state } : {}), ...(args.enabled !== undefined ? { enabled: args.enabled } : {}) };
+  const todo = actions(cur, args);
+  if (todo.length === 0) {
+    const parts = [args.state ? `service ${name} already ${cur.active === 'active' ? 'running' : cur.active}` : '', args.enabled !== undefined ? `${args.enabled ? 'enabled' : 'not enabled'} (${cur.enabled})` : '', cur.reloaded ? 'daemon reloaded' : ''].filter(Boolean);
+    return { changed: false, reason: parts.join(', ') || `service ${name}: nothing to do`, data };
+  }
+  const before = `active: ${cur.active}\nenabled: ${cur.enabled}\n`;
+  const after = `active: ${args.state === 'stopped' ? 'inactive' : args.state ? 'active' : cur.active}\nenabled: ${args.enabled === undefined ? cur.enabled : args.enabled ? 'enabled' : 'disabled'}\n`;
+  return { changed: true, summary: `systemctl ${todo.join(', ')} ${name}`, diff: [{ path: `${name} (service)`, before, after }], data };
+}
+
+export const systemd = {
+  name: 'systemd',
+  aliases: ['service', 'systemd_service', 'ansible.builtin.service', 'ansible.builtin.systemd_service'],
+  target: 'remote',
+  checkMode: 'full',
+  args: {
+    name: { type: 'str', aliases: ['service', 'unit'] },
+    state: { type: 'str', choices: ['started', 'stopped', 'restarted', 'reloaded'] },
+    enabled: { type: 'bool' },
+    daemon_reload: { type: 'bool', default: false, aliases: ['daemon-reload'] },
+    scope: { type: 'str', choices: ['system', 'user', 'global'] },
+  },
+  validate(args) {
+    if (args.name === undefined && (args.state !== undefined || args.enabled !== undefined)) return ['name is required with state or enabled'];
+    if (args.name === undefined && !args.daemon_reload) return ['one of name or daemon_reload is required'];
+    return [];
+  },
+  // daemon-reload is idempotent and not a change (as in Ansible); it runs in the same command as the
+  // state query, and not in --check.
+  async check(ctx, args) {
+    const reload = args.daemon_reload && !ctx.checkMode;
+    const q = args.name ? shellQuote(args.name) : '';
+    const parts = [reload ? `${sc(args)} daemon-reload || exit 1` : ''];
+    if (args.name) parts.push(`echo "active=$(${sc(args)} is-active ${q} 2>/dev/null)"`, `echo "enabled=$(${sc(args)} is-enabled ${q} 2>/dev/null)"`);
+    const r = await run(ctx, parts.filter(Boolean).join('\n'));
+    if (r.rc !== 0) throw new ModuleFailure(`systemd(${args.name ?? 'daemon-reload'}): systemctl failed: ${r.stderr.trim() || `rc ${r.rc}`}`);
+    const get = (k: string): string => /^(\w+)=(.*)$/m.exec(r.stdout.split('\n').find((l) => l.startsWith(`${k}=`)) ?? '')?.[2]?.trim() ?? '';
+    const st: UnitState = { active: get('active') || 'unknown', enabled: get('enabled') || 'not-found', reloaded: reload };
+    if (args.name && (args.state !== undefined || args.enabled !== undefined) && st.enabled === 'not-found' && st.active !== 'active' && !ctx.checkMode) {
+      throw new ModuleFailure(`systemd(${args.name}): could not find the requested service ${args.name}`);
+    }
+    return st;
+  },
+  plan: (cur, args) => planUnit(cur, args),
+  async apply(ctx, args, _plan, cur) {
+    const script = actions(cur, args).map((a) => `${sc(args)} ${a} ${shellQuote(args.name!)}`).join(' && ');
+    const r = await run(ctx, script);
+    if (r.rc !== 0) throw new ModuleFailure(`systemd(${args.name}): ${script} failed: ${r.stderr.trim() || `rc ${r.rc}`}`, { rc: r.rc, stderr: r.stderr });
+  },
+} satisfies ModuleDef<SystemdArgs, UnitState>;
