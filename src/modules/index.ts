@@ -1,5 +1,7 @@
 /** All modules: importing this registers them. Other module families add their line here. */
 import { registerCoreModules } from './core.js';
+import { gossip_key } from './gossip_key.js';
+import { registerModule } from './registry.js';
 
 export { registerCoreModules } from './core.js';
 export { runModule } from './run.js';
@@ -7,3 +9,4 @@ export type { ModuleResult } from './run.js';
 export { validateArgs } from './args.js';
 
 registerCoreModules();
+registerModule(gossip_key);
