@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Host, type InventoryData, LOCALHOST_NAMES } from './data.js';
+import { InventoryError } from './errors.js';
 import { applySubscript, compileMatcher, matchesHostsToo, orderPatterns, splitPatterns, splitSubscript } from './patterns.js';
 
 export class Selector {
@@ -74,8 +75,8 @@ export class Selector {
       const [expr, sub] = splitSubscript(p);
       const found = this.enumerate(expr);
       const hosts = applySubscript(found.hosts, sub);
-      if (hosts === null) hit = { hosts: [], warning: `No hosts matched the subscripted pattern '${p}'` };
-      else hit = found.warning === undefined ? { hosts } : { hosts, warning: found.warning };
+      if (hosts === null) throw new InventoryError([`no hosts matched the subscripted pattern '${p}'`]);
+      hit = found.warning === undefined ? { hosts } : { hosts, warning: found.warning };
       this.cache.set(p, hit);
     }
     if (hit.warning) warnings.add(hit.warning);
