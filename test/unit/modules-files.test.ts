@@ -230,3 +230,27 @@ describe('atomicity', () => {
     expect(mode(join(root, 'key'))).toBe(0o400);
   });
 });
+
+describe('process spawns', () => {
+  it('file modules spawn no remote process (stat/sha256/readFile/writeFile only)', async () => {
+    const { LocalConnection } = await import('../../src/connection/local/local.js');
+    let execs = 0;
+    class Counting extends LocalConnection {
+      override exec(...a: Parameters<LocalConnection['exec']>): ReturnType<LocalConnection['exec']> {
+        execs++;
+        return super.exec(...a);
+      }
+    }
+    const c = await makeContext({ connection: new Counting(), diffMode: true });
+    const p = join(c.root, 'f');
+    for (let i = 0; i < 2; i++) {
+      await runModule(copy, c.ctx, { content: 'a\n', dest: p, mode: '0600' });
+      await runModule(lineinfile, c.ctx, { path: p, line: 'b' });
+      await runModule(blockinfile, c.ctx, { path: p, block: 'c' });
+      await runModule(file, c.ctx, { path: join(c.root, 'd'), state: 'directory' });
+      await runModule(stat, c.ctx, { path: p });
+    }
+    c.cleanup();
+    expect(execs).toBe(0);
+  });
+});
