@@ -1,6 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ExecOptions, ExecResult } from '../../src/connection/connection.js';
+import { LocalConnection } from '../../src/connection/local/local.js';
 import { blockinfile } from '../../src/modules/blockinfile.js';
 import { copy } from '../../src/modules/copy.js';
 import { file } from '../../src/modules/file.js';
@@ -233,12 +235,11 @@ describe('atomicity', () => {
 
 describe('process spawns', () => {
   it('file modules spawn no remote process (stat/sha256/readFile/writeFile only)', async () => {
-    const { LocalConnection } = await import('../../src/connection/local/local.js');
     let execs = 0;
     class Counting extends LocalConnection {
-      override exec(...a: Parameters<LocalConnection['exec']>): ReturnType<LocalConnection['exec']> {
+      override exec(cmd: string, opts?: ExecOptions): Promise<ExecResult> {
         execs++;
-        return super.exec(...a);
+        return super.exec(cmd, opts);
       }
     }
     const c = await makeContext({ connection: new Counting(), diffMode: true });
