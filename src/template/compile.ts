@@ -1,0 +1,233 @@
+/**
+ * Compiles Jinja source with nunjucks' parser and code generator, adjusted to behave like
+ * Ansible's Jinja: strict undefined variables (except under `default`, `mandatory`,
+ * `is defined`), Python truthiness, `==`, `in`, `~`, tuples, `for k in dict`, `a.0` lookups,
+ * and a capture of the native value when the template is a single `{{ expr }}`.
+ */
+import { TemplateError } from './errors.js';
+import { compilerModule, node, parserModule, transformerModule, type NjCompiler, type NjFrame, type NjNode, type RootRenderFunc } from './nj.js';
+
+export interface Compiled {
+  root: RootRenderFunc;
+  /** The template is exactly one `{{ expr }}`: its value is captured natively. */
+  native: boolean;
+}
+
+const SOFT_FILTERS = new Set(['default', 'd', 'mandatory']);
+const SOFT_TESTS = new Set(['defined', 'undefined']);
+const PARSE_OPTS = { trimBlocks: true, lstripBlocks: false, autoescape: false };
+const CACHE_LIMIT = 20_000;
+const cache = new Map<string, Compiled>();
+
+export function compileTemplate(source: string, kind = 'template'): Compiled {
+  const hit = cache.get(source);
+  if (hit) return hit;
+  const compiled = build(source, kind);
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(source, compiled);
+  return compiled;
+}
+
+function build(source: string, kind: string): Compiled {
+  let ast: NjNode;
+  try {
+    ast = parserModule.parse(fixNumericLookups(source), [], PARSE_OPTS);
+  } catch (e) {
+    throw syntaxError(source, e, kind);
+  }
+  const native = markNative(ast);
+  adjust(ast);
+  const c = new compilerModule.Compiler('template', false);
+  patchCompiler(c);
+  c.compile(transformerModule.transform(ast, [], 'template'), undefined as unknown as NjFrame);
+  const props = new Function(c.getCode())() as { root: RootRenderFunc };
+  return { root: props.root, native };
+}
+
+function syntaxError(source: string, e: unknown, kind: string): TemplateError {
+  const err = e as { message?: unknown; lineno?: unknown };
+  const msg = String(err.message ?? e).replace(/^[\s\S]*?\]\s*/, '').trim();
+  const line = typeof err.lineno === 'number' && source.includes('\n') ? err.lineno : undefined;
+  return new TemplateError(source, `syntax error: ${msg}`, line, kind);
+}
+
+/** `a.0.b` is `a[0].b` in Jinja; nunjucks' lexer needs the brackets. Leaves strings alone. */
+export function fixNumericLookups(src: string): string {
+  if (!/[\w\])]\.\d/.test(src) || src.includes('{% raw') || src.includes('{%- raw')) return src;
+  return src.replace(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g, (code) =>
+    code
+      .split(/('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")/)
+      .map((part, i) => (i % 2 === 1 ? part : bracketDigits(part)))
+      .join(''),
+  );
+}
+
+function bracketDigits(code: string): string {
+  const re = /((?:^|[^\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*|[\])])\.(\d+)(?!\w)/g;
+  let prev = '';
+  let cur = code;
+  while (prev !== cur) {
+    prev = cur;
+    cur = cur.replace(re, '$1[$2]');
+  }
+  return cur;
+}
+
+function markNative(ast: NjNode): boolean {
+  const kids = ast.children ?? [];
+  if (kids.length !== 1 || kids[0]!.typename !== 'Output') return false;
+  const out = kids[0]!.children ?? [];
+  if (out.length !== 1 || out[0]!.typename === 'TemplateData') return false;
+  const expr = out[0]!;
+  out[0] = filterNode('__capture', expr);
+  return true;
+}
+
+function filterNode(name: string, target: NjNode): NjNode {
+  const sym = new (node('Symbol'))(target.lineno, target.colno, name);
+  const args = new (node('NodeList'))(target.lineno, target.colno, [target]);
+  return new (node('Filter'))(target.lineno, target.colno, sym, args);
+}
+
+function markSoft(n: unknown): void {
+  const x = n as NjNode | undefined;
+  if (!x) return;
+  if (x.typename === 'Symbol') x['orcSoft'] = true;
+  else if (x.typename === 'LookupVal') {
+    x['orcSoft'] = true;
+    markSoft(x['target']);
+  }
+}
+
+function calleeName(n: unknown): string | undefined {
+  const x = n as NjNode | undefined;
+  if (!x) return undefined;
+  const name = x['name'] as NjNode | undefined;
+  return String(name ? name['value'] : x['value']);
+}
+
+/** Rewrites the AST in place before code generation. */
+function adjust(n: NjNode): void {
+  switch (n.typename) {
+    case 'Filter':
+      if (SOFT_FILTERS.has(calleeName(n) ?? '')) markSoft((n['args'] as NjNode).children?.[0]);
+      break;
+    case 'Is':
+      if (SOFT_TESTS.has(calleeName(n['right']) ?? '')) markSoft(n['left']);
+      break;
+    case 'If':
+      n['cond'] = notNode(notNode(n['cond'] as NjNode));
+      break;
+    case 'For':
+      if ((n['name'] as NjNode).typename === 'Symbol') n['arr'] = filterNode('__iter', n['arr'] as NjNode);
+      break;
+  }
+  const fields = (n as unknown as { fields: string[] }).fields;
+  for (const f of fields) {
+    const v = n[f];
+    if (Array.isArray(v)) for (const c of v) adjustMaybe(c);
+    else adjustMaybe(v);
+  }
+}
+
+function adjustMaybe(v: unknown): void {
+  if (v && typeof v === 'object' && typeof (v as NjNode).typename === 'string') adjust(v as NjNode);
+}
+
+function notNode(target: NjNode): NjNode {
+  return new (node('Not'))(target.lineno, target.colno, target);
+}
+
+type Emit = (node: NjNode, frame: NjFrame) => void;
+
+function patchCompiler(c: NjCompiler): void {
+  const ex = (n: unknown, f: NjFrame): void => c._compileExpression(n, f);
+  const methods: Record<string, Emit> = {
+    compileSymbol(n, f) {
+      const name = String(n['value']);
+      const local = f.lookup(name);
+      if (local) return c._emit(String(local));
+      c._emit(`runtime.${n['orcSoft'] ? 'contextOrFrameLookup' : 'orcSym'}(context, frame, ${JSON.stringify(name)})`);
+    },
+    compileLookupVal(n, f) {
+      c._emit(`runtime.${n['orcSoft'] ? 'orcMemberSoft' : 'orcMember'}((`);
+      ex(n['target'], f);
+      c._emit('),');
+      ex(n['val'], f);
+      c._emit(')');
+    },
+    compileNot(n, f) {
+      c._emit('!runtime.orcTruthy(');
+      ex(n['target'], f);
+      c._emit(')');
+    },
+    compileOr: (n, f) => shortCircuit(c, n, f, 'orc_v', '(B)'),
+    compileAnd: (n, f) => shortCircuit(c, n, f, '(B)', 'orc_v'),
+    compileInlineIf(n, f) {
+      c._emit('(runtime.orcTruthy(');
+      ex(n['cond'], f);
+      c._emit(')?(');
+      ex(n['body'], f);
+      c._emit('):(');
+      if (n['else_']) ex(n['else_'], f);
+      else c._emit('""');
+      c._emit('))');
+    },
+    compileCompare(n, f) {
+      const ops = n['ops'] as NjNode[];
+      c._emit('runtime.orcCompare([');
+      ex(n['expr'], f);
+      for (const op of ops) {
+        c._emit(',');
+        ex(op['expr'], f);
+      }
+      c._emit(`],${JSON.stringify(ops.map((o) => String(o['type'])))})`);
+    },
+    compileConcat: (n, f) => binary(c, n, f, 'orcConcat'),
+    compileIn: (n, f) => binary(c, n, f, 'orcIn'),
+    compileIs(n, f) {
+      const right = n['right'] as NjNode;
+      c._emit(`env.getTest(${JSON.stringify(calleeName(right))}).call(context, `);
+      ex(n['left'], f);
+      const args = right['args'] as NjNode | undefined;
+      if (args && (args.children ?? []).length > 0) c._compileAggregate(args, f, ',', '');
+      c._emit(') === true');
+    },
+    compileGroup(n, f) {
+      const many = (n.children ?? []).length > 1;
+      c._compileAggregate(n, f, many ? '[' : '(', many ? ']' : ')');
+    },
+  };
+  for (const stmt of ['compileOutput', 'compileIf', 'compileFor', 'compileSet']) {
+    const orig = (c[stmt] as Emit).bind(c);
+    methods[stmt] = (n, f) => {
+      c._emit(`lineno = ${n.lineno};\n`);
+      orig(n, f);
+    };
+  }
+  Object.assign(c, methods);
+}
+
+function binary(c: NjCompiler, n: NjNode, f: NjFrame, fn: string): void {
+  c._emit(`runtime.${fn}(`);
+  c._compileExpression(n['left'], f);
+  c._emit(',');
+  c._compileExpression(n['right'], f);
+  c._emit(')');
+}
+
+/** `a or b` / `a and b` returning an operand, as Python does. */
+function shortCircuit(c: NjCompiler, n: NjNode, f: NjFrame, whenTrue: string, whenFalse: string): void {
+  c._emit('(function(orc_v){return runtime.orcTruthy(orc_v)?');
+  if (whenTrue === '(B)') {
+    c._emit('(');
+    c._compileExpression(n['right'], f);
+    c._emit(`):${whenFalse};})(`);
+  } else {
+    c._emit(`${whenTrue}:(`);
+    c._compileExpression(n['right'], f);
+    c._emit(');})(');
+  }
+  c._compileExpression(n['left'], f);
+  c._emit(')');
+}

@@ -1,0 +1,52 @@
+/**
+ * Lazy variables: a view over variable layers (lowest precedence first) where a value that is
+ * a template is rendered when it is read, against the same view. Role defaults such as
+ * `dir: "{{ base }}/x"` work, and a cycle reports "recursive loop detected in template".
+ */
+import { UnsafeString } from '../yaml/unsafe.js';
+import { templateValue, type Vars } from './engine.js';
+import { TemplateError } from './errors.js';
+
+const MISSING = Symbol('missing');
+
+export function lazyVars(layers: Vars | readonly Vars[]): Vars {
+  const list: readonly Vars[] = Array.isArray(layers) ? layers : [layers as Vars];
+  const active: string[] = [];
+
+  const raw = (name: string): unknown => {
+    for (let i = list.length - 1; i >= 0; i--) {
+      const layer = list[i]!;
+      if (Object.prototype.hasOwnProperty.call(layer, name)) return layer[name];
+    }
+    return MISSING;
+  };
+
+  const resolve = (name: string): unknown => {
+    const r = raw(name);
+    if (r === MISSING) return undefined;
+    if (r instanceof UnsafeString) return r.value;
+    if (r === null || (typeof r !== 'string' && typeof r !== 'object')) return r;
+    if (active.includes(name)) {
+      const chain = [...active.slice(active.indexOf(name)), name].map((n) => `'${n}'`).join(' -> ');
+      throw new TemplateError(typeof r === 'string' ? r : name, `recursive loop detected in template: ${chain}`);
+    }
+    active.push(name);
+    try {
+      return templateValue(r, proxy);
+    } finally {
+      active.pop();
+    }
+  };
+
+  const proxy: Vars = new Proxy(Object.create(null) as Vars, {
+    get: (_t, name) => (typeof name === 'string' ? resolve(name) : undefined),
+    has: (_t, name) => typeof name === 'string' && raw(name) !== MISSING,
+    ownKeys: () => [...new Set(list.flatMap((l) => Object.keys(l)))],
+    getOwnPropertyDescriptor: (_t, name) => {
+      if (typeof name !== 'string' || raw(name) === MISSING) return undefined;
+      return { configurable: true, enumerable: true, writable: false, value: resolve(name) };
+    },
+    set: () => false,
+  });
+  return proxy;
+}

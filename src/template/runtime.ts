@@ -1,0 +1,89 @@
+/**
+ * The functions compiled templates call (passed in as `runtime`): strict variable and attribute
+ * lookups with Ansible's messages, Python truthiness, comparisons, `in` and printing.
+ */
+import { UnsafeString } from '../yaml/unsafe.js';
+import { UndefinedError } from './errors.js';
+import { pyMethod } from './methods.js';
+import { runtimeModule, type NjFrame } from './nj.js';
+import { isMapping, pyCompare, pyIn, pyStr, truthy, typeName } from './python.js';
+
+interface LookupContext {
+  lookup(name: string): unknown;
+}
+
+function contextOrFrameLookup(context: LookupContext, frame: NjFrame, name: string): unknown {
+  const v = frame.lookup(name);
+  return v !== undefined ? v : context.lookup(name);
+}
+
+/** Attribute or item lookup with Python semantics; `undefined` when missing. */
+export function lookupMember(obj: unknown, key: unknown): unknown {
+  const o = obj instanceof UnsafeString ? obj.value : obj;
+  if (o === null || o === undefined) return undefined;
+  if (typeof o === 'string' || Array.isArray(o)) {
+    const idx = toIndex(key, o.length);
+    if (idx !== undefined) return idx >= 0 && idx < o.length ? o[idx] : undefined;
+    return typeof key === 'string' ? pyMethod(o, key) : undefined;
+  }
+  if (typeof o !== 'object' && typeof o !== 'function') return undefined;
+  const k = typeof key === 'string' ? key : pyStr(key);
+  const rec = o as Record<string, unknown>;
+  if (Object.prototype.hasOwnProperty.call(rec, k) || (!isMapping(o) && k in rec)) {
+    const v = rec[k];
+    return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(o) : v;
+  }
+  return pyMethod(o, k);
+}
+
+function toIndex(key: unknown, length: number): number | undefined {
+  const n = typeof key === 'number' ? key : typeof key === 'string' && /^-?\d+$/.test(key) ? Number(key) : NaN;
+  if (!Number.isInteger(n)) return undefined;
+  return n < 0 ? length + n : n;
+}
+
+export function missingMessage(obj: unknown, key: unknown): string {
+  if (obj === null || obj === undefined) return `'None' has no attribute '${pyStr(key)}'`;
+  const t = typeName(obj);
+  if ((Array.isArray(obj) || typeof obj === 'string') && typeof key === 'number') return `'${t} object' has no element ${key}`;
+  return `'${t} object' has no attribute '${pyStr(key)}'`;
+}
+
+/** Keeps the original error (nunjucks would wrap it) and notes the template line (0-based). */
+function handleError(error: unknown, lineno: unknown): unknown {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const tagged = e as Error & { templateLine?: number };
+  if (tagged.templateLine === undefined && typeof lineno === 'number') tagged.templateLine = lineno;
+  return e;
+}
+
+export const engineRuntime: Record<string, unknown> = {
+  ...runtimeModule,
+  handleError,
+  suppressValue: (v: unknown) => pyStr(v),
+  orcSym(context: LookupContext, frame: NjFrame, name: string): unknown {
+    const v = contextOrFrameLookup(context, frame, name);
+    if (v === undefined) throw new UndefinedError(`'${name}' is undefined`);
+    return v;
+  },
+  orcMember(obj: unknown, key: unknown): unknown {
+    const v = lookupMember(obj, key);
+    if (v === undefined) throw new UndefinedError(missingMessage(obj, key));
+    return v;
+  },
+  orcMemberSoft: lookupMember,
+  orcTruthy: truthy,
+  orcCompare(values: unknown[], ops: string[]): boolean {
+    for (let i = 0; i < ops.length; i++) if (!pyCompare(values[i], ops[i]!, values[i + 1])) return false;
+    return true;
+  },
+  orcConcat: (a: unknown, b: unknown) => pyStr(a) + pyStr(b),
+  orcIn: (a: unknown, b: unknown) => pyIn(a, b),
+  orcIter(v: unknown): unknown {
+    if (v instanceof UnsafeString) return [...v.value];
+    if (typeof v === 'string') return [...v];
+    if (isMapping(v)) return Object.keys(v);
+    if (v === null || v === undefined) throw new Error("'NoneType' object is not iterable");
+    return v;
+  },
+};
