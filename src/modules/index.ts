@@ -2,6 +2,7 @@
 import { registerCoreModules } from './core.js';
 import { gossip_key } from './gossip_key.js';
 import { registerModule } from './registry.js';
+import { registerVaultModules } from './vault-index.js';
 
 export { registerCoreModules } from './core.js';
 export { runModule } from './run.js';
@@ -10,3 +11,4 @@ export { validateArgs } from './args.js';
 
 registerCoreModules();
 registerModule(gossip_key);
+registerVaultModules();

@@ -1,19 +1,107 @@
 /**
  * Per-run Vault state shared by the local Vault modules (owned by src/vault).
- * Connection settings resolve as the vault CLI does: task/play vars (vault_addr, vault_token,
- * vault_cacert, vault_namespace) > VAULT_* env > ~/.vault-token; after vault_init the root token
- * from the secrets file is used until a task sets another.
+ * Connection settings resolve as the vault CLI does: module args (vault_addr, token) > task/play
+ * vars (vault_addr, vault_token, vault_cacert, vault_namespace) > the token learned in this run
+ * (root token after vault_init/vault_unseal) > VAULT_* env > ~/.vault-token.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { VaultClient } from './client.js';
+
 export interface VaultSettings {
   addr: string;
   token?: string;
   cacert?: string;
   namespace?: string;
   secretsFile: string;
+  /** Where the token came from, for error messages (never the token itself). */
+  tokenSource?: string;
+}
+
+/** Per-task overrides given as module arguments. */
+export interface VaultArgs {
+  vault_addr?: string;
+  token?: string;
+  vault_cacert?: string;
+  vault_namespace?: string;
+  secrets_file?: string;
+}
+
+export const DEFAULT_ADDR = 'https://127.0.0.1:8200';
+export const DEFAULT_SECRETS_FILE = '.vault-secrets.json';
+
+function strVar(vars: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  const v = vars[key];
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
 }
 
 export class VaultSession {
   /** Token learned during this run (root token after vault_init/unseal). */
   sessionToken: string | undefined;
-  constructor(readonly env: NodeJS.ProcessEnv = process.env) {}
+  private readonly clients = new Map<string, VaultClient>();
+
+  constructor(
+    readonly env: NodeJS.ProcessEnv = process.env,
+    /** Base directory for relative paths (secrets file); the current directory by default. */
+    readonly cwd: string = process.cwd(),
+  ) {}
+
+  private tokenFile(): string | undefined {
+    const home = this.env['HOME'] || homedir();
+    const f = join(home, '.vault-token');
+    try {
+      return existsSync(f) ? readFileSync(f, 'utf8').trim() || undefined : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  resolvePath(p: string): string {
+    return isAbsolute(p) ? p : resolve(this.cwd, p);
+  }
+
+  settings(vars: Readonly<Record<string, unknown>>, args: VaultArgs = {}): VaultSettings {
+    const env = (k: string): string | undefined => (this.env[k] && this.env[k]!.trim() !== '' ? this.env[k]!.trim() : undefined);
+    const sources: [string | undefined, string][] = [
+      [args.token, 'the token argument'],
+      [strVar(vars, 'vault_token'), 'the vault_token variable'],
+      [this.sessionToken, 'the root token from vault_init'],
+      [env('VAULT_TOKEN'), 'VAULT_TOKEN'],
+      [this.tokenFile(), '~/.vault-token'],
+    ];
+    const tok = sources.find(([t]) => t !== undefined);
+    const s: VaultSettings = {
+      addr: (args.vault_addr ?? strVar(vars, 'vault_addr') ?? env('VAULT_ADDR') ?? DEFAULT_ADDR).replace(/\/+$/, ''),
+      secretsFile: this.resolvePath(args.secrets_file ?? strVar(vars, 'vault_secrets_file') ?? DEFAULT_SECRETS_FILE),
+    };
+    if (tok) {
+      s.token = tok[0];
+      s.tokenSource = tok[1];
+    }
+    const cacert = args.vault_cacert ?? strVar(vars, 'vault_cacert') ?? env('VAULT_CACERT');
+    if (cacert) s.cacert = this.resolvePath(cacert);
+    const ns = args.vault_namespace ?? strVar(vars, 'vault_namespace') ?? env('VAULT_NAMESPACE');
+    if (ns) s.namespace = ns;
+    return s;
+  }
+
+  /** A client for these settings (cached per address/token/CA/namespace). */
+  client(s: VaultSettings): VaultClient {
+    const key = JSON.stringify([s.addr, s.token ?? '', s.cacert ?? '', s.namespace ?? '']);
+    let c = this.clients.get(key);
+    if (!c) {
+      let ca: string | undefined;
+      if (s.cacert) {
+        try {
+          ca = readFileSync(s.cacert, 'utf8');
+        } catch (e) {
+          throw new Error(`cannot read the Vault CA certificate ${s.cacert}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+        }
+      }
+      c = new VaultClient({ addr: s.addr, ...(s.token ? { token: s.token } : {}), ...(ca ? { ca } : {}), ...(s.namespace ? { namespace: s.namespace } : {}) });
+      this.clients.set(key, c);
+    }
+    return c;
+  }
 }
