@@ -128,7 +128,7 @@ describe('parseHcl: syntax', () => {
       ].join('\n'),
     );
     expect(v['path']).toEqual({ 'pki_int/issue/nomad-cluster': { capabilities: ['update', 'read'] } });
-    expect(v['job']).toEqual({ web: { g: { count: 3 } } });
+    expect(v['job']).toEqual({ web: { group: { g: { count: 3 } } } });
     expect(v['meta']).toEqual({ 'a.b': 'c', d: -150 });
     expect(v['msg']).toBe('tab\there "q" é ${var.x} ${jsonencode({a = "}"})} %{ if x }y%{ endif }');
     expect(v['script']).toBe('line one\n  indented\n');
