@@ -31,7 +31,7 @@ export function compileTemplate(source: string, kind = 'template'): Compiled {
 function build(source: string, kind: string): Compiled {
   let ast: NjNode;
   try {
-    ast = parserModule.parse(fixNumericLookups(source), [], PARSE_OPTS);
+    ast = parserModule.parse(fixSource(source), [], PARSE_OPTS);
   } catch (e) {
     throw syntaxError(source, e, kind);
   }
@@ -51,15 +51,65 @@ function syntaxError(source: string, e: unknown, kind: string): TemplateError {
   return new TemplateError(source, `syntax error: ${msg}`, line, kind);
 }
 
-/** `a.0.b` is `a[0].b` in Jinja; nunjucks' lexer needs the brackets. Leaves strings alone. */
-export function fixNumericLookups(src: string): string {
-  if (!/[\w\])]\.\d/.test(src) || src.includes('{% raw') || src.includes('{%- raw')) return src;
-  return src.replace(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g, (code) =>
-    code
-      .split(/('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")/)
-      .map((part, i) => (i % 2 === 1 ? part : bracketDigits(part)))
-      .join(''),
-  );
+/**
+ * Source fixes for nunjucks' lexer, applied to code only (never to text or string literals):
+ * `a.0.b` becomes `a[0].b`, and `}}` closing a nested dict literal inside `{{ ... }}` becomes
+ * `} }` (Jinja balances braces; nunjucks would end the tag there).
+ */
+export function fixSource(src: string): string {
+  const numeric = /[\w\])]\.\d|\bis\s+(?:not\s+)?in\b/.test(src);
+  const nested = src.includes('}}') && src.split('}}').length > src.split('{{').length;
+  if (!numeric && !nested) return src;
+  let out = '';
+  let i = 0;
+  while (i < src.length) {
+    const j = src.indexOf('{', i);
+    if (j < 0) return out + src.slice(i);
+    out += src.slice(i, j);
+    const two = src.slice(j, j + 2);
+    const raw = /^\{%-?\s*raw\s*-?%\}/.exec(src.slice(j, j + 20));
+    if (two === '{#' || raw) {
+      const closer = raw ? /\{%-?\s*endraw\s*-?%\}/g : /#\}/g;
+      closer.lastIndex = j + 2;
+      const m = closer.exec(src);
+      const end = m ? m.index + m[0].length : src.length;
+      out += src.slice(j, end);
+      i = end;
+    } else if (two === '{{' || two === '{%') {
+      const close = two === '{{' ? '}}' : '%}';
+      const end = scanCode(src, j + 2, close);
+      out += two + fixCode(src.slice(j + 2, end)) + src.slice(end, end + 2);
+      i = end + 2;
+    } else {
+      out += '{';
+      i = j + 1;
+    }
+  }
+  return out;
+}
+
+/** Index of `close` ending a code region, skipping strings and bracketed expressions. */
+function scanCode(src: string, from: number, close: string): number {
+  let depth = 0;
+  let quote = '';
+  for (let k = from; k < src.length; k++) {
+    const c = src[k]!;
+    if (quote) {
+      if (c === '\\') k++;
+      else if (c === quote) quote = '';
+    } else if (c === "'" || c === '"') quote = c;
+    else if (depth === 0 && src.startsWith(close, k)) return k;
+    else if (c === '{' || c === '[' || c === '(') depth++;
+    else if ((c === '}' || c === ']' || c === ')') && depth > 0) depth--;
+  }
+  return src.length;
+}
+
+function fixCode(code: string): string {
+  return code
+    .split(/('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")/)
+    .map((part, i) => (i % 2 === 1 ? part : bracketDigits(part).replace(/\}\}/g, '} }').replace(/\bis(\s+not)?\s+in\b/g, '$1 in')))
+    .join('');
 }
 
 function bracketDigits(code: string): string {

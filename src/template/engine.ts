@@ -112,7 +112,7 @@ function evalSimple(path: string[], vars: Vars, source: string, kind: string): u
   return v;
 }
 
-function execute(c: Compiled, vars: Vars, source: string, kind: string): { ctx: RenderContext; text: string } {
+function execute(c: Compiled, vars: Vars, source: string, kind: string, multiline: boolean): { ctx: RenderContext; text: string } {
   const ctx = new RenderContext(vars);
   const frame = new runtimeModule.Frame();
   frame.topLevel = true;
@@ -122,14 +122,14 @@ function execute(c: Compiled, vars: Vars, source: string, kind: string): { ctx: 
     error = err;
     out = res;
   });
-  if (error) throw toTemplateError(error, source, kind);
+  if (error) throw toTemplateError(error, source, kind, multiline);
   return { ctx, text: typeof out === 'string' ? out : '' };
 }
 
-function toTemplateError(err: unknown, source: string, kind: string): TemplateError {
+function toTemplateError(err: unknown, source: string, kind: string, multiline: boolean): TemplateError {
   if (err instanceof TemplateError) return err;
   const e = err as Error & { templateLine?: number };
-  const line = source.includes('\n') && typeof e.templateLine === 'number' ? e.templateLine + 1 : undefined;
+  const line = multiline && typeof e.templateLine === 'number' ? e.templateLine + 1 : undefined;
   return new TemplateError(source, e.message ?? String(err), line, kind);
 }
 
@@ -138,7 +138,7 @@ function evaluate(s: string, vars: Vars, kind: string, name?: string): { value: 
   const path = simplePath(s);
   if (path) return { value: evalSimple(path, vars, name ?? s, kind), native: true };
   const c = compileTemplate(s, kind);
-  const { ctx, text } = execute(c, vars, name ?? s, kind);
+  const { ctx, text } = execute(c, vars, name ?? s, kind, s.includes('\n'));
   return ctx.captured ? { value: ctx.value, native: true } : { value: text, native: false };
 }
 
@@ -190,7 +190,7 @@ export function evalExpression(expr: string, vars: Vars, kind = 'expression'): u
   } catch (e) {
     throw e instanceof TemplateError ? new TemplateError(expr, e.reason, undefined, kind) : e;
   }
-  const { ctx, text } = execute(c, vars, expr, kind);
+  const { ctx, text } = execute(c, vars, expr, kind, false);
   return ctx.captured ? ctx.value : text;
 }
 
