@@ -1,0 +1,144 @@
+/**
+ * The per-host SSH session shared by every view of a connection: one client opened lazily
+ * (concurrent first calls share one connect), a channel semaphore, one SFTP session, and a
+ * private remote temp dir created on first use and removed at close.
+ */
+import type { Client } from 'ssh2';
+import { ConnectionError, type ConnectionSettings, type ExecResult } from '../connection.js';
+import { reportPid, runCommand, type RunSpec } from './exec.js';
+import type { SshRuntime } from './runtime.js';
+import { Semaphore } from './semaphore.js';
+import { SftpFiles } from './sftp-files.js';
+import { loadSshConfig, type SshConfig } from './ssh-config.js';
+import { resolveTarget, type TargetChain } from './target.js';
+import { openChain, type OpenChain } from './client.js';
+import { warnOnce } from './host-key.js';
+
+let defaultConfig: SshConfig | undefined;
+
+function sshConfigOf(runtime: SshRuntime): SshConfig {
+  if (runtime.sshConfig) return runtime.sshConfig;
+  if (!defaultConfig) {
+    defaultConfig = loadSshConfig();
+    for (const w of defaultConfig.warnings) warnOnce(runtime, w);
+  }
+  return defaultConfig;
+}
+
+export class SshSession {
+  readonly chain: TargetChain;
+  readonly sem: Semaphore;
+  private opening: Promise<OpenChain> | undefined;
+  private opened: OpenChain | undefined;
+  private sftpP: Promise<SftpFiles> | undefined;
+  private tmpP: Promise<string> | undefined;
+  private lost: ConnectionError | undefined;
+  private closing = false;
+
+  constructor(
+    readonly settings: ConnectionSettings,
+    readonly runtime: SshRuntime,
+  ) {
+    this.chain = resolveTarget(settings, runtime, sshConfigOf(runtime));
+    this.sem = new Semaphore(runtime.maxChannels ?? 8);
+  }
+
+  get host(): string {
+    return this.settings.host;
+  }
+
+  get loginUser(): string {
+    return this.chain.target.user;
+  }
+
+  connect(): Promise<Client> {
+    if (this.lost) return Promise.reject(this.lost);
+    if (this.closing) return Promise.reject(new ConnectionError(`${this.host}: connection is closed`, this.host));
+    this.opening ??= openChain(this.chain, this.host, this.runtime).then((o) => this.onOpen(o));
+    this.opening.catch(() => (this.opening = undefined));
+    return this.opening.then((o) => o.client);
+  }
+
+  private onOpen(o: OpenChain): OpenChain {
+    this.opened = o;
+    o.client.setMaxListeners(0);
+    o.client.on('close', () => {
+      if (!this.closing) this.lost = new ConnectionError(`${this.host}: connection lost`, this.host);
+      this.opened = undefined;
+      this.sftpP = undefined;
+    });
+    return o;
+  }
+
+  async exec(spec: Omit<RunSpec, 'host'>): Promise<ExecResult> {
+    const client = await this.connect();
+    const run: RunSpec = { ...spec, host: this.host };
+    if (spec.timeoutMs !== undefined && this.loginUser === 'root') {
+      run.commandLine = reportPid(spec.commandLine);
+      run.killGroup = (pgid) => this.killGroup(client, pgid);
+    }
+    return this.sem.run(() => {
+      this.runtime.stats?.inc(this.host, 'execChannels');
+      return runCommand(client, run);
+    });
+  }
+
+  /** Outside the channel semaphore (its permits may all be held by hung commands). */
+  private async killGroup(client: Client, pgid: number): Promise<void> {
+    this.runtime.stats?.inc(this.host, 'execChannels');
+    await runCommand(client, { host: this.host, commandLine: `kill -KILL -- -${pgid} 2>/dev/null || kill -KILL ${pgid}` });
+  }
+
+  /** The one SFTP session; it holds one channel permit for its lifetime. */
+  sftp(): Promise<SftpFiles> {
+    this.sftpP ??= this.openSftp();
+    this.sftpP.catch(() => (this.sftpP = undefined));
+    return this.sftpP;
+  }
+
+  private async openSftp(): Promise<SftpFiles> {
+    const client = await this.connect();
+    await this.sem.acquire();
+    try {
+      const sftp = await new Promise<import('ssh2').SFTPWrapper>((resolve, reject) =>
+        client.sftp((err, s) => (err ? reject(err) : resolve(s))),
+      );
+      this.runtime.stats?.inc(this.host, 'sftpSessions');
+      sftp.on('close', () => this.sem.release());
+      return new SftpFiles(sftp, this.host, this.runtime.stats);
+    } catch (e) {
+      this.sem.release();
+      throw new ConnectionError(`${this.host}: cannot open an SFTP session: ${e instanceof Error ? e.message : String(e)}`, this.host, e);
+    }
+  }
+
+  /** A private (0700) temp dir for this connection, created once. */
+  tmpDir(): Promise<string> {
+    this.tmpP ??= this.exec({
+      commandLine: `/bin/sh -c 'mktemp -d /tmp/.orchestrate-XXXXXXXX 2>/dev/null || { mkdir -p -m 0700 "$HOME/.orchestrate-tmp" && mktemp -d "$HOME/.orchestrate-tmp/XXXXXXXX"; }'`,
+    }).then((r) => {
+      const dir = r.stdout.trim();
+      if (r.rc !== 0 || !dir.startsWith('/')) throw new Error(`${this.host}: cannot create a private temp dir: ${r.stderr.trim()}`);
+      return dir;
+    });
+    this.tmpP.catch(() => (this.tmpP = undefined));
+    return this.tmpP;
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    const o = this.opened ?? (this.opening ? await this.opening.catch(() => undefined) : undefined);
+    if (o && this.tmpP && !this.lost) {
+      const dir = await this.tmpP.catch(() => undefined);
+      if (dir) await this.exec({ commandLine: `rm -rf -- '${dir}'` }).catch(() => undefined);
+    }
+    this.closing = true;
+    if (this.sftpP) (await this.sftpP.catch(() => undefined))?.end();
+    if (o) {
+      const done = new Promise<void>((r) => o.client.once('close', () => r()));
+      o.client.end();
+      await Promise.race([done, new Promise((r) => setTimeout(r, 2000))]);
+      for (const j of [...o.jumps].reverse()) j.end();
+    }
+  }
+}

@@ -1,0 +1,37 @@
+/** Counters for benchmarks and tests: what the SSH layer did, per host and in total. */
+export interface HostCounters {
+  connections: number;
+  handshakes: number;
+  execChannels: number;
+  sftpSessions: number;
+  sftpOps: number;
+}
+
+export class SshStats {
+  readonly perHost = new Map<string, HostCounters>();
+
+  private counters(host: string): HostCounters {
+    let c = this.perHost.get(host);
+    if (!c) {
+      c = { connections: 0, handshakes: 0, execChannels: 0, sftpSessions: 0, sftpOps: 0 };
+      this.perHost.set(host, c);
+    }
+    return c;
+  }
+
+  inc(host: string, key: keyof HostCounters, by = 1): void {
+    this.counters(host)[key] += by;
+  }
+
+  get(host: string): HostCounters {
+    return { ...this.counters(host) };
+  }
+
+  total(): HostCounters {
+    const t: HostCounters = { connections: 0, handshakes: 0, execChannels: 0, sftpSessions: 0, sftpOps: 0 };
+    for (const c of this.perHost.values()) {
+      for (const k of Object.keys(t) as (keyof HostCounters)[]) t[k] += c[k];
+    }
+    return t;
+  }
+}

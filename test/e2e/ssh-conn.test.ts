@@ -1,0 +1,172 @@
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionError, type ConnectionSettings } from '../../src/connection/connection.js';
+import { createSshConnection, SshStats, type SshRuntime } from '../../src/connection/ssh/index.js';
+import { sshdSkipReason, startSshd, type Sshd } from '../helpers/sshd.js';
+
+const skip = sshdSkipReason();
+if (skip) console.log(`skipping ssh connection tests: ${skip}`);
+
+describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
+  let sshd: Sshd;
+  const stats = new SshStats();
+  let runtime: SshRuntime;
+  let settings: ConnectionSettings;
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    appendFileSync(sshd.knownHostsFile, `${sshd.knownHostsLine}\n`);
+    runtime = { stats, sshConfig: { blocks: [{ entries: [] }], warnings: [] }, agentSocket: '', home: sshd.dir };
+    settings = {
+      host: 'web1', address: sshd.host, port: sshd.port, user: 'root', transport: 'ssh',
+      privateKeyFile: sshd.clientKey, knownHostsFile: sshd.knownHostsFile,
+    };
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+
+  it('runs commands: rc, stdout, stderr, stdin, env, cwd', async () => {
+    const c = createSshConnection(settings, runtime);
+    try {
+      const r = await c.exec('echo out; echo err >&2; exit 3');
+      expect(r).toEqual({ rc: 3, stdout: 'out\n', stderr: 'err\n' });
+      expect((await c.exec('cat', { stdin: 'hello\nworld' })).stdout).toBe('hello\nworld');
+      expect((await c.exec('echo "$FOO"; pwd', { env: { FOO: "it's" }, cwd: '/tmp' })).stdout).toBe("it's\n/tmp\n");
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('kills a command that runs past its timeout', async () => {
+    const c = createSshConnection(settings, runtime);
+    try {
+      await expect(c.exec('sleep 31', { timeoutMs: 300 })).rejects.toThrow(/web1: command timed out after 300 ms/);
+      expect((await c.exec('echo still usable')).stdout).toBe('still usable\n');
+      // the signal reached the remote process: no `sleep 31` is left running
+      expect((await c.exec("ps -eo args | grep -c '^sleep 31'")).stdout.trim()).toBe('0');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('reuses one connection for 20 concurrent execs (bounded channels)', async () => {
+    const local = new SshStats();
+    const c = createSshConnection({ ...settings, host: 'reuse' }, { ...runtime, stats: local });
+    try {
+      const rs = await Promise.all(Array.from({ length: 20 }, (_, i) => c.exec(`echo ${i}`)));
+      expect(rs.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+      expect(local.get('reuse')).toMatchObject({ connections: 1, handshakes: 1, execChannels: 20 });
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('writes atomically with the final mode, leaving no temp files', async () => {
+    const c = createSshConnection(settings, runtime);
+    const dir = join(sshd.dir, 'w');
+    try {
+      await c.mkdir(dir, 0o750);
+      expect((await c.stat(dir)).mode).toBe(0o750);
+      const path = join(dir, 'secret.key');
+      await c.writeFile(path, 'v1', { mode: 0o600 });
+      const info = await c.stat(path);
+      expect(info).toMatchObject({ exists: true, kind: 'file', mode: 0o600, uid: 0, owner: 'root', group: 'root', size: 2 });
+      const res = await c.writeFile(path, 'v2-secret', { mode: 0o640, backup: true });
+      expect(res.backupPath).toMatch(/secret\.key\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$/);
+      expect(readFileSync(path, 'utf8')).toBe('v2-secret');
+      expect(readFileSync(res.backupPath!, 'utf8')).toBe('v1');
+      expect((await c.stat(path)).mode).toBe(0o640);
+      const ls = await c.exec(`ls -A ${dir}`);
+      expect(ls.stdout.split('\n').filter((f) => f.includes('orchestrate'))).toEqual([]);
+      await expect(c.writeFile(join(dir, 'missing-dir', 'x'), 'x', { mode: 0o600 })).rejects.toThrow(/writeFile\(.*missing-dir\/x\): no such file/);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('creates the temp file with restrictive permissions from the start', async () => {
+    const c = createSshConnection(settings, runtime);
+    const dir = join(sshd.dir, 'watch');
+    try {
+      await c.mkdir(dir, 0o755);
+      // A watcher on the host records the mode of every temp file it sees during the writes.
+      const watcher = c.exec(
+        `end=$(($(date +%s)+3)); while [ $(date +%s) -lt $end ]; do for f in ${dir}/.*orchestrate*; do [ -e "$f" ] && stat -c %a "$f"; done; done 2>/dev/null | sort -u`,
+      );
+      for (let i = 0; i < 200; i++) await c.writeFile(join(dir, 'k.pem'), `key ${i}`.repeat(2000), { mode: 0o600 });
+      const seen = (await watcher).stdout.split('\n').filter(Boolean);
+      for (const m of seen) expect(m).toBe('600');
+      expect((await c.stat(join(dir, 'k.pem'))).mode).toBe(0o600);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('stats, reads, hashes; missing paths are not errors for stat/sha256', async () => {
+    const c = createSshConnection(settings, runtime);
+    const p = join(sshd.dir, 'f.txt');
+    try {
+      await c.writeFile(p, 'abc', { mode: 0o644 });
+      expect((await c.readFile(p)).toString()).toBe('abc');
+      expect(await c.sha256(p)).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+      expect(await c.sha256(join(sshd.dir, 'nope'))).toBeUndefined();
+      expect(await c.stat(join(sshd.dir, 'nope'))).toEqual({ exists: false });
+      await expect(c.readFile(join(sshd.dir, 'nope'))).rejects.toThrow(/no such file/);
+      await c.symlink(p, join(sshd.dir, 'link'));
+      expect(await c.stat(join(sshd.dir, 'link'))).toMatchObject({ kind: 'link', linkTarget: p });
+      await c.rename(join(sshd.dir, 'link'), join(sshd.dir, 'link2'));
+      await c.chmod(p, 0o600);
+      await c.chown(p, 'nobody', 'nogroup');
+      expect(await c.stat(p)).toMatchObject({ mode: 0o600, owner: 'nobody', group: 'nogroup' });
+      await c.remove(join(sshd.dir, 'link2'));
+      await c.mkdir(join(sshd.dir, 'tree/a/b'));
+      await c.remove(join(sshd.dir, 'tree'), true);
+      expect((await c.stat(join(sshd.dir, 'tree'))).exists).toBe(false);
+      const big = Buffer.alloc(9 * 1024 * 1024, 7);
+      await c.writeFile(join(sshd.dir, 'big'), big, { mode: 0o644 });
+      const { createHash } = await import('node:crypto');
+      expect(await c.sha256(join(sshd.dir, 'big'))).toBe(createHash('sha256').update(big).digest('hex'));
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('runs as another user with become (sudo -n from root)', async () => {
+    const c = createSshConnection({ ...settings, become: { method: 'sudo', user: 'nobody' } }, runtime);
+    try {
+      expect((await c.exec('id -un')).stdout).toBe('nobody\n');
+      expect((await c.exec('id -un', { become: false })).stdout).toBe('root\n');
+      expect(await c.exec('cat; exit 4', { stdin: 'piped' })).toMatchObject({ rc: 4, stdout: 'piped' });
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('throws ConnectionError when the connection drops mid-command', async () => {
+    const c = createSshConnection(settings, runtime);
+    try {
+      await c.connect();
+      const running = c.exec('sleep 20');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sshd.killConnections()).toBeGreaterThan(0);
+      const err = await running.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectionError);
+      expect((err as ConnectionError).host).toBe('web1');
+      await expect(c.exec('true')).rejects.toBeInstanceOf(ConnectionError);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('fails clearly for a refused port and a wrong key', async () => {
+    const fast = { ...runtime, retryDelayMs: 10 };
+    const refused = createSshConnection({ ...settings, port: 1 }, fast);
+    await expect(refused.connect()).rejects.toThrow(/web1: cannot connect to 127\.0\.0\.1:1: ECONNREFUSED.*\(3 attempts\)/);
+    const wrongKey = createSshConnection({ ...settings, privateKeyFile: join(sshd.dir, 'host_ed25519') }, fast);
+    await expect(wrongKey.connect()).rejects.toThrow(/authentication failed for root@127\.0\.0\.1/);
+    const noKey = createSshConnection({ ...settings, privateKeyFile: join(sshd.dir, 'absent') }, fast);
+    await expect(noKey.connect()).rejects.toThrow(/private key file .*absent does not exist/);
+  });
+});
