@@ -89,6 +89,11 @@ const env = {
   ANSIBLE_NOCOLOR: '1',
 };
 
+/** Subscripts pick by position, so they are only comparable when Ansible's order is stable. */
+function comparable(c: Case, pattern: string): boolean {
+  return !c.unorderedInAnsible || !/\[-?\d+(?::\d*)?\]$/.test(pattern);
+}
+
 function same(c: Case, hosts: string[]): string[] {
   return c.unorderedInAnsible ? [...hosts].sort() : hosts;
 }
@@ -164,6 +169,7 @@ describe.skipIf(!hasAnsible)('inventory matches ansible', () => {
         const o = oracles.get(c.name)!;
         const inv = invs.get(c.name)!;
         for (const [pattern, hosts] of o.plays[0]!) {
+          if (!comparable(c, pattern)) continue;
           expect({ pattern, hosts: same(c, inv.select(pattern).hosts) }).toEqual({ pattern, hosts: same(c, hosts) });
         }
       });
@@ -174,6 +180,7 @@ describe.skipIf(!hasAnsible)('inventory matches ansible', () => {
         c.limits.forEach((limit, i) => {
           const lim = limit.startsWith('@') ? `@${join(home, limit.slice(1))}` : limit;
           for (const [pattern, hosts] of o.plays[i + 1]!) {
+            if (!comparable(c, pattern)) continue;
             expect({ pattern, limit, hosts: same(c, inv.select(pattern, lim).hosts) }).toEqual({ pattern, limit, hosts: same(c, hosts) });
           }
         });
