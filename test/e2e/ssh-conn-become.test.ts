@@ -1,0 +1,115 @@
+import { existsSync, mkdirSync, readFileSync, statSync, chownSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BecomeOptions, ConnectionSettings } from '../../src/connection/connection.js';
+import { createSshConnection, type SshRuntime } from '../../src/connection/ssh/index.js';
+import { sshdSkipReason, startSshd, type Sshd } from '../helpers/sshd.js';
+
+const skip = sshdSkipReason();
+if (skip) console.log(`skipping ssh become tests: ${skip}`);
+
+// Users exist only inside the sshd's private mount namespace (bind-mounted /etc copies).
+const PW = 'correct horse 1';
+
+describe.skipIf(skip !== undefined)('ssh connection: become with sudo as a non-root login user', () => {
+  let sshd: Sshd;
+  const runtime: SshRuntime = { sshConfig: { blocks: [{ entries: [] }], warnings: [] }, agentSocket: '' };
+  const as = (user: string, become?: BecomeOptions): ConnectionSettings => ({
+    host: `${user}-host`, address: sshd.host, port: sshd.port, user, transport: 'ssh',
+    privateKeyFile: sshd.clientKey, knownHostsFile: sshd.knownHostsFile, ...(become ? { become } : {}),
+  });
+
+  beforeAll(async () => {
+    sshd = await startSshd({
+      users: [
+        { name: 'orchnp', uid: 4311, password: 'np-pass-1', sudo: 'nopasswd' },
+        { name: 'orchpw', uid: 4312, password: PW, sudo: 'password' },
+      ],
+    });
+    await import('node:fs').then((fs) => fs.appendFileSync(sshd.knownHostsFile, `${sshd.knownHostsLine}\n`));
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+
+  it('runs as root with NOPASSWD sudo, and as the login user with become: false', async () => {
+    const c = createSshConnection(as('orchnp', { method: 'sudo', user: 'root' }), runtime);
+    try {
+      expect((await c.exec('id -un; echo "$HOME"')).stdout).toBe('root\n/root\n');
+      expect((await c.exec('id -un', { become: false })).stdout).toBe('orchnp\n');
+      expect(await c.exec('cat; echo; exit 5', { stdin: 'in' })).toMatchObject({ rc: 5, stdout: 'in\n', stderr: '' });
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('writes a root-owned private file atomically via the private temp dir, removed at close', async () => {
+    const dir = join(sshd.dir, 'rootonly');
+    mkdirSync(dir, { mode: 0o700 });
+    const c = createSshConnection(as('orchnp', { method: 'sudo', user: 'root' }), runtime);
+    const path = join(dir, 'ca.key');
+    let tmp = '';
+    try {
+      await c.writeFile(path, 'old', { mode: 0o644 });
+      const res = await c.writeFile(path, 'private key', { mode: 0o600, owner: 'orchpw', backup: true });
+      expect(res.backupPath).toBeDefined();
+      expect(readFileSync(path, 'utf8')).toBe('private key');
+      expect(readFileSync(res.backupPath!, 'utf8')).toBe('old');
+      expect(statSync(path).mode & 0o7777).toBe(0o600);
+      expect(statSync(path).uid).toBe(4312);
+      expect(await c.stat(path)).toMatchObject({ exists: true, kind: 'file', mode: 0o600, owner: 'orchpw', uid: 4312, size: 11 });
+      expect((await c.readFile(path)).toString()).toBe('private key');
+      expect(await c.sha256(path)).toMatch(/^[0-9a-f]{64}$/);
+      expect(await c.stat(join(dir, 'nope'))).toEqual({ exists: false });
+      tmp = (await c.exec('ls -d /tmp/.orchestrate-* 2>/dev/null', { become: false })).stdout.trim();
+      expect(tmp).toMatch(/^\/tmp\/\.orchestrate-/);
+      expect(statSync(tmp).mode & 0o777).toBe(0o700);
+      expect((await c.exec(`ls -A ${dir}`)).stdout.split('\n').filter((f) => f.includes('orchestrate'))).toEqual([]);
+      await c.mkdir(join(dir, 'a/b'), 0o750);
+      await c.chown(join(dir, 'a/b'), 'orchnp');
+      expect(await c.stat(join(dir, 'a/b'))).toMatchObject({ kind: 'directory', mode: 0o750, owner: 'orchnp' });
+      await c.remove(join(dir, 'a'), true);
+      expect(existsSync(join(dir, 'a'))).toBe(false);
+    } finally {
+      await c.close();
+    }
+    expect(existsSync(tmp)).toBe(false);
+  });
+
+  it('writes as a non-root become user (content on stdin)', async () => {
+    const dir = join(sshd.dir, 'nobodys');
+    mkdirSync(dir, { mode: 0o700 });
+    chownSync(dir, 65534, 65534);
+    const c = createSshConnection(as('orchnp', { method: 'sudo', user: 'nobody' }), runtime);
+    try {
+      await c.writeFile(join(dir, 'f'), 'data', { mode: 0o640 });
+      expect(statSync(join(dir, 'f')).uid).toBe(65534);
+      expect(statSync(join(dir, 'f')).mode & 0o777).toBe(0o640);
+      expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('data');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('feeds the sudo password on the prompt, never into the command', async () => {
+    const c = createSshConnection(as('orchpw', { method: 'sudo', user: 'root', password: PW }), runtime);
+    try {
+      const r = await c.exec('id -un; cat', { stdin: 'payload' });
+      expect(r).toMatchObject({ rc: 0, stdout: 'root\npayload', stderr: '' });
+      expect(r.stdout).not.toContain(PW);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('reports a wrong or missing sudo password clearly', async () => {
+    const wrong = createSshConnection(as('orchpw', { method: 'sudo', user: 'root', password: 'wrong-password' }), runtime);
+    const err = await wrong.exec('id -un').catch((e: unknown) => e as Error);
+    await wrong.close();
+    expect((err as Error).message).toMatch(/become: sudo to root on orchpw-host failed: incorrect sudo password/);
+    expect((err as Error).message).not.toContain('wrong-password');
+    const none = createSshConnection(as('orchpw', { method: 'sudo', user: 'root' }), runtime);
+    await expect(none.exec('id -un')).rejects.toThrow(/sudo to root on orchpw-host needs a password; set ansible_become_password/);
+    await none.close();
+  });
+});
