@@ -1,0 +1,67 @@
+/**
+ * A delaying TCP proxy: the kernel here has no netem, so lab latency comes from holding each
+ * chunk for `delayMs` in each direction (half the round-trip latency) before forwarding it.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+
+export interface ProxyRoute {
+  port: number;
+  targetHost: string;
+  targetPort: number;
+}
+
+/** Forward `from` to `to`, each chunk and the end-of-stream delayed by `delayMs`, in order. */
+export function delayedPipe(from: Socket, to: Socket, delayMs: number): void {
+  let pending = 0;
+  from.on('data', (chunk: Buffer) => {
+    pending += chunk.length;
+    if (pending > 4 * 1024 * 1024) from.pause();
+    setTimeout(() => {
+      pending -= chunk.length;
+      if (!to.destroyed) to.write(chunk);
+      if (pending <= 1024 * 1024 && from.isPaused()) from.resume();
+    }, delayMs);
+  });
+  from.on('end', () => setTimeout(() => to.end(), delayMs));
+}
+
+export function proxyConnection(client: Socket, route: ProxyRoute, delayMs: number): void {
+  const upstream = connect(route.targetPort, route.targetHost);
+  client.setNoDelay(true);
+  upstream.setNoDelay(true);
+  const close = (): void => {
+    setTimeout(() => {
+      client.destroy();
+      upstream.destroy();
+    }, delayMs);
+  };
+  client.on('error', close);
+  upstream.on('error', close);
+  client.on('close', close);
+  upstream.on('close', close);
+  delayedPipe(client, upstream, delayMs);
+  delayedPipe(upstream, client, delayMs);
+}
+
+/** Listen on `listenHost` at every route's port; resolves once all are listening. */
+export async function startProxies(listenHost: string, routes: ProxyRoute[], delayMs: number): Promise<Server[]> {
+  return Promise.all(
+    routes.map(
+      (route) =>
+        new Promise<Server>((resolve, reject) => {
+          const server = createServer((s) => proxyConnection(s, route, delayMs));
+          server.once('error', (e) => reject(new Error(`proxy ${listenHost}:${route.port}: ${e.message}`)));
+          server.listen(route.port, listenHost, () => resolve(server));
+        }),
+    ),
+  );
+}
+
+/** Parse "20ms", "0.5s" or "20" (ms) into milliseconds. */
+export function parseLatency(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s)?$/.exec(text.trim());
+  if (!m) throw new Error(`latency "${text}" is not a duration like 20ms or 0.1s`);
+  const ms = Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+  if (ms > 10_000) throw new Error(`latency ${text} is above 10s`);
+  return ms;
+}

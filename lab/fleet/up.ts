@@ -1,0 +1,177 @@
+/** `lab up`: build the fleet, fast: batched ip commands, parallel key generation and sshd starts. */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { labDown } from './down.js';
+import { run } from './exec.js';
+import { hostDir, hostKeygen, machineBase, prepareHost, startHost } from './host.js';
+import { writeInventory, writeKnownHosts } from './inventory.js';
+import { DEFAULT_LAB, checkLabName, defaultInventory, hostNames, kernelNames, preferredOctet, stateDir } from './naming.js';
+import { createBridge, createHostLinks } from './network.js';
+import { parseLatency } from './proxy.js';
+import { distScript, provisionHost, provisionScriptExists, startArtifacts, startService, startVault, waitFor } from './services.js';
+import { readState, writeState, type LabHost, type LabState } from './state.js';
+import { chooseSubnet, intToIp, withNetLock } from './subnet.js';
+import { ensureSupport } from './support.js';
+
+export interface UpOptions {
+  name?: string;
+  servers?: number;
+  clients?: number;
+  /** "20ms", "0.1s" or milliseconds: round-trip latency added in front of each sshd. */
+  latency?: string | number;
+  subnet?: string;
+  inventory?: string;
+  log?: (message: string) => void;
+  warn?: (message: string) => void;
+}
+
+export interface UpResult {
+  state: LabState;
+  /** Milliseconds per phase, and "total". */
+  timings: Record<string, number>;
+}
+
+const PROXY_BASE_PORT = 22000;
+
+function checkCount(what: string, n: number, min: number): number {
+  if (!Number.isInteger(n) || n < min || n > 60000) throw new Error(`--${what} must be a whole number from ${min} to 60000 (got ${n})`);
+  return n;
+}
+
+export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
+  const name = checkLabName(opts.name ?? DEFAULT_LAB);
+  const servers = checkCount('servers', opts.servers ?? 1, 0);
+  const clients = checkCount('clients', opts.clients ?? 3, 0);
+  if (servers + clients === 0) throw new Error('the lab needs at least one host (--servers/--clients)');
+  const latencyMs = opts.latency === undefined ? 0 : typeof opts.latency === 'number' ? opts.latency : parseLatency(opts.latency);
+  const log = opts.log ?? ((): void => undefined);
+  const warn = opts.warn ?? ((m: string): void => void process.stderr.write(`warning: ${m}\n`));
+  const dir = stateDir(name);
+  if (readState(dir)) throw new Error(`lab "${name}" is already up (state in ${dir}); run "orchestrate lab down --name ${name}" first`);
+  await ensureSupport(log);
+  try {
+    return await build({ name, servers, clients, latencyMs, dir, log, warn, subnet: opts.subnet, inventory: opts.inventory });
+  } catch (e) {
+    log(`lab up failed, cleaning up: ${(e as Error).message}`);
+    await labDown({ name }).catch(() => undefined);
+    throw e;
+  }
+}
+
+interface BuildArgs {
+  name: string;
+  servers: number;
+  clients: number;
+  latencyMs: number;
+  dir: string;
+  subnet: string | undefined;
+  inventory: string | undefined;
+  log: (m: string) => void;
+  warn: (m: string) => void;
+}
+
+async function build(a: BuildArgs): Promise<UpResult> {
+  const t0 = Date.now();
+  const timings: Record<string, number> = {};
+  const mark = (phase: string, since: number): number => (timings[phase] = Date.now() - since);
+  const names = kernelNames(a.name);
+  mkdirSync(join(a.dir, 'ssh'), { recursive: true });
+  const privateKey = join(a.dir, 'ssh', 'id_ed25519');
+  const labKey = labKeypair(privateKey, a.name);
+  let t = Date.now();
+  const state = await withNetLock(async () => {
+    const subnet = await chooseSubnet(a.subnet, preferredOctet(a.name));
+    const s = initialState(a, subnet.base, subnet.prefix, subnet.cidr, names.bridge, privateKey);
+    writeState(s);
+    await createBridge(names.bridge, s.bridgeIp, s.prefix);
+    return s;
+  });
+  mark('bridge', t);
+  a.log(`lab ${a.name}: ${state.subnet} on ${state.bridge} (${state.bridgeIp}), ${state.hosts.length} hosts`);
+  const services = startServices(state, a.warn);
+  services.catch(() => undefined);
+  t = Date.now();
+  await createHostLinks(names.bridge, state.hosts);
+  mark('netns', t);
+  t = Date.now();
+  const base = machineBase();
+  const pub = await labKey;
+  for (const h of state.hosts) prepareHost(a.dir, h, base, pub, state.prefix, state.bridgeIp);
+  const keygen = pLimit(8);
+  const keys = new Map<string, string>();
+  await Promise.all(state.hosts.map((h) => keygen(async () => keys.set(h.name, await hostKeygen(a.dir, h.name)))));
+  mark('hostfiles', t);
+  t = Date.now();
+  const starts = pLimit(16);
+  const pids = await Promise.all(state.hosts.map((h) => starts(() => startHost(a.dir, h))));
+  mark('sshd', t);
+  a.log(`lab ${a.name}: ${state.hosts.length} sshd up`);
+  t = Date.now();
+  if (provisionScriptExists()) {
+    const prov = pLimit(8);
+    await Promise.all(state.hosts.map((h, i) => prov(() => provisionHost(pids[i]!, h.role, h.name))));
+  } else a.warn('lab/standins/provision.sh not found: hosts are not provisioned (no systemctl shim, no Nomad stand-in)');
+  mark('provision', t);
+  t = Date.now();
+  if (a.latencyMs > 0) await startProxy(state);
+  state.vars = { ...state.vars, ...(await services) };
+  mark('services', t);
+  writeKnownHosts(state, keys);
+  writeInventory(state);
+  writeState(state);
+  timings['total'] = Date.now() - t0;
+  return { state, timings };
+}
+
+function initialState(a: BuildArgs, base: number, prefix: number, cidr: string, bridge: string, privateKey: string): LabState {
+  const names = kernelNames(a.name);
+  const capacity = 2 ** (32 - prefix) - 3;
+  const list = hostNames(a.servers, a.clients);
+  if (list.length > capacity) throw new Error(`lab subnet ${cidr} has room for ${capacity} hosts, not ${list.length}`);
+  const hosts: LabHost[] = list.map((h, index) => ({
+    ...h,
+    index,
+    address: intToIp(base + index + 2),
+    netns: names.netns(h.name),
+    veth: names.veth(index),
+    ...(a.latencyMs > 0 ? { proxyPort: PROXY_BASE_PORT + index + 1 } : {}),
+  }));
+  return {
+    name: a.name,
+    dir: a.dir,
+    subnet: cidr,
+    bridge,
+    bridgeIp: intToIp(base + 1),
+    prefix,
+    latencyMs: a.latencyMs,
+    inventory: a.inventory ?? defaultInventory(a.name, a.dir),
+    knownHosts: join(a.dir, 'known_hosts'),
+    privateKey,
+    hosts,
+    vars: {},
+    createdAt: new Date().toISOString(),
+  };
+}
+
+async function labKeypair(privateKey: string, name: string): Promise<string> {
+  if (!existsSync(privateKey)) await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `orchestrate-lab-${name}`, '-f', privateKey]);
+  return readFileSync(`${privateKey}.pub`, 'utf8');
+}
+
+async function startServices(state: LabState, warn: (m: string) => void): Promise<Record<string, unknown>> {
+  const [vaultAddr, artifactVars] = await Promise.all([startVault(state.dir, state.bridgeIp, warn), startArtifacts(state.dir, state.bridgeIp, warn)]);
+  return { ...artifactVars, ...(vaultAddr ? { vault_addr: vaultAddr } : {}) };
+}
+
+async function startProxy(state: LabState): Promise<void> {
+  const script = distScript('lab/fleet/proxy-main.js');
+  if (!script) throw new Error('--latency needs the built proxy (dist/lab/fleet/proxy-main.js): run "npm run build" first');
+  const config = join(state.dir, 'proxy.json');
+  const routes = state.hosts.map((h) => ({ port: h.proxyPort ?? 0, targetHost: h.address, targetPort: 22 }));
+  writeFileSync(config, JSON.stringify({ listen: state.bridgeIp, delayMs: state.latencyMs / 2, routes }));
+  const s = startService(state.dir, 'proxy', script, [config]);
+  await waitFor('latency proxy', s, (text) => (text.includes('proxy listening') ? true : undefined));
+}
+
+export { hostDir };
