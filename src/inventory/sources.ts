@@ -1,6 +1,6 @@
 /** Inventory sources: files (YAML or INI, auto-detected), directories, and "a,b,c" host lists. */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, join, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseAddress } from './address.js';
 import type { InventoryData } from './data.js';
 import { InventoryError } from './errors.js';
@@ -28,20 +28,26 @@ export function parseSource(inv: InventoryData, source: string, cwd: string): st
     throw new InventoryError([`${source}: inventory source not found`]);
   }
   if (statSync(path).isDirectory()) {
-    parseDirectory(inv, path);
+    parseDirectory(inv, path, cwd);
     return path;
   }
   parseFile(inv, path, source);
   return dirname(path);
 }
 
-function parseDirectory(inv: InventoryData, dir: string): void {
+function parseDirectory(inv: InventoryData, dir: string, cwd: string): void {
   for (const entry of readdirSync(dir).sort()) {
     if (ignoredInDirectory(entry)) continue;
     const full = join(dir, entry);
-    if (statSync(full).isDirectory()) parseDirectory(inv, full);
-    else parseFile(inv, full, full);
+    if (statSync(full).isDirectory()) parseDirectory(inv, full, cwd);
+    else parseFile(inv, full, shownPath(cwd, full));
   }
+}
+
+/** Paths in messages are relative to the working directory when they are below it. */
+function shownPath(cwd: string, full: string): string {
+  const rel = relative(cwd, full);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : full;
 }
 
 function parseHostList(inv: InventoryData, list: string): void {
