@@ -1,0 +1,156 @@
+/**
+ * playbooks/mtls.yml end to end on the lab (1+3 and 1+15 hosts): certificates, mTLS API,
+ * gossip key, reload/restart order, and a second run with 0 changed.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totals } from '../helpers/cli.js';
+import { openssl, runMtls, sshRun, startFleet, type Fleet, type FleetHost } from './mtls-fleet.js';
+
+const CERTS = '/opt/nomad/agent-certs';
+const CLI = '/opt/nomad/cli-certs';
+
+/** Everything the checks need from one host, in one ssh round trip (no private key leaves it). */
+const PROBE = [
+  `echo "perms=$(stat -c %a ${CERTS}/agent.crt ${CERTS}/agent.key | tr '\\n' ,)"`,
+  `echo "subject=$(openssl x509 -in ${CERTS}/agent.crt -noout -subject -nameopt RFC2253)"`,
+  `echo "san=$(openssl x509 -in ${CERTS}/agent.crt -noout -ext subjectAltName | tail -n +2 | tr -d ' ')"`,
+  `a=$(openssl x509 -in ${CERTS}/agent.crt -noout -pubkey | sha256sum); b=$(openssl pkey -in ${CERTS}/agent.key -pubout | sha256sum); [ "$a" = "$b" ] && echo keymatch=yes || echo keymatch=no`,
+  `echo "mtls=$(curl -sS --max-time 5 --cacert ${CERTS}/ca.crt --cert ${CLI}/cli.crt --key ${CLI}/cli.key https://localhost:4646/v1/jobs 2>&1)"`,
+  `curl -sS --max-time 5 http://localhost:4646/v1/jobs >/dev/null 2>&1 && echo plain=accepted || echo plain=refused`,
+  `curl -sS --max-time 5 --cacert ${CERTS}/ca.crt https://localhost:4646/v1/jobs >/dev/null 2>&1 && echo nocert=accepted || echo nocert=refused`,
+  `echo "gossip=$(sed -n 's/.*encrypt *= *"\\([^"]*\\)".*/\\1/p' /etc/nomad.d/gossip.hcl 2>/dev/null)"`,
+  `echo "systemctl=$(grep -oE '(reload|restart) nomad' /var/log/lab-systemctl.log 2>/dev/null | tr ' ' _ | tr '\\n' ,)"`,
+  `echo "ctconf=$(stat -c %a:%U /etc/consul-template.d/consul-template.hcl)"`,
+  `echo ----; cat ${CERTS}/agent.crt; echo ----; cat ${CERTS}/ca.crt`,
+].join('\n');
+
+interface Probe {
+  fields: Record<string, string>;
+  cert: string;
+  ca: string;
+}
+
+async function probe(fleet: Fleet, host: FleetHost): Promise<Probe> {
+  const r = await sshRun(fleet, host, PROBE);
+  const [head = '', cert = '', ca = ''] = r.out.split('----\n');
+  const fields: Record<string, string> = {};
+  for (const line of head.split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) fields[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return { fields, cert, ca };
+}
+
+function defineFleetSuite(servers: number, clients: number): void {
+  const name = `mtls${servers}x${clients}`;
+  describe(`playbooks/mtls.yml on ${servers}+${clients} lab hosts`, () => {
+    let fleet: Fleet | undefined;
+    let skip = '';
+    const work = mkdtempSync(path.join(tmpdir(), `orchestrate-${name}-`));
+    const probes = new Map<string, Probe>();
+
+    beforeAll(async () => {
+      const f = await startFleet(name, servers, clients);
+      if (typeof f === 'string') {
+        skip = f;
+        console.warn(`skipping the mtls e2e on ${servers}+${clients}: ${f}`);
+        return;
+      }
+      fleet = f;
+    }, 600_000);
+
+    afterAll(async () => {
+      await fleet?.down();
+    }, 300_000);
+
+    it('first run converges every node', async (t) => {
+      if (!fleet) return t.skip(skip);
+      const r = await runMtls(fleet, work);
+      if (r.code !== 0) writeFileSync(path.join(work, 'first-run.log'), r.stdout + r.stderr);
+      expect(r.stderr + r.stdout.split('\n').filter((l) => !l.startsWith('{')).join('\n')).not.toMatch(/Maximum call stack/);
+      expect(r.code, `first run failed: see ${work}/first-run.log`).toBe(0);
+      expect(totals(r.events)['failed'] ?? 0).toBe(0);
+      for (const h of fleet.hosts) probes.set(h.name, await probe(fleet, h));
+    }, 900_000);
+
+    it('agent cert and key: 0700, CN by role, SAN localhost and 127.0.0.1, key matches', (t) => {
+      if (!fleet) return t.skip(skip);
+      for (const h of fleet.hosts) {
+        const p = probes.get(h.name)!.fields;
+        expect(p['perms'], h.name).toBe('700,700,');
+        expect(p['subject'], h.name).toContain(`CN=${h.group === 'servers' ? 'server' : 'client'}.global.nomad`);
+        expect(p['san'], h.name).toContain('DNS:localhost');
+        expect(p['san'], h.name).toContain('IPAddress:127.0.0.1');
+        expect(p['keymatch'], h.name).toBe('yes');
+        expect(p['ctconf'], h.name).toBe('600:root');
+      }
+    });
+
+    it('every agent cert chains to CA_cert.crt through the intermediate', async (t) => {
+      if (!fleet) return t.skip(skip);
+      const caFile = path.join(work, 'CA_cert.crt');
+      expect(readFileSync(caFile, 'utf8')).toContain('BEGIN CERTIFICATE');
+      for (const h of fleet.hosts) {
+        const p = probes.get(h.name)!;
+        const leaf = path.join(work, `${h.name}.crt`);
+        const inter = path.join(work, `${h.name}-ca.crt`);
+        writeFileSync(leaf, p.cert);
+        writeFileSync(inter, p.ca);
+        const v = await openssl(['verify', '-CAfile', caFile, '-untrusted', inter, leaf]);
+        expect(v.out, h.name).toContain(': OK');
+      }
+    });
+
+    it('the Nomad API answers over mTLS with the CLI cert only', (t) => {
+      if (!fleet) return t.skip(skip);
+      for (const h of fleet.hosts) {
+        const p = probes.get(h.name)!.fields;
+        expect(p['mtls'], h.name).toBe('[]');
+        expect(p['plain'], h.name).toBe('refused');
+        expect(p['nocert'], h.name).toBe('refused');
+      }
+    });
+
+    it('servers share one 16-byte gossip key, clients have none', (t) => {
+      if (!fleet) return t.skip(skip);
+      const keys = new Set<string>();
+      for (const h of fleet.hosts) {
+        const key = probes.get(h.name)!.fields['gossip'] ?? '';
+        if (h.group === 'clients') {
+          expect(key, h.name).toBe('');
+          continue;
+        }
+        expect(Buffer.from(key, 'base64').length, h.name).toBe(16);
+        keys.add(key);
+      }
+      expect(keys.size).toBe(1);
+    });
+
+    it('systemctl shows the guide order: servers reload, reload, restart; clients reload only', (t) => {
+      if (!fleet) return t.skip(skip);
+      for (const h of fleet.hosts) {
+        const calls = (probes.get(h.name)!.fields['systemctl'] ?? '').split(',').filter(Boolean);
+        if (h.group === 'servers') expect(calls, h.name).toEqual(['reload_nomad', 'reload_nomad', 'restart_nomad']);
+        else expect(calls, h.name).toEqual(['reload_nomad']);
+      }
+    });
+
+    it('second run: 0 changed, same gossip key', async (t) => {
+      if (!fleet) return t.skip(skip);
+      const r = await runMtls(fleet, work);
+      expect(r.code).toBe(0);
+      const sum = totals(r.events);
+      expect(sum['changed'] ?? 0).toBe(0);
+      expect(sum['failed'] ?? 0).toBe(0);
+      const server = fleet.hosts.find((h) => h.group === 'servers')!;
+      const again = await probe(fleet, server);
+      expect(again.fields['gossip']).toBe(probes.get(server.name)!.fields['gossip']);
+    }, 900_000);
+  });
+}
+
+defineFleetSuite(1, 3);
+defineFleetSuite(1, 15);
