@@ -1,0 +1,279 @@
+#!/usr/bin/env node
+/** Lab stand-in for `systemctl`: runs /etc/systemd/system/*.service units as detached daemons. */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync, rmSync, symlinkSync, closeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { loadEnvironment, execArgv, type Unit } from './systemd-unit.js';
+import * as st from './systemd-state.js';
+
+interface Opts {
+  quiet: boolean;
+  now: boolean;
+  value: boolean;
+  props: string[];
+}
+
+const out = (s: string, o: Opts): void => void (o.quiet || process.stdout.write(s + '\n'));
+const err = (s: string): void => void process.stderr.write(s + '\n');
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const BASE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' };
+
+function unitEnv(unit: Unit, extra: Record<string, string> = {}): Record<string, string> {
+  const lab = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('LAB_')));
+  return { ...BASE_ENV, ...(lab as Record<string, string>), ...loadEnvironment(unit), ...extra };
+}
+
+/** Runs ExecReload/ExecStop style commands synchronously; returns false if one failed. */
+function runCommands(unit: Unit, lines: string[], mainPid: number): boolean {
+  const env = unitEnv(unit, { MAINPID: String(mainPid) });
+  for (const line of lines) {
+    const { argv, ignoreFailure } = execArgv(line, env, unit.name);
+    const [cmd, ...args] = argv;
+    if (!cmd) continue;
+    const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    if ((r.status !== 0 || r.error) && !ignoreFailure) return false;
+  }
+  return true;
+}
+
+async function start(unit: Unit): Promise<number> {
+  if (st.runtime(unit.name).state === 'active') return 0;
+  const env = unitEnv(unit);
+  const { argv } = execArgv(unit.execStart[0] ?? '', env, unit.name);
+  const [cmd, ...args] = argv;
+  if (!cmd) return fail(`Failed to start ${unit.name}: Unit ${unit.name} has no ExecStart= setting.`, 1);
+  mkdirSync(st.paths.log(), { recursive: true });
+  const fd = openSync(join(st.paths.log(), `${unit.name.replace(/\.service$/, '')}.log`), 'a');
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd], env, cwd: '/' });
+  closeSync(fd);
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', () => resolve(-1));
+  });
+  if (child.pid === undefined) return fail(`Job for ${unit.name} failed because the control process could not be started (${cmd}).`, 1);
+  st.writePid(unit.name, child.pid);
+  const wait = Number(process.env['LAB_SYSTEMCTL_START_WAIT_MS'] ?? 300);
+  const early = await Promise.race([exited, sleep(wait).then(() => 'running' as const)]);
+  if (early !== 'running') {
+    return fail(`Job for ${unit.name} failed because the control process exited with error code (status ${String(early)}).\nSee "systemctl status ${unit.name}" and ${st.paths.log()}/${unit.name.replace(/\.service$/, '')}.log for details.`, 1);
+  }
+  child.unref();
+  return 0;
+}
+
+async function stop(unit: Unit): Promise<number> {
+  const rt = st.runtime(unit.name);
+  if (rt.state !== 'active') {
+    st.clearPid(unit.name);
+    return 0;
+  }
+  if (unit.execStop.length) runCommands(unit, unit.execStop, rt.pid);
+  const signal = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(unit.killMode === 'process' ? rt.pid : -rt.pid, sig);
+    } catch {
+      try {
+        process.kill(rt.pid, sig);
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  signal('SIGTERM');
+  const timeout = Number(process.env['LAB_SYSTEMCTL_STOP_TIMEOUT_MS'] ?? 10_000);
+  for (let t = 0; t < timeout && st.procStart(rt.pid) !== undefined; t += 25) await sleep(25);
+  if (st.procStart(rt.pid) !== undefined) signal('SIGKILL');
+  st.clearPid(unit.name);
+  return 0;
+}
+
+async function reload(unit: Unit): Promise<number> {
+  const rt = st.runtime(unit.name);
+  if (rt.state !== 'active') return fail(`${unit.name} is not active, cannot reload.`, 1);
+  if (unit.execReload.length === 0) {
+    process.kill(rt.pid, 'SIGHUP');
+    return 0;
+  }
+  return runCommands(unit, unit.execReload, rt.pid) ? 0 : fail(`Job for ${unit.name} failed.\nSee "systemctl status ${unit.name}" for details.`, 1);
+}
+
+function enable(unit: Unit, on: boolean): number {
+  if (unit.wantedBy === undefined || unit.wantedBy.length === 0) {
+    err(`The unit files have no installation config (WantedBy=, RequiredBy=, ...). This means they are not meant to be enabled using systemctl.`);
+    return 0;
+  }
+  for (const target of unit.wantedBy) {
+    const link = st.wantsLink(target, unit.name);
+    if (on && st.linkTarget(link) !== unit.path) {
+      mkdirSync(dirname(link), { recursive: true });
+      rmSync(link, { force: true });
+      symlinkSync(unit.path, link);
+      err(`Created symlink ${link} → ${unit.path}.`);
+    } else if (!on && st.linkTarget(link) !== undefined) {
+      rmSync(link, { force: true });
+      err(`Removed "${link}".`);
+    }
+  }
+  return 0;
+}
+
+function fail(msg: string, code: number): number {
+  err(msg);
+  return code;
+}
+
+function status(unit: Unit): number {
+  const rt = st.runtime(unit.name);
+  const logFile = join(st.paths.log(), `${unit.name.replace(/\.service$/, '')}.log`);
+  let tail: string[] = [];
+  try {
+    tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-10);
+  } catch {
+    /* no log yet */
+  }
+  const active = rt.state === 'active' ? `active (running) since ${rt.since}` : rt.state === 'failed' ? 'failed (Result: exit-code)' : 'inactive (dead)';
+  process.stdout.write(
+    [
+      `${rt.state === 'active' ? '●' : '○'} ${unit.name} - ${unit.description || unit.name}`,
+      `     Loaded: loaded (${unit.path}; ${st.enabledState(unit)})`,
+      `     Active: ${active}`,
+      ...(rt.state === 'active' ? [`   Main PID: ${rt.pid}`] : []),
+      '',
+      ...tail,
+    ].join('\n') + '\n',
+  );
+  return rt.state === 'active' ? 0 : 3;
+}
+
+function properties(name: string, unit: Unit | undefined): Record<string, string> {
+  const rt = st.runtime(name);
+  return {
+    Id: name,
+    Names: name,
+    Description: unit?.description ?? '',
+    LoadState: unit ? 'loaded' : 'not-found',
+    ActiveState: rt.state,
+    SubState: rt.state === 'active' ? 'running' : rt.state === 'failed' ? 'failed' : 'dead',
+    MainPID: String(rt.pid),
+    UnitFileState: unit ? st.enabledState(unit) : '',
+    FragmentPath: unit?.path ?? '',
+    ActiveEnterTimestamp: rt.since,
+    ExecMainPID: String(rt.pid),
+    NRestarts: '0',
+  };
+}
+
+function show(names: string[], o: Opts): number {
+  names.forEach((name, i) => {
+    const props = properties(name, st.loadUnit(name));
+    const keys = o.props.length ? o.props : Object.keys(props);
+    if (i > 0) process.stdout.write('\n');
+    for (const k of keys) process.stdout.write(o.value ? `${props[k] ?? ''}\n` : `${k}=${props[k] ?? ''}\n`);
+  });
+  return 0;
+}
+
+async function perUnit(verb: string, names: string[], o: Opts): Promise<number> {
+  let code = 0;
+  let anyActive = false;
+  for (const name of names) {
+    const unit = st.loadUnit(name);
+    if (verb === 'is-active') {
+      const s = st.runtime(name).state;
+      anyActive ||= s === 'active';
+      out(s, o);
+      continue;
+    }
+    if (!unit) {
+      if (verb === 'is-enabled') code = fail(`Failed to get unit file state for ${name}: No such file or directory`, 1);
+      else if (verb === 'status') code = fail(`Unit ${name} could not be found.`, 4);
+      else if (verb === 'stop') continue;
+      else code = fail(`Failed to ${verb} ${name}: Unit ${name} not found.`, 5);
+      continue;
+    }
+    const c = await st.withLock(name, () => runVerb(verb, unit, o));
+    if (c !== 0) code = c;
+  }
+  if (verb === 'is-active') return anyActive ? 0 : 3;
+  return code;
+}
+
+async function runVerb(verb: string, unit: Unit, o: Opts): Promise<number> {
+  switch (verb) {
+    case 'start':
+      return start(unit);
+    case 'stop':
+      return stop(unit);
+    case 'restart':
+      await stop(unit);
+      return start(unit);
+    case 'try-restart':
+      if (st.runtime(unit.name).state !== 'active') return 0;
+      await stop(unit);
+      return start(unit);
+    case 'reload':
+      return reload(unit);
+    case 'reload-or-restart':
+      return st.runtime(unit.name).state === 'active' ? reload(unit) : start(unit);
+    case 'enable':
+    case 'disable': {
+      const c = enable(unit, verb === 'enable');
+      if (!o.now) return c;
+      st.logCall(verb === 'enable' ? 'start' : 'stop', unit.name);
+      return verb === 'enable' ? start(unit) : stop(unit);
+    }
+    case 'is-enabled': {
+      const s = st.enabledState(unit);
+      out(s, o);
+      return s === 'disabled' ? 1 : 0;
+    }
+    case 'status':
+      return status(unit);
+    default:
+      return fail(`Unknown command verb ${verb}.`, 1);
+  }
+}
+
+function parseArgs(argv: string[]): { verb: string; names: string[]; opts: Opts } {
+  const opts: Opts = { quiet: false, now: false, value: false, props: [] };
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '-q' || a === '--quiet') opts.quiet = true;
+    else if (a === '--now') opts.now = true;
+    else if (a === '--value') opts.value = true;
+    else if (a === '-p' || a === '--property') opts.props.push(...(argv[++i] ?? '').split(','));
+    else if (a.startsWith('--property=')) opts.props.push(...a.slice(11).split(','));
+    else if (a.startsWith('-p') && a.length > 2) opts.props.push(...a.slice(2).split(','));
+    else if (['--no-pager', '--no-block', '--system', '--full', '-l', '--no-legend', '--no-ask-password', '-a', '--all'].includes(a)) continue;
+    else if (a.startsWith('-')) throw new Error(`unrecognized option '${a}'`);
+    else words.push(a);
+  }
+  const [verb = '', ...names] = words;
+  return { verb, names: names.map(st.unitName), opts };
+}
+
+const UNIT_VERBS = new Set(['start', 'stop', 'restart', 'try-restart', 'reload', 'reload-or-restart', 'is-active', 'is-enabled', 'enable', 'disable', 'status']);
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '--version') {
+    process.stdout.write('systemd 252 (lab stand-in)\n');
+    return 0;
+  }
+  const { verb, names, opts } = parseArgs(argv);
+  if (names.length === 0) st.logCall(verb || '(none)');
+  for (const n of names) st.logCall(verb, n);
+  if (verb === 'daemon-reload' || verb === 'daemon-reexec') return 0;
+  if (verb === 'show') return show(names, opts);
+  if (!UNIT_VERBS.has(verb)) return fail(verb ? `Unknown command verb ${verb}.` : 'Usage: systemctl COMMAND [UNIT...]', 1);
+  if (names.length === 0) return fail(`Too few arguments.`, 1);
+  return perUnit(verb, names, opts);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    err(`systemctl: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);
