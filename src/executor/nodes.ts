@@ -187,6 +187,7 @@ export class NodeRunner {
     let failed = false;
     let allSkipped = items.length > 0;
     const msgs: string[] = [];
+    const outputs: unknown[] = [];
     for (let i = 0; i < items.length; i++) {
       if (this.run.opts.signal.aborted) break;
       const item = items[i];
@@ -199,6 +200,7 @@ export class NodeRunner {
       else r = await runTaskOnHost(task, host.name, vars, this.env);
       if (r.status === 'unreachable') return r;
       if (r.status !== 'skipped') allSkipped = false;
+      if (r.output !== undefined) outputs.push(r.output);
       changed ||= r.changed;
       if (r.status === 'failed') {
         failed = true;
@@ -210,6 +212,7 @@ export class NodeRunner {
     const status: HostStatus = failed ? 'failed' : allSkipped ? 'skipped' : changed ? 'changed' : 'ok';
     const out: HostTaskResult = { status, changed, registered: { results, changed, failed, ...(failed ? { msg: 'One or more items failed' } : {}), ...(allSkipped ? { skipped: true } : {}) } };
     if (failed) out.msg = msgs.length === 1 ? msgs[0]! : `one or more items failed: ${msgs.join('; ')}`;
+    if (outputs.length > 0) out.output = outputs;
     return out;
   }
 
@@ -243,7 +246,7 @@ export class NodeRunner {
       changed: r.changed,
       ...(r.ignored ? { ignored: true } : {}),
       ...(r.msg !== undefined ? { msg: noLog ? NO_LOG_MSG : r.msg } : {}),
-      ...(r.reason !== undefined ? { reason: r.reason } : {}),
+      ...(r.reason !== undefined ? { reason: noLog ? 'hidden (no_log)' : r.reason } : {}),
       ...(r.diff && !noLog ? { diff: r.diff } : {}),
       ...(r.delegatedTo ? { delegatedTo: r.delegatedTo } : {}),
       ...(r.output !== undefined ? { output: noLog ? NO_LOG_MSG : r.output } : {}),

@@ -123,7 +123,6 @@ async function runPlay(
   }
   vars.startPlay(play, await loadVarsFiles(play, vars), hosts);
   for (const h of hosts) {
-    if (!stats.has(h)) stats.set(h, emptyStats());
     if (!hostStates.has(h)) hostStates.set(h, { name: h, failed: false, unreachable: false, ended: false, notified: new Set() });
   }
   const serial = play.serial.map((s) => templateValue(s, vars.forPlay()));
@@ -134,6 +133,7 @@ async function runPlay(
     const batch = batches[i]!;
     vars.startBatch(batch);
     if (batches.length > 1) opts.bus.emit({ type: 'batch.start', index: i + 1, count: batches.length, hosts: batch });
+    for (const h of batch) if (!stats.has(h)) stats.set(h, emptyStats());
     const states = batch.map((h) => hostStates.get(h)!);
     for (const s of states) s.ended = false;
     const run: PlayRun = { play, opts, vars, stats, limiter, playbookDir, batchSize: batch.length, abort: false, batchFailed: new Set() };

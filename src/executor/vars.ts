@@ -5,7 +5,7 @@
  */
 import type { Inventory } from '../inventory/index.js';
 import type { Play, TaskNode, Inherited } from '../playbook/model.js';
-import { lazyVars } from '../template/index.js';
+import { lazyVars, markRaw } from '../template/index.js';
 
 export const OMIT = '__omit_place_holder__orchestrate__';
 
@@ -31,7 +31,7 @@ export class VarStore {
 
   constructor(private readonly opts: VarsOptions) {
     const self = this;
-    this.hostvars = new Proxy({} as Record<string, unknown>, {
+    this.hostvars = markRaw(new Proxy({} as Record<string, unknown>, {
       get(_t, name) {
         return typeof name === 'string' ? self.hostView(name) : undefined;
       },
@@ -44,7 +44,7 @@ export class VarStore {
       getOwnPropertyDescriptor(_t, name) {
         return typeof name === 'string' ? { enumerable: true, configurable: true, value: self.hostView(name) } : undefined;
       },
-    });
+    }));
   }
 
   startPlay(play: Play, loadedVarsFiles: Record<string, unknown>, hosts: string[]): void {
@@ -52,12 +52,12 @@ export class VarStore {
     this.playVars = { ...play.vars, ...loadedVarsFiles };
     this.roleDefaults = Object.assign({}, ...play.roles.map((r) => r.defaults));
     this.roleVars = Object.assign({}, ...play.roles.map((r) => r.vars));
-    this.playHosts = hosts;
+    this.playHosts = markRaw(hosts);
     this.batchHosts = hosts;
   }
 
   startBatch(hosts: string[]): void {
-    this.batchHosts = hosts;
+    this.batchHosts = markRaw(hosts);
   }
 
   hostFacts(host: string): Record<string, unknown> {
@@ -70,7 +70,7 @@ export class VarStore {
   }
 
   private groups(): Record<string, string[]> {
-    if (!this.groupsCache) this.groupsCache = Object.fromEntries(this.opts.inventory.groups());
+    if (!this.groupsCache) this.groupsCache = markRaw(Object.fromEntries(this.opts.inventory.groups()));
     return this.groupsCache;
   }
 

@@ -85,6 +85,6 @@ export const blockinfile = {
     return [];
   },
   check: (ctx, args) => readForEdit(ctx, 'blockinfile', args),
-  plan: (cur, args, ctx) => planEdit('blockinfile', cur, args, edit(cur, args), ctx.diffMode),
+  plan: (cur, args, ctx) => planEdit('blockinfile', cur, args, edit(cur, args), ctx.diffMode, {}, ctx.checkMode),
   apply: (ctx, args, _plan, cur) => applyEdit(ctx, cur, args, edit(cur, args).text),
 } satisfies ModuleDef<BlockinfileArgs, CurrentFile>;

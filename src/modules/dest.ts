@@ -26,6 +26,8 @@ export async function resolveDest(ctx: ModuleContext, label: string, dest: strin
   }
   const parent = posix.dirname(dest);
   const pst = await conn.stat(parent);
+  // In --check an earlier task may be the one that would create the directory: report the write.
+  if (!pst.exists && ctx.checkMode) return { path: dest };
   if (!pst.exists || pst.kind !== 'directory') throw new ModuleFailure(`${label}: destination directory ${parent} does not exist`);
   return { path: dest };
 }

@@ -43,17 +43,18 @@ function attrsReason(what: string, a: AttrChanges): string {
   return a.matching.length ? `${what}, ${a.matching.join(', ')} already` : what;
 }
 
-function decideLink(cur: FileCurrent, args: FileArgs): Decision {
+function decideLink(cur: FileCurrent, args: FileArgs, checkMode: boolean): Decision {
   const info = cur.info;
   const linkAttrs = attrChanges(info, { ...(args.owner ? { owner: args.owner } : {}), ...(args.group ? { group: args.group } : {}) }, false);
   if (info.kind === 'link' && info.linkTarget === args.src) return { op: 'none', state: 'link', attrs: linkAttrs, reason: attrsReason(`link already points to ${args.src}`, linkAttrs) };
   if (info.exists && info.kind === 'directory') throw new ModuleFailure(`file(${args.path}): refusing to replace directory ${args.path} with a symlink`);
   if (info.exists && info.kind !== 'link' && !args.force) throw new ModuleFailure(`file(${args.path}): refusing to convert from ${info.kind} to symlink; set force: true`);
-  if (cur.srcExists === false && !args.force) throw new ModuleFailure(`file(${args.path}): src file ${args.src} does not exist; use force: true to create a dangling link`);
+  // In --check an earlier task may be the one that would create the link's source.
+  if (cur.srcExists === false && !args.force && !checkMode) throw new ModuleFailure(`file(${args.path}): src file ${args.src} does not exist; use force: true to create a dangling link`);
   return { op: 'link', state: 'link', attrs: attrChanges({ exists: false }, { ...(args.owner ? { owner: args.owner } : {}), ...(args.group ? { group: args.group } : {}) }, false), reason: '' };
 }
 
-function decide(cur: FileCurrent, args: FileArgs): Decision {
+function decide(cur: FileCurrent, args: FileArgs, checkMode = false): Decision {
   const info = cur.info;
   const state = args.state ?? (info.exists ? kindState(info) : 'file');
   const isDir = state === 'directory' || info.kind === 'directory';
@@ -63,7 +64,7 @@ function decide(cur: FileCurrent, args: FileArgs): Decision {
     case 'absent':
       return info.exists ? { op: 'remove', state, attrs: NO_ATTRS, reason: '' } : { op: 'none', state, attrs: NO_ATTRS, reason: `${p} already absent` };
     case 'link':
-      return decideLink(cur, args);
+      return decideLink(cur, args, checkMode);
     case 'directory':
       if (!info.exists) return { op: 'mkdir', state, attrs: attrs(), reason: '' };
       if (info.kind !== 'directory') throw new ModuleFailure(`file(${p}): ${p} already exists as a ${info.kind}, not a directory`);
@@ -121,7 +122,7 @@ export const file = {
     const srcPath = posix.isAbsolute(args.src) ? args.src : posix.join(posix.dirname(args.path), args.src);
     return { info, srcExists: (await ctx.connection.stat(srcPath)).exists };
   },
-  plan: (cur, args, ctx) => toPlan(decide(cur, args), cur, args, ctx.diffMode),
+  plan: (cur, args, ctx) => toPlan(decide(cur, args, ctx.checkMode), cur, args, ctx.diffMode),
   async apply(ctx, args, _plan, cur) {
     const d = decide(cur, args);
     const conn = ctx.connection;

@@ -38,9 +38,11 @@ function target(args: EditArgs, text: string): WriteTarget {
 }
 
 /** Turn an edit into a plan: content via planWrite, "ok" reason from the edit's message. */
-export function planEdit(name: string, cur: CurrentFile, args: EditArgs, edit: EditResult | undefined, diffMode: boolean, data: Record<string, unknown> = {}): Plan {
+export function planEdit(name: string, cur: CurrentFile, args: EditArgs, edit: EditResult | undefined, diffMode: boolean, data: Record<string, unknown> = {}, checkMode = false): Plan {
   if (!cur.info.exists) {
     if (!edit || !edit.changed) return { changed: false, reason: `${args.path} does not exist`, data: { ...data, msg: '' } };
+    // In --check an earlier task may be the one that would create the file.
+    if (!args.create && checkMode) return { changed: true, summary: `${args.path} does not exist yet; ${edit.msg} once it does`, data: { ...data, msg: edit.msg } };
     if (!args.create) throw new ModuleFailure(`${name}(${args.path}): destination ${args.path} does not exist; set create: true to create it`, { rc: 257 });
   }
   const text = edit ? edit.text : (cur.content ?? Buffer.alloc(0)).toString('utf8');

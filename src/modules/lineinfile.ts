@@ -134,6 +134,6 @@ export const lineinfile = {
     return p;
   },
   check: (ctx, args) => readForEdit(ctx, 'lineinfile', args),
-  plan: (cur, args, ctx) => planEdit('lineinfile', cur, args, edit(cur, args), ctx.diffMode),
+  plan: (cur, args, ctx) => planEdit('lineinfile', cur, args, edit(cur, args), ctx.diffMode, {}, ctx.checkMode),
   apply: (ctx, args, _plan, cur) => applyEdit(ctx, cur, args, edit(cur, args).text),
 } satisfies ModuleDef<LineinfileArgs, CurrentFile>;

@@ -270,7 +270,7 @@ function splitActionValue(v: unknown): [string | undefined, unknown] {
   return [undefined, undefined];
 }
 
-function defaultTaskName(module: string, args: unknown): string {
-  if (typeof args === 'string') return `${module} ${args}`.slice(0, 80);
+/** Unnamed tasks are shown by their action, as Ansible does (never with arguments: they may hold secrets). */
+function defaultTaskName(module: string, _args: unknown): string {
   return module;
 }

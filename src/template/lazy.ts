@@ -8,10 +8,19 @@ import { templateValue, type Vars } from './engine.js';
 import { TemplateError } from './errors.js';
 
 const MISSING = Symbol('missing');
+const RAW = new WeakSet<object>();
+
+/** Mark an object as data that is never templated (magic vars such as hostvars and groups). */
+export function markRaw<T extends object>(obj: T): T {
+  RAW.add(obj);
+  return obj;
+}
 
 export function lazyVars(layers: Vars | readonly Vars[]): Vars {
   const list: readonly Vars[] = Array.isArray(layers) ? layers : [layers as Vars];
   const active: string[] = [];
+  // A view is built per task and host: the layers do not change while it lives.
+  const cache = new Map<string, unknown>();
 
   const raw = (name: string): unknown => {
     for (let i = list.length - 1; i >= 0; i--) {
@@ -26,13 +35,17 @@ export function lazyVars(layers: Vars | readonly Vars[]): Vars {
     if (r === MISSING) return undefined;
     if (r instanceof UnsafeString) return r.value;
     if (r === null || (typeof r !== 'string' && typeof r !== 'object')) return r;
+    if (typeof r === 'object' && RAW.has(r)) return r;
+    if (cache.has(name)) return cache.get(name);
     if (active.includes(name)) {
       const chain = [...active.slice(active.indexOf(name)), name].map((n) => `'${n}'`).join(' -> ');
       throw new TemplateError(typeof r === 'string' ? r : name, `recursive loop detected in template: ${chain}`);
     }
     active.push(name);
     try {
-      return templateValue(r, proxy);
+      const v = templateValue(r, proxy);
+      cache.set(name, v);
+      return v;
     } finally {
       active.pop();
     }

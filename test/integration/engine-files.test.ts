@@ -26,9 +26,9 @@ function site(dir: string): string {
     - name: secret file
       copy: { dest: "{{ root }}/key.pem", content: "KEY\\n", mode: "0600" }
     - name: line
-      lineinfile: { path: "{{ root }}/motd", line: "line two" }
+      lineinfile: { path: "{{ root }}/lines", line: "line two", create: true }
     - name: block
-      blockinfile: { path: "{{ root }}/motd", block: "managed line" }
+      blockinfile: { path: "{{ root }}/lines", block: "managed line" }
     - name: link
       file: { src: "{{ root }}/motd", dest: "{{ root }}/motd.link", state: link }
   handlers:
@@ -65,7 +65,8 @@ describe('engine over the local connection', () => {
 
     const first = await run();
     expect(first.code, first.stderr + first.stdout).toBe(0);
-    expect(readFileSync(path.join(dir, 'out/motd'), 'utf8')).toBe('welcome to localhost\nline two\n# BEGIN ANSIBLE MANAGED BLOCK\nmanaged line\n# END ANSIBLE MANAGED BLOCK\n');
+    expect(readFileSync(path.join(dir, 'out/motd'), 'utf8')).toBe('welcome to localhost\n');
+    expect(readFileSync(path.join(dir, 'out/lines'), 'utf8')).toBe('line two\n# BEGIN ANSIBLE MANAGED BLOCK\nmanaged line\n# END ANSIBLE MANAGED BLOCK\n');
     expect(statSync(path.join(dir, 'out/key.pem')).mode & 0o777).toBe(0o600);
     expect(statSync(path.join(dir, 'out')).mode & 0o777).toBe(0o750);
     expect(readFileSync(path.join(dir, 'out/web/app.conf'), 'utf8')).toBe('listen 8080\nhost localhost\n');

@@ -54,12 +54,15 @@ describe('control flow', () => {
     const r = await play(`
 - hosts: h1
   tasks:
-    - command: echo a
+    - name: a
+      command: echo a
       notify: [restart, topic]
-    - command: echo b
+    - name: b
+      command: echo b
       notify: restart
     - meta: flush_handlers
-    - command: echo c
+    - name: c
+      command: echo c
       notify: restart
   handlers:
     - name: restart
@@ -70,7 +73,7 @@ describe('control flow', () => {
 `);
     expect(r.code).toBe(0);
     const starts = r.events.filter((e) => e['type'] === 'task.start').map((e) => `${e['handler'] ? 'H:' : ''}${e['name']}`);
-    expect(starts).toEqual(['command echo a', 'command echo b', 'meta flush_handlers', 'H:restart', 'H:other', 'command echo c', 'H:restart']);
+    expect(starts).toEqual(['a', 'b', 'meta', 'H:restart', 'H:other', 'c', 'H:restart']);
   });
 
   it('tags: --tags, --skip-tags, always, never', async () => {
@@ -157,7 +160,8 @@ describe('control flow', () => {
     - import_tasks: tasks/a.yml
     - include_tasks: "tasks/{{ which }}.yml"
       vars: { which: b }
-    - command: echo once
+    - name: once
+      command: echo once
       run_once: true
       register: once
     - debug: { msg: "{{ once.stdout }}" }
@@ -177,7 +181,7 @@ describe('control flow', () => {
     expect(out.filter((e) => e['output'] === 'other')).toHaveLength(1);
     expect(out.filter((e) => e['output'] === 'a')).toHaveLength(5);
     expect(out.filter((e) => e['output'] === 'b')).toHaveLength(5);
-    expect(out.filter((e) => e['task'] === 'command echo once')).toHaveLength(1);
+    expect(out.filter((e) => e['task'] === 'once')).toHaveLength(1);
     expect(out.filter((e) => e['output'] === 'once')).toHaveLength(5);
     expect(r.stdout).not.toContain('supersecret');
   });
