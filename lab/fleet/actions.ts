@@ -46,7 +46,10 @@ export async function upAction(flags: UpFlags): Promise<void> {
 
 export async function downAction(flags: { name?: string }): Promise<void> {
   const r = await labDown({ name: flags.name });
-  out(`lab ${r.name} down (${r.stoppedProcesses} processes stopped, ${r.removedNetns} netns removed)`);
+  const phases = Object.entries(r.timings)
+    .map(([k, v]) => `${k} ${v}ms`)
+    .join(', ');
+  out(`lab ${r.name} down (${r.stoppedProcesses} processes stopped, ${r.removedNetns} netns removed; ${phases})`);
 }
 
 export async function statusAction(flags: { name?: string; json?: boolean }): Promise<void> {

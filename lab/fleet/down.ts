@@ -3,6 +3,7 @@
  * netns), drop its mounts, netns, veths and bridge, remove its state. Safe to run twice.
  */
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { cmdline, isAlive, run, stopPid } from './exec.js';
@@ -20,6 +21,7 @@ export interface DownResult {
   name: string;
   stoppedProcesses: number;
   removedNetns: number;
+  timings: Record<string, number>;
 }
 
 const SERVICES = ['proxy', 'artifacts', 'vault'];
@@ -34,6 +36,12 @@ export async function labDown(opts: DownOptions = {}): Promise<DownResult> {
   } catch {
     state = undefined;
   }
+  const timings: Record<string, number> = {};
+  let t = Date.now();
+  const mark = (phase: string): void => {
+    timings[phase] = Date.now() - t;
+    t = Date.now();
+  };
   let stopped = 0;
   for (const what of SERVICES) {
     const pid = readPid(dir, what);
@@ -42,19 +50,22 @@ export async function labDown(opts: DownOptions = {}): Promise<DownResult> {
       stopped++;
     }
   }
+  mark('services');
   stopped += await stopHostSshds(dir);
+  mark('sshd');
   const nss = await listNetns(names.netnsPrefix);
-  const limit = pLimit(8);
-  const counts = await Promise.all(nss.map((ns) => limit(() => killNetnsProcesses(ns))));
-  stopped += counts.reduce((a, b) => a + b, 0);
+  stopped += await killNetnsProcesses(nss);
+  mark('netnsProcesses');
   await unmountUnder(dir);
   await deleteNetwork(names.bridge, `ol${labTag(name)}v`, names.netnsPrefix);
+  mark('network');
   if (state?.inventory && existsSync(state.inventory) && readFileSync(state.inventory, 'utf8').includes(`for lab "${name}"`)) {
     rmSync(state.inventory, { force: true });
   }
-  if (existsSync(stateFile(dir)) || existsSync(join(dir, 'hosts')) || existsSync(join(dir, 'ssh'))) rmSync(dir, { recursive: true, force: true });
+  if (existsSync(stateFile(dir)) || existsSync(join(dir, 'hosts')) || existsSync(join(dir, 'ssh'))) await removeDir(dir);
+  mark('files');
   opts.log?.(`lab ${name}: down (${stopped} processes stopped, ${nss.length} netns removed)`);
-  return { name, stoppedProcesses: stopped, removedNetns: nss.length };
+  return { name, stoppedProcesses: stopped, removedNetns: nss.length, timings };
 }
 
 /** Stop each host's sshd by its PID file (only if that PID still runs sshd). */
@@ -80,16 +91,27 @@ function pidFromFile(file: string): number | undefined {
   }
 }
 
-/** Every process still inside the host's netns (Nomad stand-ins, sessions): TERM, then KILL. */
-async function killNetnsProcesses(ns: string): Promise<number> {
+/** Every process still inside a host's netns (Nomad stand-ins, sessions): TERM, then KILL. */
+async function killNetnsProcesses(nss: string[]): Promise<number> {
   let total = 0;
   for (let round = 0; round < 3; round++) {
-    const pids = (await netnsPids(ns)).filter((p) => p !== process.pid);
+    const pids = [...netnsPids(nss).values()].flat().filter((p) => p !== process.pid);
     if (pids.length === 0) break;
     total += pids.length;
-    await Promise.all(pids.map((pid) => stopPid(pid, round === 0 ? 1500 : 200)));
+    const limit = pLimit(32);
+    await Promise.all(pids.map((pid) => limit(() => stopPid(pid, round === 0 ? 1500 : 200))));
   }
   return total;
+}
+
+/** rm -rf, with the hosts' directories removed in parallel (removal waits on the disk, not the CPU). */
+async function removeDir(dir: string): Promise<void> {
+  const hosts = join(dir, 'hosts');
+  if (existsSync(hosts)) {
+    const limit = pLimit(16);
+    await Promise.all(readdirSync(hosts).map((h) => limit(() => rm(join(hosts, h), { recursive: true, force: true }))));
+  }
+  await rm(dir, { recursive: true, force: true });
 }
 
 /** Mounts of the machine under the state dir (none are expected: host mounts live in host namespaces). */

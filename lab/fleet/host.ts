@@ -3,9 +3,11 @@
  * labuser, hostname) and its sshd, started inside its own network, mount and UTS namespaces.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlive, run, sleep } from './exec.js';
+import { isAlive, sleep } from './exec.js';
+import { applyEntries, dirsLike, machineAttrs, type Entry } from './hostfiles.js';
+import { ed25519KeyPair } from './sshkey.js';
 import type { LabHost } from './state.js';
 
 /** Machine directories each host sees through its own copy-on-write overlay. */
@@ -46,39 +48,6 @@ export function machineBase(): MachineBase {
 
 const ensureNl = (s: string): string => (s.endsWith('\n') || s === '' ? s : `${s}\n`);
 
-/** mkdir -p under `upper`, each new directory with the mode and owner of the machine's own one. */
-function mkdirLike(upper: string, rel: string): void {
-  let cur = '';
-  for (const part of rel.split('/').filter(Boolean)) {
-    cur = cur ? `${cur}/${part}` : part;
-    const target = join(upper, cur);
-    if (existsSync(target)) continue;
-    mkdirSync(target);
-    copyAttrs(`/${cur}`, target, 0o755);
-  }
-}
-
-function copyAttrs(lower: string, target: string, fallbackMode: number, owner?: number): void {
-  try {
-    const st = statSync(lower);
-    chmodSync(target, st.mode & 0o7777);
-    chownSync(target, st.uid, st.gid);
-  } catch {
-    chmodSync(target, fallbackMode);
-    if (owner !== undefined) chownSync(target, owner, owner);
-  }
-}
-
-/** Write a file into the host's view at absolute path `abs` (through the upper dir). */
-function putFile(upper: string, abs: string, content: string, mode: number, owner = 0): void {
-  const rel = abs.replace(/^\//, '');
-  mkdirLike(upper, rel.split('/').slice(0, -1).join('/'));
-  const target = join(upper, rel);
-  writeFileSync(target, content, { mode });
-  chmodSync(target, mode);
-  chownSync(target, owner, owner);
-}
-
 export function sshdConfig(): string {
   const sftp = existsSync('/usr/lib/openssh/sftp-server') ? '/usr/lib/openssh/sftp-server' : 'internal-sftp';
   return [
@@ -101,36 +70,46 @@ export function sshdConfig(): string {
   ].join('\n');
 }
 
-/** Create the host's state dir and seed its private /etc, /root and /home. */
-export function prepareHost(labDir: string, host: LabHost, base: MachineBase, authorizedKey: string, prefix: number, gateway: string): void {
+/** The host's state dir as a plan: overlay upper/work dirs seeded with its private /etc, /root, /home. */
+export function hostEntries(labDir: string, host: LabHost, base: MachineBase, authorizedKey: string, prefix: number, gateway: string): { entries: Entry[]; hostKey: string } {
   const dir = hostDir(labDir, host.name);
   const upper = join(dir, 'upper');
+  const entries: Entry[] = [{ path: dir, mode: 0o755, uid: 0, gid: 0 }, { path: upper, mode: 0o755, uid: 0, gid: 0 }];
   for (const d of base.overlayDirs) {
-    mkdirSync(join(dir, 'work', d), { recursive: true });
-    mkdirSync(join(upper, ...d.split('/').slice(0, -1)), { recursive: true });
-    if (!existsSync(join(upper, d))) {
-      mkdirSync(join(upper, d));
-      copyAttrs(`/${d}`, join(upper, d), 0o755);
-    }
+    entries.push({ path: join(dir, 'work', d), mode: 0o755, uid: 0, gid: 0 }, ...dirsLike(upper, d));
   }
-  putFile(upper, '/etc/passwd', base.passwd, 0o644);
-  putFile(upper, '/etc/group', base.group, 0o644);
-  putFile(upper, '/etc/shadow', base.shadow, 0o640);
-  copyAttrs('/etc/shadow', join(upper, 'etc/shadow'), 0o640);
-  putFile(upper, `/etc/sudoers.d/${LAB_USER}`, `${LAB_USER} ALL=(ALL) NOPASSWD:ALL\n`, 0o440);
-  putFile(upper, '/etc/hostname', `${host.name}\n`, 0o644);
-  putFile(upper, '/etc/hosts', `${ensureNl(base.hosts)}${host.address}\t${host.name}\n`, 0o644);
-  putFile(upper, '/etc/ssh/sshd_config', sshdConfig(), 0o644);
-  putFile(upper, '/root/.ssh/authorized_keys', authorizedKey, 0o600);
-  chmodSync(join(upper, 'root/.ssh'), 0o700);
-  mkdirSync(join(upper, 'home', LAB_USER, '.ssh'), { recursive: true });
-  putFile(upper, `/home/${LAB_USER}/.ssh/authorized_keys`, authorizedKey, 0o600, base.uid);
-  for (const d of [`home/${LAB_USER}`, `home/${LAB_USER}/.ssh`]) {
-    chmodSync(join(upper, d), 0o700);
-    chownSync(join(upper, d), base.uid, base.uid);
-  }
-  writeFileSync(join(dir, 'net.batch'), netBatch(host, prefix, gateway));
-  writeFileSync(join(dir, 'fstab'), fstab(dir, host.name, base.overlayDirs));
+  const root = (rel: string, content: string, mode: number, uid = 0, gid = 0): Entry => ({ path: join(upper, rel), content, mode, uid, gid });
+  const key = ed25519KeyPair(`root@${host.name}`);
+  const shadow = machineAttrs('/etc/shadow') ?? { mode: 0o640, uid: 0, gid: 0 };
+  const u = base.uid;
+  entries.push(
+    ...dirsLike(upper, 'etc/sudoers.d'),
+    ...dirsLike(upper, 'etc/ssh'),
+    { path: join(upper, 'root/.ssh'), mode: 0o700, uid: 0, gid: 0 },
+    { path: join(upper, `home/${LAB_USER}`), mode: 0o700, uid: u, gid: u },
+    { path: join(upper, `home/${LAB_USER}/.ssh`), mode: 0o700, uid: u, gid: u },
+    root('etc/passwd', base.passwd, 0o644),
+    root('etc/group', base.group, 0o644),
+    root('etc/shadow', base.shadow, shadow.mode, shadow.uid, shadow.gid),
+    root(`etc/sudoers.d/${LAB_USER}`, `${LAB_USER} ALL=(ALL) NOPASSWD:ALL\n`, 0o440),
+    root('etc/hostname', `${host.name}\n`, 0o644),
+    root('etc/hosts', `${ensureNl(base.hosts)}${host.address}\t${host.name}\n`, 0o644),
+    root('etc/ssh/sshd_config', sshdConfig(), 0o644),
+    root('etc/ssh/ssh_host_ed25519_key', key.privateKey, 0o600),
+    root('etc/ssh/ssh_host_ed25519_key.pub', `${key.publicKey}\n`, 0o644),
+    root('root/.ssh/authorized_keys', authorizedKey, 0o600),
+    root(`home/${LAB_USER}/.ssh/authorized_keys`, authorizedKey, 0o600, u, u),
+    { path: join(dir, 'net.batch'), content: netBatch(host, prefix, gateway), mode: 0o644, uid: 0, gid: 0 },
+    { path: join(dir, 'fstab'), content: fstab(dir, host.name, base.overlayDirs), mode: 0o644, uid: 0, gid: 0 },
+  );
+  return { entries, hostKey: key.publicKey };
+}
+
+/** Create the host's state dir; returns its host public key line. */
+export async function prepareHost(labDir: string, host: LabHost, base: MachineBase, authorizedKey: string, prefix: number, gateway: string): Promise<string> {
+  const { entries, hostKey } = hostEntries(labDir, host, base, authorizedKey, prefix, gateway);
+  await applyEntries(entries);
+  return hostKey;
 }
 
 function netBatch(host: LabHost, prefix: number, gateway: string): string {
@@ -143,23 +122,18 @@ function fstab(dir: string, name: string, dirs: string[]): string {
   const lines = dirs.map(
     (d) => `lab-${name} /${d} overlay ${esc(`lowerdir=/${d},upperdir=${dir}/upper/${d},workdir=${dir}/work/${d}`)} 0 0`,
   );
+  lines.push('sysfs /sys sysfs nosuid,nodev,noexec 0 0');
   lines.push('tmpfs /run tmpfs mode=0755,nosuid,nodev 0 0');
   lines.push('tmpfs /run/sshd tmpfs mode=0755,X-mount.mkdir 0 0');
   lines.push('tmpfs /tmp tmpfs mode=1777,nosuid,nodev 0 0');
   return `${lines.join('\n')}\n`;
 }
 
-/** Host key generated straight into the host's /etc/ssh; returns the public key line. */
-export async function hostKeygen(labDir: string, host: string): Promise<string> {
-  const key = join(hostDir(labDir, host), 'upper/etc/ssh/ssh_host_ed25519_key');
-  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `root@${host}`, '-f', key], { input: 'y\n' });
-  return readFileSync(`${key}.pub`, 'utf8').trim();
-}
-
-// $1 = host state dir, $2 = host name. Runs inside the host's netns, then its own mount+UTS namespaces.
+// $1 = host state dir, $2 = host name. Runs inside the host's netns and its own mount+UTS namespaces;
+// /run/netns (copied from the machine) is detached so this host does not pin other hosts' netns.
 const HOST_SCRIPT = [
   'set -e',
-  'umount -R -l /run/netns 2>/dev/null || true',
+  'umount -l /run/netns 2>/dev/null || true',
   'ip -b "$1/net.batch"',
   'mount -a -T "$1/fstab"',
   'echo "$2" > /proc/sys/kernel/hostname',
@@ -171,8 +145,8 @@ export async function startHost(labDir: string, host: LabHost, timeoutMs = 30_00
   const dir = hostDir(labDir, host.name);
   const log = join(dir, 'sshd.log');
   const fd = openSync(log, 'w');
-  const args = ['netns', 'exec', host.netns, 'unshare', '-m', '-u', '--propagation', 'private', 'sh', '-c', HOST_SCRIPT, 'lab-host', dir, host.name];
-  const child = spawn('ip', args, { detached: true, stdio: ['ignore', fd, fd] });
+  const args = [`--net=/run/netns/${host.netns}`, 'unshare', '-m', '-u', '--propagation', 'private', 'sh', '-c', HOST_SCRIPT, 'lab-host', dir, host.name];
+  const child = spawn('nsenter', args, { detached: true, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   child.unref();
   const pid = child.pid;

@@ -1,5 +1,6 @@
 /** The lab network: one bridge on the control machine, one netns + veth pair per host. */
-import { ipBatch, run } from './exec.js';
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
+import { ipBatch, run, sleep } from './exec.js';
 import type { LabHost } from './state.js';
 
 export async function createBridge(bridge: string, bridgeIp: string, prefix: number): Promise<void> {
@@ -29,12 +30,34 @@ export async function listNetns(prefix: string): Promise<string[]> {
     .filter((n) => n.startsWith(prefix));
 }
 
-export async function netnsPids(ns: string): Promise<number[]> {
-  const out = await run('ip', ['netns', 'pids', ns], { okCodes: [1, 255] });
-  return out.stdout
-    .split('\n')
-    .map((l) => Number(l.trim()))
-    .filter((n) => Number.isInteger(n) && n > 1);
+/**
+ * PIDs of every process inside each of `nss`, from one pass over /proc (like `ip netns pids`,
+ * which rescans /proc for every netns).
+ */
+export function netnsPids(nss: string[]): Map<string, number[]> {
+  const byIno = new Map<number, string>();
+  for (const ns of nss) {
+    try {
+      byIno.set(statSync(`/run/netns/${ns}`).ino, ns);
+    } catch {
+      continue;
+    }
+  }
+  const out = new Map<string, number[]>(nss.map((ns) => [ns, []]));
+  if (byIno.size === 0) return out;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let link: string;
+    try {
+      link = readlinkSync(`/proc/${entry}/ns/net`);
+    } catch {
+      continue;
+    }
+    const m = /^net:\[(\d+)\]$/.exec(link);
+    const ns = m ? byIno.get(Number(m[1])) : undefined;
+    if (ns) out.get(ns)!.push(Number(entry));
+  }
+  return out;
 }
 
 /** Names of links on the machine starting with `prefix` (the lab's veths and bridge). */
@@ -48,13 +71,21 @@ export async function listLinks(prefix: string): Promise<string[]> {
   return names;
 }
 
-/** Delete veths, netns and the bridge; missing ones are fine (down is idempotent). */
+/**
+ * Delete the netns (the kernel then drops their veth pairs, in one batched cleanup) and the bridge,
+ * wait for the veths to go, and delete any that remain. Missing ones are fine: down is idempotent.
+ */
 export async function deleteNetwork(bridge: string, vethPrefix: string, netnsPrefix: string): Promise<void> {
-  const links = (await listLinks(vethPrefix)).filter((l) => l !== bridge);
   const nss = await listNetns(netnsPrefix);
-  const lines = [...links.map((l) => `link del ${l}`), ...nss.map((n) => `netns del ${n}`)];
+  const lines = nss.map((n) => `netns del ${n}`);
   if ((await listLinks(bridge)).includes(bridge)) lines.push(`link del ${bridge}`);
   if (lines.length > 0) await ipBatch(lines, true);
+  let left = await listLinks(vethPrefix);
+  for (let i = 0; i < 100 && left.length > 0; i++) {
+    await sleep(50);
+    left = await listLinks(vethPrefix);
+  }
+  if (left.length > 0) await ipBatch(left.map((l) => `link del ${l}`), true);
 }
 
 export async function setLink(veth: string, up: boolean): Promise<void> {

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { labDown } from './down.js';
-import { run } from './exec.js';
-import { hostDir, hostKeygen, machineBase, prepareHost, startHost } from './host.js';
+import { ed25519KeyPair } from './sshkey.js';
+import { hostDir, machineBase, prepareHost, startHost } from './host.js';
 import { writeInventory, writeKnownHosts } from './inventory.js';
 import { DEFAULT_LAB, checkLabName, defaultInventory, hostNames, kernelNames, preferredOctet, stateDir } from './naming.js';
 import { createBridge, createHostLinks } from './network.js';
@@ -96,11 +96,10 @@ async function build(a: BuildArgs): Promise<UpResult> {
   mark('netns', t);
   t = Date.now();
   const base = machineBase();
-  const pub = await labKey;
-  for (const h of state.hosts) prepareHost(a.dir, h, base, pub, state.prefix, state.bridgeIp);
-  const keygen = pLimit(8);
-  const keys = new Map<string, string>();
-  await Promise.all(state.hosts.map((h) => keygen(async () => keys.set(h.name, await hostKeygen(a.dir, h.name)))));
+  const pub = labKey;
+  const files = pLimit(16);
+  const hostKeys = await Promise.all(state.hosts.map((h) => files(() => prepareHost(a.dir, h, base, pub, state.prefix, state.bridgeIp))));
+  const keys = new Map<string, string>(state.hosts.map((h, i) => [h.name, hostKeys[i]!]));
   mark('hostfiles', t);
   t = Date.now();
   const starts = pLimit(16);
@@ -154,8 +153,12 @@ function initialState(a: BuildArgs, base: number, prefix: number, cidr: string, 
   };
 }
 
-async function labKeypair(privateKey: string, name: string): Promise<string> {
-  if (!existsSync(privateKey)) await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `orchestrate-lab-${name}`, '-f', privateKey]);
+function labKeypair(privateKey: string, name: string): string {
+  if (!existsSync(privateKey)) {
+    const key = ed25519KeyPair(`orchestrate-lab-${name}`);
+    writeFileSync(privateKey, key.privateKey, { mode: 0o600 });
+    writeFileSync(`${privateKey}.pub`, `${key.publicKey}\n`, { mode: 0o644 });
+  }
   return readFileSync(`${privateKey}.pub`, 'utf8');
 }
 
