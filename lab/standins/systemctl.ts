@@ -219,7 +219,7 @@ async function runVerb(verb: string, unit: Unit, o: Opts): Promise<number> {
     case 'disable': {
       const c = enable(unit, verb === 'enable');
       if (!o.now) return c;
-      st.logCall(verb === 'enable' ? 'start' : 'stop', unit.name);
+      if ((st.runtime(unit.name).state === 'active') !== (verb === 'enable')) st.logCall(verb === 'enable' ? 'start' : 'stop', unit.name);
       return verb === 'enable' ? start(unit) : stop(unit);
     }
     case 'is-enabled': {
