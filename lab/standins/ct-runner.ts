@@ -22,6 +22,12 @@ export function reissueDelayMs(r: VaultResponse, now = Date.now()): number | und
   return Math.max(1000, Math.floor((lifetime * 2) / 3));
 }
 
+/** The value `with secret` binds: Go's api.Secret fields (`.Data`, `.LeaseID`, ...). */
+export function secretDot(r: VaultResponse | undefined): Record<string, unknown> | undefined {
+  if (!r) return undefined;
+  return { RequestID: r.request_id ?? '', LeaseID: r.lease_id ?? '', LeaseDuration: r.lease_duration ?? 0, Renewable: r.renewable ?? false, Data: r.data ?? {} };
+}
+
 export class Runner {
   readonly vault: VaultClient;
   private templates: Loaded[] = [];
@@ -96,7 +102,7 @@ export class Runner {
         complete = false;
         continue;
       }
-      const text = renderTemplate(t.tpl, (key) => this.secrets.get(key)?.data ? this.secrets.get(key) : undefined);
+      const text = renderTemplate(t.tpl, (key) => secretDot(this.secrets.get(key)));
       const what = `"${t.cfg.source || '(contents)'}" => "${t.cfg.destination}"`;
       try {
         const r = writeAtomic(t.cfg.destination, text, t.cfg.perms, t.cfg.createDestDirs);
