@@ -1,0 +1,115 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const SYSTEMCTL = join(REPO, 'dist/lab/standins/systemctl.js');
+
+/** Builds dist/ when the stand-ins' JS is missing or older than their sources. */
+function ensureBuilt(): void {
+  const src = join(REPO, 'lab/standins');
+  const newest = Math.max(...readdirSync(src).map((f) => statSync(join(src, f)).mtimeMs));
+  if (!existsSync(SYSTEMCTL) || statSync(SYSTEMCTL).mtimeMs < newest) {
+    spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO, stdio: 'ignore' });
+  }
+}
+
+let root = '';
+const env = (): NodeJS.ProcessEnv => ({ ...process.env, LAB_ROOT: root, LAB_SYSTEMCTL_START_WAIT_MS: '200' });
+function systemctl(...args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [SYSTEMCTL, ...args], { env: env(), encoding: 'utf8' });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+const events = (): string[] => readFileSync(join(root, 'var/log/lab-systemctl.log'), 'utf8').trim().split('\n').map((l) => l.split(' ').slice(1).join(' '));
+
+beforeAll(() => {
+  ensureBuilt();
+  root = mkdtempSync(join(tmpdir(), 'lab-systemctl-'));
+  const units = join(root, 'etc/systemd/system');
+  mkdirSync(units, { recursive: true });
+  writeFileSync(join(root, 'env'), 'GREETING="hello there"\n');
+  const hups = join(root, 'hups');
+  writeFileSync(
+    join(units, 'demo.service'),
+    [
+      '[Unit]', 'Description=Demo daemon', '[Service]',
+      `EnvironmentFile=${join(root, 'env')}`, 'Environment=WHO=lab',
+      `ExecStart=/bin/sh -c 'echo "$GREETING $WHO"; trap "echo hup >> ${hups}" HUP; while :; do sleep 0.05; done'`,
+      'Restart=on-failure', '[Install]', 'WantedBy=multi-user.target',
+    ].join('\n'),
+  );
+  writeFileSync(join(units, 'custom.service'), `[Service]\nExecStart=/bin/sleep 30\nExecReload=/bin/sh -c 'echo reloaded $MAINPID > ${join(root, 'custom-reload')}'\n`);
+  writeFileSync(join(units, 'crash.service'), `[Service]\nExecStart=/bin/sh -c 'exit 3'\n[Install]\nWantedBy=multi-user.target\n`);
+});
+
+afterAll(() => {
+  systemctl('stop', 'demo', 'custom');
+});
+
+describe('lab systemctl', () => {
+  it('enables with a wants symlink and starts with --now', () => {
+    expect(systemctl('is-enabled', 'demo')).toMatchObject({ code: 1, out: 'disabled\n' });
+    const r = systemctl('enable', '--now', 'demo');
+    expect(r.code).toBe(0);
+    const link = join(root, 'etc/systemd/system/multi-user.target.wants/demo.service');
+    expect(readlinkSync(link)).toBe(join(root, 'etc/systemd/system/demo.service'));
+    expect(systemctl('is-enabled', 'demo.service')).toMatchObject({ code: 0, out: 'enabled\n' });
+    expect(systemctl('is-active', 'demo')).toMatchObject({ code: 0, out: 'active\n' });
+    expect(systemctl('is-active', '-q', 'demo')).toMatchObject({ code: 0, out: '' });
+  });
+
+  it('runs the daemon detached with its environment and log file', async () => {
+    await new Promise((r) => setTimeout(r, 200));
+    expect(readFileSync(join(root, 'var/log/demo.log'), 'utf8')).toContain('hello there lab');
+    const show = systemctl('show', '-p', 'ActiveState,MainPID,UnitFileState', 'demo');
+    const pid = Number(/MainPID=(\d+)/.exec(show.out)?.[1]);
+    expect(show.out).toContain('ActiveState=active\n');
+    expect(readFileSync(join(root, 'run/lab-systemd/demo.service.pid'), 'utf8').split('\n')[0]).toBe(String(pid));
+    // setsid: the daemon leads its own session
+    expect(execFileSync('ps', ['-o', 'sid=', '-p', String(pid)], { encoding: 'utf8' }).trim()).toBe(String(pid));
+  });
+
+  it('reloads with SIGHUP by default and ExecReload with $MAINPID when set', async () => {
+    expect(systemctl('reload', 'demo').code).toBe(0);
+    for (let i = 0; i < 40 && !existsSync(join(root, 'hups')); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(readFileSync(join(root, 'hups'), 'utf8')).toBe('hup\n');
+    expect(systemctl('start', 'custom').code).toBe(0);
+    const pid = systemctl('show', '-p', 'MainPID', '--value', 'custom').out.trim();
+    expect(systemctl('reload', 'custom').code).toBe(0);
+    expect(readFileSync(join(root, 'custom-reload'), 'utf8')).toBe(`reloaded ${pid}\n`);
+    expect(systemctl('is-enabled', 'custom')).toMatchObject({ code: 0, out: 'static\n' });
+  });
+
+  it('restarts with a new main PID and stops', () => {
+    const before = systemctl('show', '-p', 'MainPID', '--value', 'demo').out.trim();
+    expect(systemctl('restart', 'demo').code).toBe(0);
+    const after = systemctl('show', '-p', 'MainPID', '--value', 'demo').out.trim();
+    expect(after).not.toBe(before);
+    expect(systemctl('stop', 'demo').code).toBe(0);
+    expect(systemctl('is-active', 'demo')).toMatchObject({ code: 3, out: 'inactive\n' });
+    expect(systemctl('status', 'demo').code).toBe(3);
+    expect(systemctl('reload', 'demo')).toMatchObject({ code: 1, err: 'demo.service is not active, cannot reload.\n' });
+  });
+
+  it('reports failures with systemctl exit codes', () => {
+    const crash = systemctl('start', 'crash');
+    expect(crash.code).toBe(1);
+    expect(crash.err).toContain('Job for crash.service failed');
+    expect(systemctl('start', 'nope')).toMatchObject({ code: 5, err: 'Failed to start nope.service: Unit nope.service not found.\n' });
+    expect(systemctl('status', 'nope').code).toBe(4);
+    expect(systemctl('frobnicate', 'demo').code).toBe(1);
+  });
+
+  it('logs every call in order with millisecond timestamps', () => {
+    const lines = readFileSync(join(root, 'var/log/lab-systemctl.log'), 'utf8').trim().split('\n');
+    expect(lines.every((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \S+/.test(l))).toBe(true);
+    const ev = events();
+    const order = ['enable demo.service', 'start demo.service', 'reload demo.service', 'restart demo.service', 'stop demo.service'];
+    const idx = order.map((e) => ev.indexOf(e));
+    expect(idx.every((i) => i >= 0)).toBe(true);
+    expect([...idx].sort((a, b) => a - b)).toEqual(idx);
+  });
+});
