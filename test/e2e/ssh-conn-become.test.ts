@@ -102,6 +102,17 @@ describe.skipIf(skip !== undefined)('ssh connection: become with sudo as a non-r
     }
   });
 
+  it('logs in with a password when one is given (ansible_password)', async () => {
+    const { privateKeyFile: _k, ...s } = as('orchpw');
+    const c = createSshConnection({ ...s, password: PW }, { ...runtime, home: sshd.dir });
+    expect((await c.exec('id -un')).stdout).toBe('orchpw\n');
+    await c.close();
+    const bad = createSshConnection({ ...s, password: 'not-it-123' }, { ...runtime, home: sshd.dir });
+    const err = await bad.connect().catch((e: unknown) => e as Error);
+    expect(err.message).toMatch(/authentication failed for orchpw@127\.0\.0\.1:\d+ \(tried: password\)/);
+    expect(err.message).not.toContain('not-it-123');
+  });
+
   it('reports a wrong or missing sudo password clearly', async () => {
     const wrong = createSshConnection(as('orchpw', { method: 'sudo', user: 'root', password: 'wrong-password' }), runtime);
     const err = await wrong.exec('id -un').catch((e: unknown) => e as Error);

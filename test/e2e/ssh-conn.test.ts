@@ -160,6 +160,31 @@ describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
     }
   });
 
+  it('decrypts an encrypted key once with the passphrase provider; finds default keys', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdirSync, copyFileSync } = await import('node:fs');
+    const enc = join(sshd.dir, 'enc_ecdsa');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', 'pass phrase', '-f', enc]);
+    appendFileSync(join(sshd.dir, 'authorized_keys'), readFileSync(`${enc}.pub`));
+    const asked: string[] = [];
+    const rt: SshRuntime = { ...runtime, passphraseProvider: async (f) => (asked.push(f), 'pass phrase') };
+    for (const host of ['e1', 'e2']) {
+      const c = createSshConnection({ ...settings, host, privateKeyFile: enc }, rt);
+      expect((await c.exec('echo k')).stdout).toBe('k\n');
+      await c.close();
+    }
+    expect(asked).toEqual([enc]);
+    const bad = createSshConnection({ ...settings, privateKeyFile: enc }, { ...runtime, passphraseProvider: async () => 'nope' });
+    await expect(bad.connect()).rejects.toThrow(`cannot decrypt private key ${enc}: wrong passphrase?`);
+    const home = join(sshd.dir, 'home-default');
+    mkdirSync(join(home, '.ssh'), { recursive: true });
+    copyFileSync(sshd.clientKey, join(home, '.ssh', 'id_ed25519'));
+    const { privateKeyFile: _unused, ...noKey } = settings;
+    const d = createSshConnection(noKey, { ...runtime, home });
+    expect((await d.exec('echo default')).stdout).toBe('default\n');
+    await d.close();
+  });
+
   it('fails clearly for a refused port and a wrong key', async () => {
     const fast = { ...runtime, retryDelayMs: 10 };
     const refused = createSshConnection({ ...settings, port: 1 }, fast);

@@ -169,13 +169,20 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   };
 }
 
-/** Kill the descendants of `pid` (per-connection sshd processes and their commands). */
+/** Kill the descendants of `pid`, parents first (so connections drop before commands exit). */
 function killChildren(pid: number): number {
+  const tree: number[] = [];
+  const walk = (p: number): void => {
+    for (const c of childPids(p)) {
+      tree.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
   let n = 0;
-  for (const child of childPids(pid)) {
-    n += killChildren(child);
+  for (const p of tree) {
     try {
-      process.kill(child, 'SIGKILL');
+      process.kill(p, 'SIGKILL');
       n++;
     } catch {
       // already gone
