@@ -19,6 +19,9 @@ export interface MachineBase {
   shadow: string;
   group: string;
   hosts: string;
+  /** A fresh Debian root's ~/.bashrc and ~/.profile: hosts do not run the machine's dotfiles. */
+  rootBashrc: string;
+  rootProfile: string;
   uid: number;
   overlayDirs: string[];
 }
@@ -43,7 +46,17 @@ export function machineBase(): MachineBase {
   if (!new RegExp(`^${LAB_USER}:`, 'm').test(shadow)) shadow = `${ensureNl(shadow)}${LAB_USER}:*:19000:0:99999:7:::\n`;
   const hosts = readFileSync('/etc/hosts', 'utf8');
   const overlayDirs = OVERLAY_DIRS.filter((d) => existsSync(`/${d}`) && statSync(`/${d}`).isDirectory());
-  return { passwd, shadow, group, hosts, uid, overlayDirs };
+  const rootBashrc = readOr('/usr/share/base-files/dot.bashrc', '# ~/.bashrc: executed by bash(1) for non-login shells.\n');
+  const rootProfile = readOr('/usr/share/base-files/dot.profile', '# ~/.profile: executed by Bourne-compatible login shells.\n');
+  return { passwd, shadow, group, hosts, rootBashrc, rootProfile, uid, overlayDirs };
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
 }
 
 const ensureNl = (s: string): string => (s.endsWith('\n') || s === '' ? s : `${s}\n`);
@@ -98,6 +111,8 @@ export function hostEntries(labDir: string, host: LabHost, base: MachineBase, au
     root('etc/ssh/ssh_host_ed25519_key', key.privateKey, 0o600),
     root('etc/ssh/ssh_host_ed25519_key.pub', `${key.publicKey}\n`, 0o644),
     root('root/.ssh/authorized_keys', authorizedKey, 0o600),
+    root('root/.bashrc', base.rootBashrc, 0o644),
+    root('root/.profile', base.rootProfile, 0o644),
     root(`home/${LAB_USER}/.ssh/authorized_keys`, authorizedKey, 0o600, u, u),
     { path: join(dir, 'net.batch'), content: netBatch(host, prefix, gateway), mode: 0o644, uid: 0, gid: 0 },
     { path: join(dir, 'fstab'), content: fstab(dir, host.name, base.overlayDirs), mode: 0o644, uid: 0, gid: 0 },

@@ -1,0 +1,64 @@
+/**
+ * Lab fleet for e2e tests: `startLab` brings up real sshd hosts (each in its own network and
+ * mount namespace) and writes their inventory; `labSupported` says whether this machine can.
+ * Give every test file its own lab name: labs with different names run side by side.
+ */
+import { labDown } from '../../lab/fleet/down.js';
+import { labSupport } from '../../lab/fleet/support.js';
+import { labUp } from '../../lab/fleet/up.js';
+
+export interface StartLabOptions {
+  name: string;
+  servers: number;
+  clients: number;
+  /** Round-trip latency in front of every sshd, e.g. "20ms" (needs dist/ built). */
+  latency?: string;
+}
+
+export interface LabHandle {
+  name: string;
+  /** The lab's state dir. */
+  dir: string;
+  /** Path of the inventory written for this lab. */
+  inventory: string;
+  hosts: { name: string; address: string }[];
+  /** Private key authorized for root and labuser on every host. */
+  key: string;
+  knownHosts: string;
+  bridgeIp: string;
+  vars: Record<string, unknown>;
+  down(): Promise<void>;
+}
+
+/** Root + ip netns + sshd (and friends); otherwise the reason, for `describe.skipIf`. */
+export function labSupported(): { ok: boolean; reason?: string } {
+  return labSupport();
+}
+
+export async function startLab(opts: StartLabOptions): Promise<LabHandle> {
+  // A lab left over from an interrupted run of the same test is taken down first.
+  await labDown({ name: opts.name });
+  const { state } = await labUp({
+    name: opts.name,
+    servers: opts.servers,
+    clients: opts.clients,
+    latency: opts.latency,
+    warn: () => undefined,
+  });
+  let downed = false;
+  return {
+    name: state.name,
+    dir: state.dir,
+    inventory: state.inventory,
+    hosts: state.hosts.map((h) => ({ name: h.name, address: h.address })),
+    key: state.privateKey,
+    knownHosts: state.knownHosts,
+    bridgeIp: state.bridgeIp,
+    vars: state.vars,
+    down: async () => {
+      if (downed) return;
+      downed = true;
+      await labDown({ name: state.name });
+    },
+  };
+}
