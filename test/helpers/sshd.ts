@@ -1,7 +1,7 @@
 /**
  * A throwaway OpenSSH sshd on 127.0.0.1 for tests: its own host key, an authorized ed25519
- * client key, an empty known_hosts, stopped by PID. With `users`, sshd runs in a private mount
- * namespace where /etc/passwd, /etc/group, /etc/shadow and /etc/sudoers.d are bind-mounted
+ * client key, an empty known_hosts, stopped by PID. sshd runs in a private mount namespace;
+ * with `users`, /etc/passwd, /etc/group, /etc/shadow and /etc/sudoers.d there are bind-mounted
  * copies that add those users, so the machine's own files are never touched.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -126,6 +126,16 @@ function userOverlay(dir: string, users: TestUser[]): string {
   return ['passwd', 'group', 'shadow', 'sudoers.d'].map((f) => `mount --bind ${join(etc, f)} /etc/${f}`).join(' && ');
 }
 
+/**
+ * Bash sources root's ~/.bashrc for every ssh command; on a developer machine that can be slow
+ * or block (pyenv's rehash lock), so inside the namespace an empty file is mounted over it.
+ */
+function quietRootShell(dir: string): string {
+  if (!existsSync('/root/.bashrc')) return '';
+  writeFileSync(join(dir, 'empty-bashrc'), '');
+  return `mount --bind ${join(dir, 'empty-bashrc')} /root/.bashrc`;
+}
+
 export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   const dir = mkdtempSync(join(tmpdir(), 'orchestrate-sshd-'));
   chmodSync(dir, 0o755);
@@ -136,10 +146,9 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   const port = await freePort();
   const conf = join(dir, 'sshd_config');
   writeFileSync(conf, sshdConfig(dir, port, opts.extraConfig ?? ''));
-  const sshdCmd = `exec /usr/sbin/sshd -D -f ${conf} -e`;
-  const child = opts.users?.length
-    ? spawn('unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', `${userOverlay(dir, opts.users)} && ${sshdCmd}`], { stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn('/usr/sbin/sshd', ['-D', '-f', conf, '-e'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const mounts = [quietRootShell(dir), ...(opts.users?.length ? [userOverlay(dir, opts.users)] : [])].filter(Boolean);
+  const script = [...mounts, `exec /usr/sbin/sshd -D -f ${conf} -e`].join(' && ');
+  const child = spawn('unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', script], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
   await waitForPort(port, child, () => log);
