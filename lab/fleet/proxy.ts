@@ -10,35 +10,46 @@ export interface ProxyRoute {
   targetPort: number;
 }
 
+const HIGH_WATER = 4 * 1024 * 1024;
+const LOW_WATER = 1024 * 1024;
+
 /** Forward `from` to `to`, each chunk and the end-of-stream delayed by `delayMs`, in order. */
 export function delayedPipe(from: Socket, to: Socket, delayMs: number): void {
   let pending = 0;
+  const maybeResume = (): void => {
+    if (from.isPaused() && pending + to.writableLength <= LOW_WATER) from.resume();
+  };
   from.on('data', (chunk: Buffer) => {
     pending += chunk.length;
-    if (pending > 4 * 1024 * 1024) from.pause();
+    if (pending + to.writableLength > HIGH_WATER) from.pause();
     setTimeout(() => {
       pending -= chunk.length;
       if (!to.destroyed) to.write(chunk);
-      if (pending <= 1024 * 1024 && from.isPaused()) from.resume();
+      maybeResume();
     }, delayMs);
   });
-  from.on('end', () => setTimeout(() => to.end(), delayMs));
+  to.on('drain', maybeResume);
+  from.on('end', () => setTimeout(() => to.destroyed || to.end(), delayMs));
 }
 
+/**
+ * One proxied connection. A clean close travels as end-of-stream (so buffered data is still
+ * delivered); an error or reset on one side tears the other down after the delay.
+ */
 export function proxyConnection(client: Socket, route: ProxyRoute, delayMs: number): void {
-  const upstream = connect(route.targetPort, route.targetHost);
+  const upstream = connect({ port: route.targetPort, host: route.targetHost, allowHalfOpen: true });
   client.setNoDelay(true);
   upstream.setNoDelay(true);
-  const close = (): void => {
+  const abort = (): void => {
     setTimeout(() => {
       client.destroy();
       upstream.destroy();
     }, delayMs);
   };
-  client.on('error', close);
-  upstream.on('error', close);
-  client.on('close', close);
-  upstream.on('close', close);
+  client.on('error', abort);
+  upstream.on('error', abort);
+  client.on('close', (hadError) => hadError && abort());
+  upstream.on('close', (hadError) => hadError && abort());
   delayedPipe(client, upstream, delayMs);
   delayedPipe(upstream, client, delayMs);
 }
@@ -49,7 +60,7 @@ export async function startProxies(listenHost: string, routes: ProxyRoute[], del
     routes.map(
       (route) =>
         new Promise<Server>((resolve, reject) => {
-          const server = createServer((s) => proxyConnection(s, route, delayMs));
+          const server = createServer({ allowHalfOpen: true }, (s) => proxyConnection(s, route, delayMs));
           server.once('error', (e) => reject(new Error(`proxy ${listenHost}:${route.port}: ${e.message}`)));
           server.listen(route.port, listenHost, () => resolve(server));
         }),
