@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import pLimit from 'p-limit';
 import { isAlive } from './exec.js';
 import { DEFAULT_LAB, checkLabName, stateDir } from './naming.js';
+import { repoPath } from './inventory.js';
 import { setLink } from './network.js';
 import { readPid, readState, type LabHost, type LabState } from './state.js';
 import { suggest } from '../../src/util/suggest.js';
@@ -78,7 +79,7 @@ export async function labStatus(name?: string): Promise<LabStatus> {
 }
 
 export function formatStatus(s: LabStatus): string {
-  const lines = [`lab ${s.name}: ${s.subnet} via ${s.bridgeIp}${s.latencyMs ? `, latency ${s.latencyMs}ms` : ''}; inventory ${s.inventory}`];
+  const lines = [`lab ${s.name}: ${s.subnet} via ${s.bridgeIp}${s.latencyMs ? `, latency ${s.latencyMs}ms` : ''}; inventory ${repoPath(s.inventory)}`];
   const width = Math.max(...s.hosts.map((h) => h.name.length), 4);
   for (const h of s.hosts) {
     lines.push(`  ${h.name.padEnd(width)}  ${h.address.padEnd(15)}  ${h.up ? 'up' : 'DOWN'}  ${h.up ? h.banner ?? '' : h.error ?? ''}`);
