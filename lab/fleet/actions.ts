@@ -12,6 +12,7 @@ export interface UpFlags {
   subnet?: string;
   inventory?: string;
   quiet?: boolean;
+  provision?: boolean;
 }
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -32,6 +33,7 @@ export async function upAction(flags: UpFlags): Promise<void> {
     latency: flags.latency,
     subnet: flags.subnet,
     inventory: flags.inventory,
+    provision: flags.provision,
     log,
     warn: (m) => err(`warning: ${m}`),
   });

@@ -22,6 +22,8 @@ export interface UpOptions {
   latency?: string | number;
   subnet?: string;
   inventory?: string;
+  /** Run lab/standins/provision.sh in each host (default true; about 1 s of a busy core per host). */
+  provision?: boolean;
   log?: (message: string) => void;
   warn?: (message: string) => void;
 }
@@ -51,7 +53,7 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
   if (readState(dir)) throw new Error(`lab "${name}" is already up (state in ${dir}); run "orchestrate lab down --name ${name}" first`);
   await ensureSupport(log);
   try {
-    return await build({ name, servers, clients, latencyMs, dir, log, warn, subnet: opts.subnet, inventory: opts.inventory });
+    return await build({ name, servers, clients, latencyMs, dir, log, warn, subnet: opts.subnet, inventory: opts.inventory, provision: opts.provision ?? true });
   } catch (e) {
     log(`lab up failed, cleaning up: ${(e as Error).message}`);
     await labDown({ name }).catch(() => undefined);
@@ -67,6 +69,7 @@ interface BuildArgs {
   dir: string;
   subnet: string | undefined;
   inventory: string | undefined;
+  provision: boolean;
   log: (m: string) => void;
   warn: (m: string) => void;
 }
@@ -107,8 +110,9 @@ async function build(a: BuildArgs): Promise<UpResult> {
   mark('sshd', t);
   a.log(`lab ${a.name}: ${state.hosts.length} sshd up`);
   t = Date.now();
-  if (provisionScriptExists()) {
-    const prov = pLimit(8);
+  if (!a.provision) a.log('hosts not provisioned (--no-provision)');
+  else if (provisionScriptExists()) {
+    const prov = pLimit(12);
     await Promise.all(state.hosts.map((h, i) => prov(() => provisionHost(pids[i]!, h.role, h.name))));
   } else a.warn('lab/standins/provision.sh not found: hosts are not provisioned (no systemctl shim, no Nomad stand-in)');
   mark('provision', t);

@@ -13,6 +13,8 @@ export interface StartLabOptions {
   clients: number;
   /** Round-trip latency in front of every sshd, e.g. "20ms" (needs dist/ built). */
   latency?: string;
+  /** Run lab/standins/provision.sh in each host (default true). */
+  provision?: boolean;
 }
 
 export interface LabHandle {
@@ -43,6 +45,7 @@ export async function startLab(opts: StartLabOptions): Promise<LabHandle> {
     servers: opts.servers,
     clients: opts.clients,
     latency: opts.latency,
+    provision: opts.provision,
     warn: () => undefined,
   });
   let downed = false;
