@@ -12,7 +12,8 @@ export function listHosts(pb: Playbook, inv: Inventory, limit: string | undefine
   let s = `\nplaybook: ${pb.file}\n`;
   pb.plays.forEach((p, i) => {
     const pattern = String(templateValue(p.hosts, { ...p.vars, ...extra }));
-    const { hosts } = inv.select(pattern, limit);
+    const controlOnly = /^\s*(localhost|127\.0\.0\.1)\s*$/.test(pattern);
+    const { hosts } = inv.select(pattern, controlOnly ? undefined : limit);
     s += `\n  play #${i + 1} (${pattern}): ${p.name}\t${tagList(p.tags)}\n    pattern: ['${pattern}']\n    hosts (${hosts.length}):\n`;
     for (const h of hosts) s += `      ${h}\n`;
   });

@@ -112,7 +112,10 @@ async function runPlay(
   playbookDir: string,
 ): Promise<'ok' | 'break'> {
   const pattern = String(templateValue(play.hosts, { ...vars.forPlay(), ...play.vars }));
-  const { hosts: selected, warnings } = opts.inventory.select(pattern, opts.limit);
+  // The control machine is not a fleet member: a play that targets only localhost (Vault tasks)
+  // runs whatever the --limit, which selects inventory hosts.
+  const controlOnly = /^\s*(localhost|127\.0\.0\.1)\s*$/.test(pattern);
+  const { hosts: selected, warnings } = opts.inventory.select(pattern, controlOnly ? undefined : opts.limit);
   for (const w of warnings) opts.bus.emit({ type: 'warning', message: w });
   const hosts = orderHosts(selected.filter((h) => !hostStates.get(h)?.failed && !hostStates.get(h)?.unreachable), play.order);
   opts.bus.emit({ type: 'play.start', name: play.name, hosts, pattern });

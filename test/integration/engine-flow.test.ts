@@ -227,4 +227,17 @@ describe('control flow', () => {
     expect(readFileSync(path.join(out, 'h4.txt'), 'utf8')).toBe('h4 of 5');
     expect(totals(r.events)['changed']).toBe(5);
   });
+
+  it('--limit selects fleet hosts; a play on localhost (the control machine) still runs once', async () => {
+    const r = await play(`
+- hosts: localhost
+  tasks:
+    - debug: { msg: control }
+- hosts: web
+  tasks:
+    - debug: { msg: fleet }
+`, ['-l', 'h2']);
+    expect(r.code).toBe(0);
+    expect(results(r.events).map((e) => `${e['host']}:${e['output']}`)).toEqual(['localhost:control', 'h2:fleet']);
+  });
 });
