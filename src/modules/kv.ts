@@ -9,6 +9,9 @@ export interface Token {
   raw: string;
   /** The token with one level of quotes removed. */
   value: string;
+  /** Offsets of the token in the text (end exclusive). */
+  start?: number;
+  end?: number;
 }
 
 /** Split on unquoted whitespace. Throws on an unbalanced quote. */
@@ -18,6 +21,7 @@ export function splitArgs(text: string): Token[] {
   let value = '';
   let quote: '"' | "'" | undefined;
   let inToken = false;
+  let start = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quote) {
@@ -31,19 +35,20 @@ export function splitArgs(text: string): Token[] {
       continue;
     }
     if (/\s/.test(c)) {
-      if (inToken) out.push({ raw, value });
+      if (inToken) out.push({ raw, value, start, end: i });
       raw = '';
       value = '';
       inToken = false;
       continue;
     }
+    if (!inToken) start = i;
     inToken = true;
     raw += c;
     if (c === '"' || c === "'") quote = c;
     else value += c;
   }
   if (quote) throw new Error(`unbalanced ${quote} quote in arguments`);
-  if (inToken) out.push({ raw, value });
+  if (inToken) out.push({ raw, value, start, end: text.length });
   return out;
 }
 
@@ -73,7 +78,8 @@ export interface ParsedKv {
  */
 export function parseKv(text: string, freeFormKeys?: ReadonlySet<string>): ParsedKv {
   const args: Record<string, string> = {};
-  const rest: string[] = [];
+  let rest = '';
+  let prev: Token | undefined;
   const problems: string[] = [];
   let tokens: Token[];
   try {
@@ -84,14 +90,28 @@ export function parseKv(text: string, freeFormKeys?: ReadonlySet<string>): Parse
   for (const tok of tokens) {
     const key = kvKey(tok);
     if (freeFormKeys) {
-      if (key !== undefined && freeFormKeys.has(key)) args[key] = kvValue(tok);
-      else rest.push(tok.raw);
+      if (key !== undefined && freeFormKeys.has(key)) {
+        args[key] = kvValue(tok);
+        prev = undefined;
+      } else {
+        rest += rest === '' ? '' : separator(text, prev);
+        rest += tok.raw;
+        prev = tok;
+      }
       continue;
     }
     if (key === undefined) problems.push(`expected key=value, got "${tok.raw}"`);
     else args[key] = kvValue(tok);
   }
-  return { args, rest: rest.join(' '), problems };
+  return { args, rest, problems };
+}
+
+/** Between two kept words: the newlines written there (Ansible's join_args keeps them), else one space. */
+function separator(text: string, prev: Token | undefined): string {
+  if (prev?.end === undefined) return ' ';
+  const gap = /^\s+/.exec(text.slice(prev.end))?.[0] ?? '';
+  const newlines = gap.replace(/[^\n]/g, '');
+  return newlines || ' ';
 }
 
 /** shlex-like split to argv (quotes removed), for the command module. */

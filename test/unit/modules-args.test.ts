@@ -85,6 +85,12 @@ describe('validateArgs', () => {
     expect(validateArgs(cmdLike, 'echo "oops').problems[0]?.message).toMatch(/unbalanced/);
   });
 
+  it('free form keeps the newlines of a multi-line script (heredocs work), as Ansible does', () => {
+    const script = "set -e\ncat > /tmp/x <<'EOF'\nhello  world\nEOF\n  echo   after creates=/tmp/y\n";
+    const r = validateArgs(cmdLike, script);
+    expect(r.args).toEqual({ cmd: "set -e\ncat > /tmp/x <<'EOF'\nhello world\nEOF\necho after", creates: '/tmp/y' });
+  });
+
   it('null args mean none given', () => {
     expect(validateArgs(cmdLike, null)).toEqual({ args: {}, problems: [] });
   });
