@@ -37,6 +37,16 @@ export interface TaskEnv {
   signal: AbortSignal;
   log(host: string, message: string): void;
   sleep(ms: number): Promise<void>;
+  /** Variables of another inventory host (connection settings for delegate_to). */
+  hostVars(host: string): Record<string, unknown> | undefined;
+}
+
+interface BecomeCapable {
+  withBecome(b: BecomeOptions | false): Connection;
+}
+
+function hasWithBecome(c: Connection): c is Connection & BecomeCapable {
+  return typeof (c as Partial<BecomeCapable>).withBecome === 'function';
 }
 
 function stripOmit(v: unknown): unknown {
@@ -102,7 +112,7 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
       conn = env.pool.localConnection();
       if (delegate) delegatedTo = delegate;
     } else if (def.target === 'remote') {
-      conn = env.pool.get(delegate ?? host, vars);
+      conn = env.pool.get(delegate ?? host, delegate ? (env.hostVars(delegate) ?? { ansible_host: delegate }) : vars);
       if (delegate) delegatedTo = delegate;
     } else {
       conn = env.pool.localConnection();
@@ -114,6 +124,8 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   const checkMode = task.inh.checkMode ?? env.checkMode;
   const diffMode = task.inh.diff ?? env.diffMode;
   const become: BecomeOptions | undefined = task.inh.become ? { method: 'sudo', user: task.inh.becomeUser ?? 'root' } : undefined;
+  // become on the task (or its block/play) also covers file operations, not only commands
+  if (task.inh.become !== undefined && hasWithBecome(conn)) conn = conn.withBecome(become ?? false);
   const ctx: ModuleContext = {
     host,
     connection: conn,

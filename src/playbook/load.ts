@@ -150,6 +150,11 @@ class PlaybookLoader implements Loader {
       inh,
     };
     this.checkPlayScalars(doc, raw, play);
+    for (const vf of play.varsFiles) {
+      if (vf.includes('{{')) continue;
+      const vdoc = await this.yaml(path.resolve(baseDir, vf), doc.pos(raw, 'vars_files'));
+      if (vdoc && vdoc.value !== null && vdoc.value !== undefined && !isRecord(vdoc.value)) this.problems.add(vdoc.pos(vdoc.value as object), 'a vars file must be a mapping');
+    }
 
     const scope = (section: string, isHandler = false): ParseScope => ({ doc, baseDir, inh, isHandler, section });
     play.preTasks = await this.section(doc, raw, 'pre_tasks', scope('pre_tasks'));
