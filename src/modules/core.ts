@@ -19,6 +19,7 @@ import { stat } from './stat.js';
 import { systemd } from './systemd.js';
 import type { AnyModule } from './types.js';
 import { template } from './template.js';
+import { tls_probe } from './tls_probe.js';
 import { unarchive } from './unarchive.js';
 import { uri } from './uri.js';
 import { wait_for } from './wait_for.js';
@@ -26,6 +27,7 @@ import { wait_for } from './wait_for.js';
 export const coreModules: readonly AnyModule[] = [
   command, shell, raw, copy, file, template, lineinfile, blockinfile, stat, slurp, set_fact, debug,
   assert, fail, wait_for, meta, systemd, get_url, unarchive, uri, ping,
+  tls_probe,
 ];
 
 let registered = false;
