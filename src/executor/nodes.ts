@@ -36,6 +36,9 @@ let dynamicId = 1_000_000;
 
 export class NodeRunner {
   private readonly env: TaskEnv;
+  /** Depth of blocks with a rescue being run: their failures are not counted against
+   * max_fail_percentage / any_errors_fatal until the rescue has had its chance (as Ansible). */
+  private rescuable = 0;
   constructor(private readonly run: PlayRun) {
     const { opts } = run;
     this.env = {
@@ -81,7 +84,13 @@ export class NodeRunner {
   }
 
   private async runBlock(node: Extract<Node, { kind: 'block' }>, hosts: HostState[]): Promise<void> {
-    await this.runNodes(node.block, hosts);
+    const guarded = node.rescue.length > 0;
+    if (guarded) this.rescuable++;
+    try {
+      await this.runNodes(node.block, hosts);
+    } finally {
+      if (guarded) this.rescuable--;
+    }
     const failed = hosts.filter((h) => h.failed && !h.unreachable);
     if (node.rescue.length > 0 && failed.length > 0 && !this.stopped()) {
       for (const h of failed) {
@@ -146,9 +155,11 @@ export class NodeRunner {
     }
     opts.bus.emit({ type: 'task.end', id, name: task.name });
     const anyFailed = results.some((r) => r && r.status === 'failed' && !r.ignored);
-    if (anyFailed && (this.run.play.anyErrorsFatal || task.inh.anyErrorsFatal)) this.run.abort = true;
-    const mfp = this.run.play.maxFailPercentage;
-    if (mfp !== undefined && this.run.batchFailed.size / this.run.batchSize > mfp / 100) this.run.abort = true;
+    if (this.rescuable === 0) {
+      if (anyFailed && (this.run.play.anyErrorsFatal || task.inh.anyErrorsFatal)) this.run.abort = true;
+      const mfp = this.run.play.maxFailPercentage;
+      if (mfp !== undefined && this.run.batchFailed.size / this.run.batchSize > mfp / 100) this.run.abort = true;
+    }
     const meta = results.find((r) => r?.meta)?.meta;
     if (meta === 'flush_handlers') await this.flushHandlers(hosts);
     if (meta === 'end_play') for (const h of hosts) h.ended = true;
