@@ -137,7 +137,9 @@ export class SshSession {
     if (o) {
       const done = new Promise<void>((r) => o.client.once('close', () => r()));
       o.client.end();
-      await Promise.race([done, new Promise((r) => setTimeout(r, 2000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([done, new Promise<void>((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
       for (const j of [...o.jumps].reverse()) j.end();
     }
   }
