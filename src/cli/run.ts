@@ -1,5 +1,5 @@
 /** `orchestrate run PLAYBOOK...`: load + validate everything, then execute with live output. */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Connection } from '../connection/connection.js';
 import { LocalConnection } from '../connection/local/local.js';
@@ -110,9 +110,10 @@ async function addPlaybookVarsDirs(pb: Playbook, inventory: Inventory): Promise<
   if (existsSync(path.join(dir, 'group_vars')) || existsSync(path.join(dir, 'host_vars'))) await inventory.addVarsDir(dir);
 }
 
-async function connectionFactory(flags: RunFlags, warn: (m: string) => void): Promise<(host: string, vars: Record<string, unknown>) => Connection> {
+type SshStatsT = import('../connection/ssh/index.js').SshStats;
+
+async function connectionFactory(flags: RunFlags, warn: (m: string) => void, stats: SshStatsT): Promise<(host: string, vars: Record<string, unknown>) => Connection> {
   const ssh = await import('../connection/ssh/index.js');
-  const stats = new ssh.SshStats();
   const runtime = {
     stats,
     warn,
@@ -148,7 +149,8 @@ async function execute(playbooks: Playbook[], inventory: Inventory, flags: RunFl
   };
   process.on('SIGINT', onSigint);
   const warn = (message: string): void => bus.emit({ type: 'warning', message });
-  const open = await connectionFactory(flags, warn);
+  const stats = new (await import('../connection/ssh/index.js')).SshStats();
+  const open = await connectionFactory(flags, warn, stats);
   let code: number = EXIT.ok;
   try {
     for (const playbook of playbooks) {
@@ -176,8 +178,20 @@ async function execute(playbooks: Playbook[], inventory: Inventory, flags: RunFl
   } finally {
     process.off('SIGINT', onSigint);
     await drain();
+    writeStatsFile(stats);
   }
   return code;
+}
+
+/** $ORCHESTRATE_STATS_FILE: the run's SSH counters as JSON (total and per host), for benchmarks. */
+function writeStatsFile(stats: SshStatsT): void {
+  const file = process.env['ORCHESTRATE_STATS_FILE'];
+  if (!file) return;
+  try {
+    writeFileSync(file, JSON.stringify({ total: stats.total(), perHost: Object.fromEntries(stats.perHost) }) + '\n');
+  } catch (e) {
+    err(`warning: cannot write ORCHESTRATE_STATS_FILE ${file}: ${(e as Error).message}\n`);
+  }
 }
 
 export type { RunEvent };
