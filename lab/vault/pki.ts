@@ -61,6 +61,7 @@ const ROUTES: [string, RegExp, Handler][] = [
   ['GET', /^issuer\/([^/]+)$/, readIssuer],
   ['LIST', /^keys$/, (m) => listOf(m.state.keys.map((k) => k.id), Object.fromEntries(m.state.keys.map((k) => [k.id, { key_name: k.name, key_type: k.type }])))],
   ['GET', /^config\/issuers$/, (m) => ({ kind: 'envelope', data: { default: m.state.defaultIssuer ?? '', default_follows_latest_issuer: false } })],
+  ['POST', /^config\/issuers$/, setDefaultIssuer],
 ];
 
 export async function handlePki(m: PkiMount, req: ApiRequest, sub: string): Promise<Reply> {
@@ -265,6 +266,14 @@ function listIssuers(m: PkiMount): Reply {
 function readIssuer(m: PkiMount, _req: ApiRequest, ref: string): Reply {
   const i = findIssuer(m, ref);
   return { kind: 'envelope', data: { issuer_id: i.id, issuer_name: i.name, key_id: i.keyId ?? '', certificate: i.certPem, ca_chain: chainOf(m, i) } };
+}
+
+/** POST config/issuers: `default` names the issuer (id or name) that `issue/` and `sign/` use from now on. */
+function setDefaultIssuer(m: PkiMount, req: ApiRequest): Reply {
+  const ref = str(req.body, 'default');
+  if (!ref) throw badRequest('missing "default": the issuer to make the default');
+  m.state.defaultIssuer = findIssuer(m, ref).id;
+  return { kind: 'envelope', data: { default: m.state.defaultIssuer, default_follows_latest_issuer: false } };
 }
 
 async function issue(m: PkiMount, req: ApiRequest, roleName: string): Promise<Reply> {
