@@ -5,6 +5,7 @@
  * and a capture of the native value when the template is a single `{{ expr }}`.
  */
 import { TemplateError } from './errors.js';
+import './string-escapes.js';
 import { compilerModule, node, parserModule, transformerModule, type NjCompiler, type NjFrame, type NjNode, type RootRenderFunc } from './nj.js';
 
 export interface Compiled {

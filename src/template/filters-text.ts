@@ -29,8 +29,13 @@ function toFloat(v: unknown, def: unknown): unknown {
   return str(v).trim() !== '' && Number.isFinite(n) ? n : def;
 }
 
-/** Python regex syntax to JavaScript: (?P<n>...) and (?P=n). */
+/** Python regex syntax to JavaScript: (?P<n>...), (?P=n), \A, \Z and leading inline flags (?ims). */
 export function pyRegex(pattern: unknown, flags = ''): RegExp {
+  const inline = /^\(\?([aimsux]+)\)/.exec(str(pattern));
+  if (inline) {
+    const extra = [...inline[1]!].filter((f) => 'ims'.includes(f) && !flags.includes(f)).join('');
+    return pyRegex(str(pattern).slice(inline[0].length), flags + extra);
+  }
   const src = str(pattern).replace(/\(\?P</g, '(?<').replace(/\(\?P=(\w+)\)/g, '\\k<$1>').replace(/\\Z/g, '$').replace(/\\A/g, '^');
   return new RegExp(src, flags);
 }
