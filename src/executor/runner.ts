@@ -128,7 +128,13 @@ async function runPlay(
   for (const h of hosts) {
     if (!hostStates.has(h)) hostStates.set(h, { name: h, failed: false, unreachable: false, ended: false, notified: new Set() });
   }
-  const serial = play.serial.map((s) => templateValue(s, vars.forPlay()));
+  // A templated serial may produce a whole list (`serial: "{{ client_batches }}"`): flatten it.
+  const serial = play.serial.flatMap((s) => {
+    const v = templateValue(s, vars.forPlay());
+    return Array.isArray(v) ? (v as unknown[]) : [v];
+  });
+  const badSerial = serial.find((s) => !(typeof s === 'number' || /^\s*\d+\s*%?\s*$/.test(String(s))));
+  if (badSerial !== undefined) throw new Error(`play "${play.name}": serial must be a number, a percentage like "25%" or a list of them, got ${JSON.stringify(badSerial)}`);
   const batches = serialBatches(hosts, serial);
   let outcome: 'ok' | 'break' = 'ok';
   for (let i = 0; i < batches.length; i++) {
