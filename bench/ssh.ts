@@ -1,0 +1,122 @@
+/**
+ * SSH benchmark against lab fleets of 4, 16, 64 and 200 hosts (not provisioned): a no-op task and a
+ * 10-task file/command playbook (first run, then the all-ok second run). Prints wall time, SSH
+ * connections opened, channels per host and the control side's peak memory, and appends the table
+ * to bench/results-ssh.md. Needs root (the lab). Usage:
+ *   npm run bench:ssh [-- --sizes 4,16,64,200 --forks 200 --no-append]
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { benchLab, requireLab, type BenchLab } from './lib/lab.js';
+import { loadAverage, measureCli, repoRoot, type CliMeasure } from './lib/measure.js';
+import { appendResults, fmtMb, fmtMs, markdownTable, type Row } from './lib/report.js';
+
+const NOOP = `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: noop
+      command: "true"
+      changed_when: false
+`;
+
+/** Ten tasks, each at most one remote round trip: SFTP file work and single commands. */
+const TEN = `- hosts: all
+  gather_facts: false
+  vars: { base: /opt/bench }
+  tasks:
+    - file: { path: "{{ base }}", state: directory, mode: "0755" }
+    - copy: { dest: "{{ base }}/host.conf", content: "host={{ inventory_hostname }}\\n", mode: "0644" }
+    - copy: { dest: "{{ base }}/secret.pem", content: "not really a key\\n", mode: "0600" }
+    - shell: { cmd: "echo created > {{ base }}/created.txt", creates: "{{ base }}/created.txt" }
+    - lineinfile: { path: "{{ base }}/settings", line: "threads=4", create: true }
+    - command: "true"
+      changed_when: false
+    - file: { path: "{{ base }}/sub", state: directory, mode: "0750" }
+    - template: { src: bench.conf.j2, dest: "{{ base }}/sub/bench.conf", mode: "0640" }
+    - file: { src: "{{ base }}/host.conf", dest: "{{ base }}/host.link", state: link }
+    - command: "cat {{ base }}/host.conf"
+      register: cat_out
+      changed_when: false
+`;
+
+const TEMPLATE = 'name {{ inventory_hostname }}\ngroups {{ group_names | join(",") }}\n';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+function writePlaybooks(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'orchestrate-bench-ssh-'));
+  writeFileSync(path.join(dir, 'noop.yml'), NOOP);
+  writeFileSync(path.join(dir, 'ten.yml'), TEN);
+  writeFileSync(path.join(dir, 'bench.conf.j2'), TEMPLATE);
+  return dir;
+}
+
+function row(hosts: number, what: string, m: CliMeasure): Row {
+  const t = m.stats?.total;
+  const changed = /changed=(\d+)/g;
+  let sum = 0;
+  for (const x of m.stdout.matchAll(changed)) sum += Number(x[1]);
+  return {
+    hosts,
+    run: what,
+    exit: m.code,
+    wall: fmtMs(m.wallMs),
+    'cpu (user+sys)': `${(m.userS + m.sysS).toFixed(2)} s`,
+    connections: t?.connections ?? '?',
+    'exec ch/host': t ? (t.execChannels / hosts).toFixed(1) : '?',
+    'sftp/host': t ? `${(t.sftpSessions / hosts).toFixed(1)} (${(t.sftpOps / hosts).toFixed(0)} ops)` : '?',
+    changed: sum,
+    'peak RSS': fmtMb(m.maxRssKb),
+    load: loadAverage().toFixed(1),
+  };
+}
+
+async function runSize(size: number, dir: string, forks: string, rows: Row[]): Promise<void> {
+  let lab: BenchLab | undefined;
+  try {
+    lab = await benchLab({ name: `bench-ssh-${size}`, servers: 1, clients: size - 1 });
+    console.log(`\nlab of ${lab.hosts} hosts up in ${fmtMs(lab.upMs)}`);
+    const inv = path.relative(repoRoot(), lab.inventory);
+    for (const [what, file] of [['no-op', 'noop.yml'], ['10 tasks, 1st', 'ten.yml'], ['10 tasks, 2nd', 'ten.yml']] as const) {
+      const m = await measureCli(['run', path.join(dir, file), '-i', inv, '--forks', forks]);
+      const r = row(lab.hosts, what, m);
+      rows.push(r);
+      console.log(markdownTable([r]).split('\n').slice(2).join('\n'));
+      if (m.code !== 0) process.stderr.write(`  exit ${m.code}: ${(m.stderr || m.stdout).split('\n').slice(-8).join('\n  ')}\n`);
+    }
+  } finally {
+    await lab?.down();
+  }
+}
+
+async function main(): Promise<void> {
+  requireLab();
+  const sizes = (arg('sizes') ?? '4,16,64,200').split(',').map(Number);
+  const bad = sizes.filter((n) => !Number.isInteger(n) || n < 2);
+  if (bad.length > 0) throw new Error(`--sizes: whole numbers of at least 2 (got ${bad.join(', ')})`);
+  const forks = arg('forks') ?? '200';
+  const dir = writePlaybooks();
+  const rows: Row[] = [];
+  try {
+    for (const size of sizes) await runSize(size, dir, forks, rows);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`\n${markdownTable(rows)}`);
+  if (!process.argv.includes('--no-append')) {
+    const file = path.join(repoRoot(), 'bench', 'results-ssh.md');
+    appendResults(file, `bench:ssh: --forks ${forks}`, rows, [
+      'wall: CLI start to exit, including node start-up and connecting; cpu and peak RSS: the control-side process (time -v); load: 1-minute load average of the machine after the run (other work shares the 2 cores).',
+    ]);
+    console.log(`appended to ${path.relative(process.cwd(), file)}`);
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench:ssh: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});
