@@ -31,6 +31,8 @@ export class SshSession {
   private opening: Promise<OpenChain> | undefined;
   private opened: OpenChain | undefined;
   private sftpP: Promise<SftpFiles> | undefined;
+  /** The SFTP session last opened (kept after a drop, for its leftover temp files). */
+  private files: SftpFiles | undefined;
   private tmpP: Promise<string> | undefined;
   private lost: ConnectionError | undefined;
   private closing = false;
@@ -64,6 +66,7 @@ export class SshSession {
     o.client.setMaxListeners(0);
     o.client.on('close', () => {
       if (!this.closing) this.lost = new ConnectionError(`${this.host}: connection lost`, this.host);
+      this.files?.drop();
       this.opened = undefined;
       this.sftpP = undefined;
     });
@@ -105,7 +108,8 @@ export class SshSession {
       );
       this.runtime.stats?.inc(this.host, 'sftpSessions');
       sftp.on('close', () => this.sem.release());
-      return new SftpFiles(sftp, this.host, this.runtime.stats);
+      this.files = new SftpFiles(sftp, this.host, this.runtime.stats);
+      return this.files;
     } catch (e) {
       this.sem.release();
       throw new ConnectionError(`${this.host}: cannot open an SFTP session: ${e instanceof Error ? e.message : String(e)}`, this.host, e);
@@ -127,6 +131,7 @@ export class SshSession {
 
   async close(): Promise<void> {
     if (this.closing) return;
+    if (this.lost) await this.cleanUpAfterLoss();
     const o = this.opened ?? (this.opening ? await this.opening.catch(() => undefined) : undefined);
     if (o && this.tmpP && !this.lost) {
       const dir = await this.tmpP.catch(() => undefined);
@@ -141,6 +146,30 @@ export class SshSession {
       await Promise.race([done, new Promise<void>((r) => (timer = setTimeout(r, 2000)))]);
       clearTimeout(timer);
       for (const j of [...o.jumps].reverse()) j.end();
+    }
+  }
+
+  /**
+   * After a dropped connection: temp files of interrupted writes and the private temp dir are
+   * removed over one fresh connection (one attempt, best effort; an unreachable host keeps them).
+   */
+  private async cleanUpAfterLoss(): Promise<void> {
+    const temps = [...(this.files?.temps ?? [])];
+    const dir = this.tmpP ? await this.tmpP.catch(() => undefined) : undefined;
+    if (temps.length === 0 && dir === undefined) return;
+    const q = (p: string): string => `'${p.replace(/'/g, `'\\''`)}'`;
+    const script = [temps.length > 0 ? `rm -f -- ${temps.map(q).join(' ')}` : '', dir ? `rm -rf -- ${q(dir)}` : ''].filter(Boolean).join('; ');
+    let o: OpenChain | undefined;
+    try {
+      o = await openChain(this.chain, this.host, { ...this.runtime, connectRetries: 0 });
+      this.runtime.stats?.inc(this.host, 'execChannels');
+      await runCommand(o.client, { host: this.host, commandLine: script });
+      this.files?.temps.clear();
+    } catch {
+      // the host stays unreachable: nothing more to do from here
+    } finally {
+      o?.client.end();
+      for (const j of [...(o?.jumps ?? [])].reverse()) j.end();
     }
   }
 }

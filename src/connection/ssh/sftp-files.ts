@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
-import type { FileInfo, FileKind, WriteOptions, WriteResult } from '../connection.js';
+import { ConnectionError, type FileInfo, type FileKind, type WriteOptions, type WriteResult } from '../connection.js';
 import { IdMap } from './ids.js';
 import type { SshStats } from './stats.js';
 
@@ -49,6 +49,10 @@ export function backupName(path: string, now = new Date()): string {
 
 export class SftpFiles {
   readonly ids: IdMap;
+  /** Temp files created and not yet renamed or removed: what a dropped connection leaves behind. */
+  readonly temps = new Set<string>();
+  private readonly inflight = new Set<(e: Error) => void>();
+  private lost: ConnectionError | undefined;
 
   constructor(
     private readonly sftp: SFTPWrapper,
@@ -56,14 +60,30 @@ export class SftpFiles {
     private readonly stats?: SshStats,
   ) {
     this.ids = new IdMap((p) => this.readFile(p), host);
+    sftp.once('close', () => this.drop());
+  }
+
+  /**
+   * The session or connection is gone: fail every request still waiting for an answer (ssh2
+   * does not answer the rest of a large write whose chunks were still queued).
+   */
+  drop(): void {
+    this.lost ??= new ConnectionError(`${this.host}: connection lost`, this.host);
+    for (const fail of [...this.inflight]) fail(this.lost);
+    this.inflight.clear();
   }
 
   /** Run one SFTP request; failures read `<op>(<path>): <cause>`. */
   op<T>(name: string, path: string, fn: (cb: Cb<T>) => void): Promise<T> {
+    if (this.lost) return Promise.reject(this.lostDuring(name, path));
     this.stats?.inc(this.host, 'sftpOps');
     return new Promise((resolve, reject) => {
+      const onLost = (): void => reject(this.lostDuring(name, path));
+      this.inflight.add(onLost);
       fn((err, value) => {
-        if (err) {
+        this.inflight.delete(onLost);
+        if (this.lost) onLost();
+        else if (err) {
           const e = new Error(`${name}(${path}): ${describe(err)}`);
           Object.assign(e, { code: sftpCode(err), cause: err });
           reject(e);
@@ -117,8 +137,12 @@ export class SftpFiles {
   async writeAtomic(path: string, content: Buffer, opts: WriteOptions): Promise<WriteResult> {
     const dir = posix.dirname(path);
     const tmp = posix.join(dir, `.${posix.basename(path)}.orchestrate-${randomBytes(6).toString('hex')}`);
+    this.temps.add(tmp);
     const [handle, existing, ids] = await Promise.all([
-      this.op<Buffer>('writeFile', path, (cb) => this.sftp.open(tmp, 'wx', { mode: opts.mode }, cb)),
+      this.op<Buffer>('writeFile', path, (cb) => this.sftp.open(tmp, 'wx', { mode: opts.mode }, cb)).catch((e: unknown) => {
+        if (!(e instanceof ConnectionError)) this.temps.delete(tmp); // not created
+        throw e;
+      }),
       this.lstatOrUndefined(path).catch(() => undefined),
       opts.owner !== undefined || opts.group !== undefined ? this.ids.resolve(opts.owner, opts.group) : undefined,
     ]);
@@ -130,12 +154,17 @@ export class SftpFiles {
       const res: WriteResult = {};
       if (opts.backup && existing && kindOf(existing.mode) === 'file') res.backupPath = await this.backup(path);
       await this.rename(tmp, path);
+      this.temps.delete(tmp);
       return res;
     } catch (e) {
       if (!closed) await this.op('close', tmp, (cb) => this.sftp.close(handle, cb)).catch(() => undefined);
-      await this.op('unlink', tmp, (cb) => this.sftp.unlink(tmp, cb)).catch(() => undefined);
-      throw e;
+      await this.op('unlink', tmp, (cb) => this.sftp.unlink(tmp, cb)).then(() => this.temps.delete(tmp), () => undefined);
+      throw e instanceof ConnectionError ? this.lostDuring('writeFile', path) : e;
     }
+  }
+
+  private lostDuring(name: string, path: string): ConnectionError {
+    return new ConnectionError(`${this.host}: connection lost during ${name}(${path})`, this.host, this.lost);
   }
 
   private async fillTemp(
