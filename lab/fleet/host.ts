@@ -2,6 +2,7 @@
  * One lab host: its private files (overlay upper dirs seeded with a host key, sshd_config,
  * labuser, hostname) and its sshd, started inside its own network, mount and UTS namespaces.
  */
+import { repoRoot } from './naming.js';
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -140,17 +141,23 @@ function fstab(dir: string, name: string, dirs: string[]): string {
   lines.push('sysfs /sys sysfs nosuid,nodev,noexec 0 0');
   lines.push('tmpfs /run tmpfs mode=0755,nosuid,nodev 0 0');
   lines.push('tmpfs /run/sshd tmpfs mode=0755,X-mount.mkdir 0 0');
-  lines.push('tmpfs /tmp tmpfs mode=1777,nosuid,nodev 0 0');
+  // /tmp is made private by the host script (it keeps the repo and lab dir visible when they live there)
   return `${lines.join('\n')}\n`;
 }
 
 // $1 = host state dir, $2 = host name. Runs inside the host's netns and its own mount+UTS namespaces;
 // /run/netns (copied from the machine) is detached so this host does not pin other hosts' netns.
+// $3 = repo root, $4 = lab dir: when they live under /tmp they stay visible (bound back) over the
+// host's private /tmp, so provisioning and the stand-ins (dist/) work from any checkout.
 const HOST_SCRIPT = [
   'set -e',
   'umount -l /run/netns 2>/dev/null || true',
   'ip -b "$1/net.batch"',
   'mount -a -T "$1/fstab"',
+  'mkdir -p /run/lab-keep && mount --bind /tmp /run/lab-keep',
+  'mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp',
+  'for p in "$3" "$4"; do case "$p" in /tmp/*) [ -d "$p" ] || { mkdir -p "$p" && mount --bind "/run/lab-keep/${p#/tmp/}" "$p"; } ;; esac; done',
+  'umount -l /run/lab-keep && rmdir /run/lab-keep',
   'echo "$2" > /proc/sys/kernel/hostname',
   'exec /usr/sbin/sshd -D -e -f /etc/ssh/sshd_config',
 ].join('\n');
@@ -160,7 +167,7 @@ export async function startHost(labDir: string, host: LabHost, timeoutMs = 30_00
   const dir = hostDir(labDir, host.name);
   const log = join(dir, 'sshd.log');
   const fd = openSync(log, 'w');
-  const args = [`--net=/run/netns/${host.netns}`, 'unshare', '-m', '-u', '--propagation', 'private', 'sh', '-c', HOST_SCRIPT, 'lab-host', dir, host.name];
+  const args = [`--net=/run/netns/${host.netns}`, 'unshare', '-m', '-u', '--propagation', 'private', 'sh', '-c', HOST_SCRIPT, 'lab-host', dir, host.name, repoRoot(), labDir];
   const child = spawn('nsenter', args, { detached: true, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   child.unref();
