@@ -3,7 +3,9 @@
 #   provision.sh server|client DIST_DIR
 # Installs the systemctl and nomad stand-ins into /usr/local/bin, writes a base Nomad config
 # (/etc/nomad.d/nomad.hcl, only when absent so later playbook changes survive a re-run) and
-# /etc/systemd/system/nomad.service, then runs `systemctl enable --now nomad`. Idempotent.
+# /etc/systemd/system/nomad.service, then does what `systemctl enable --now nomad` does (wants
+# symlink, call log lines, detached start with a PID file in the stand-in's format) without a
+# Node process per step: one Nomad stand-in start per host. Idempotent.
 # LAB_ROOT (optional) prefixes every path, for tests; LAB_NOMAD_HTTP_PORT / LAB_NOMAD_RPC_PORT /
 # LAB_NOMAD_BIND override the agent's ports and bind address (defaults: Nomad's 4646/4647, 0.0.0.0).
 set -eu
@@ -29,11 +31,15 @@ write_file() {
   if [ -f "$dest" ] && cmp -s "$tmp" "$dest"; then rm -f "$tmp"; else mv -f "$tmp" "$dest"; echo "provision: wrote $dest"; fi
 }
 
+# The Nomad agent stand-in runs on every host (200 at once in big labs): small V8 heaps keep
+# each near 30 MiB resident instead of about 45 (LAB_NOMAD_NODE_FLAGS overrides).
+NOMAD_FLAGS=${LAB_NOMAD_NODE_FLAGS---max-old-space-size=32 --max-semi-space-size=1}
 for f in systemctl nomad; do
+  flags=; [ "$f" = nomad ] && flags=" $NOMAD_FLAGS"
   write_file "$R/usr/local/bin/$f" 0755 <<WRAPPER
 #!/bin/sh
 # lab stand-in for $f
-exec '$NODE' '$DIST/lab/standins/$f.js' "\$@"
+exec '$NODE'$flags '$DIST/lab/standins/$f.js' "\$@"
 WRAPPER
 done
 
@@ -91,6 +97,45 @@ RestartSec=2
 WantedBy=multi-user.target
 UNIT
 
-"$R/usr/local/bin/systemctl" daemon-reload
-"$R/usr/local/bin/systemctl" enable --now nomad
-"$R/usr/local/bin/systemctl" is-active --quiet nomad
+# --- systemctl daemon-reload; systemctl enable --now nomad (same files as the stand-in writes) ---
+UNIT=nomad.service
+RUN="$R/run/lab-systemd"
+LOG="$R/var/log"
+mkdir -p "$RUN" "$LOG" "$R/etc/systemd/system/multi-user.target.wants"
+now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
+{ echo "$(now) daemon-reload"; echo "$(now) enable $UNIT"; } >> "$LOG/lab-systemctl.log"
+ln -sfn "$R/etc/systemd/system/$UNIT" "$R/etc/systemd/system/multi-user.target.wants/$UNIT"
+
+# proc_start PID: field 22 of /proc/PID/stat (start time), empty when gone or a zombie
+proc_start() {
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  set -- ${stat##*) }
+  case $1 in Z|X) return 0 ;; esac
+  shift 19
+  echo "$1"
+}
+
+running() {
+  [ -f "$RUN/$UNIT.pid" ] || return 1
+  { read -r pid; read -r start; } < "$RUN/$UNIT.pid"
+  [ -n "$start" ] && [ "$(proc_start "$pid")" = "$start" ]
+}
+
+if ! running; then
+  echo "$(now) start $UNIT" >> "$LOG/lab-systemctl.log"
+  # the unit's environment: a clean one plus the LAB_* settings, as the stand-in gives it
+  set -- PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
+  for v in $(env | sed -n 's/^\(LAB_[A-Za-z0-9_]*\)=.*/\1/p'); do eval "set -- \"\$@\" \"$v=\${$v}\""; done
+  (cd / && exec env -i "$@" setsid "$R/usr/local/bin/nomad" agent -config "$R/etc/nomad.d") \
+    < /dev/null >> "$LOG/nomad.log" 2>&1 &
+  pid=$!
+  printf '%s\n%s\n%s\n' "$pid" "$(proc_start "$pid")" "$(now)" > "$RUN/$UNIT.pid"
+  # like the stand-in: a service that exits at once failed to start
+  sleep "${LAB_PROVISION_START_WAIT:-0.3}"
+  if [ -z "$(proc_start "$pid")" ]; then
+    rm -f "$RUN/$UNIT.pid"
+    echo "provision.sh: nomad exited right after start; see $LOG/nomad.log:" >&2
+    tail -n 5 "$LOG/nomad.log" >&2
+    exit 1
+  fi
+fi
