@@ -64,6 +64,22 @@ function conditions(c: unknown): unknown[] {
   return Array.isArray(c) ? c : [c];
 }
 
+/** `top` over `base` without copying base (a lazy view whose every read may render a template). */
+export function overlay(base: Record<string, unknown>, top: Record<string, unknown>): Record<string, unknown> {
+  const own = (k: string | symbol): k is string => typeof k === 'string' && Object.prototype.hasOwnProperty.call(top, k);
+  return new Proxy(top, {
+    get: (t, k) => (own(k) ? t[k] : Reflect.get(base, k)),
+    has: (_t, k) => own(k) || Reflect.has(base, k),
+    ownKeys: () => [...new Set([...Reflect.ownKeys(base), ...Reflect.ownKeys(top)])],
+    getOwnPropertyDescriptor: (t, k) => (own(k) ? Reflect.getOwnPropertyDescriptor(t, k) : Reflect.getOwnPropertyDescriptor(base, k) && { configurable: true, enumerable: true, value: Reflect.get(base, k) }),
+  });
+}
+
+/** Variables for changed_when/failed_when/until: the registered result by its name (or at top level). */
+function resultVars(task: TaskNode, vars: Record<string, unknown>, registered: Record<string, unknown>): Record<string, unknown> {
+  return overlay(vars, task.register ? { [task.register]: registered } : registered);
+}
+
 export function whenHolds(when: unknown[], vars: Record<string, unknown>): boolean {
   return when.every((w) => evalCondition(w, vars));
 }
@@ -137,7 +153,7 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
     ...(become ? { become } : {}),
     taskName: task.name,
     findFile: findFileFor(task, env.playbookDir),
-    render: (t, extra) => render(t, extra ? { ...vars, ...extra } : vars),
+    render: (t, extra) => render(t, extra ? overlay(vars, extra) : vars),
     log: (m) => env.log(host, m),
     signal: env.signal,
   };
@@ -153,7 +169,7 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
     out = await attemptOnce(task, def.name, ctx, args, vars);
     if (out.status === 'unreachable') return out;
     if (task.until === undefined) break;
-    const evalVars = task.register ? { ...vars, [task.register]: out.registered } : { ...vars, ...out.registered };
+    const evalVars = resultVars(task, vars, out.registered);
     out.registered['attempts'] = attempt;
     let done = false;
     try {
@@ -191,8 +207,8 @@ async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, a
   let changed = res.changed;
   let failed = res.failed;
   let msg = res.msg;
-  const evalVars = task.register ? { ...vars, [task.register]: registered } : { ...vars, ...registered };
   try {
+    const evalVars = resultVars(task, vars, registered);
     if (task.changedWhen !== undefined && !res.skipped) {
       changed = conditions(task.changedWhen).every((c) => evalCondition(c, evalVars));
       registered['changed'] = changed;
