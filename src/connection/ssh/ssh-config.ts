@@ -117,6 +117,8 @@ function globFiles(p: string): string[] {
 
 /** OpenSSH-style glob: `*` and `?`, case-insensitive for host names. */
 export function globMatch(pattern: string, s: string): boolean {
+  // No wildcard: a plain comparison (known_hosts checks call this for every line of the file).
+  if (!/[*?]/.test(pattern)) return pattern.length === s.length && pattern.toLowerCase() === s.toLowerCase();
   const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
   return new RegExp(`^${re}$`, 'i').test(s);
 }
