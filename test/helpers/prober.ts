@@ -129,25 +129,26 @@ export class Prober {
     this.loop = this.run();
   }
 
-  /** One full round (every pair once). */
+  /** One full round (every pair once). Each node's identity is read just before its own
+   * requests, so a node that was just rotated is probed with what it now holds. */
   async round(): Promise<void> {
     const n = this.report.rounds + 1;
-    const ids = new Map<string, Identity>();
+    const limit = this.o.concurrency ?? 16;
     for (const a of this.o.nodes) {
       const id = await identity(this.o, a.name);
-      if (id) ids.set(a.name, id);
-      else this.report.skipped++;
-    }
-    const pairs = this.o.nodes.flatMap((a) => this.o.nodes.map((b) => [a, b] as const)).filter(([a]) => ids.has(a.name));
-    const limit = this.o.concurrency ?? 16;
-    for (let i = 0; i < pairs.length; i += limit) {
-      await Promise.all(
-        pairs.slice(i, i + limit).map(async ([a, b]) => {
-          const err = await mtlsRequest(ids.get(a.name)!, b, this.o.port ?? 4646, this.o.region ?? 'global');
-          this.report.requests++;
-          if (err) this.report.failures.push({ round: n, from: a.name, to: b.name, error: err });
-        }),
-      );
+      if (!id) {
+        this.report.skipped++;
+        continue;
+      }
+      for (let i = 0; i < this.o.nodes.length; i += limit) {
+        await Promise.all(
+          this.o.nodes.slice(i, i + limit).map(async (b) => {
+            const err = await mtlsRequest(id, b, this.o.port ?? 4646, this.o.region ?? 'global');
+            this.report.requests++;
+            if (err) this.report.failures.push({ round: n, from: a.name, to: b.name, error: err });
+          }),
+        );
+      }
     }
     this.report.rounds = n;
   }
