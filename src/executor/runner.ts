@@ -49,10 +49,8 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
     for (const play of opts.playbook.plays) {
       if (opts.signal.aborted) break;
       const result = await runPlay(play, opts, vars, stats, hostStates, limiter, playbookDir);
-      if (result === 'break') {
-        brokePlay = true;
-        break;
-      }
+      if (result === 'fatal') brokePlay = true;
+      if (result !== 'ok') break;
     }
   } finally {
     await opts.pool.closeAll();
@@ -62,11 +60,16 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   return { stats: statsObj, exitCode: exitCodeFor(statsObj, opts.signal.aborted, brokePlay) };
 }
 
+/**
+ * As ansible-playbook: a play stopped by max_fail_percentage / any_errors_fatal is 2; otherwise an
+ * unreachable host (3) takes precedence over a failed one (2).
+ */
 export function exitCodeFor(stats: Record<string, HostStats>, interrupted: boolean, brokePlay: boolean): number {
   if (interrupted) return 99;
   const all = Object.values(stats);
-  if (brokePlay || all.some((s) => s.failed > 0)) return 2;
+  if (brokePlay) return 2;
   if (all.some((s) => s.unreachable > 0)) return 3;
+  if (all.some((s) => s.failed > 0)) return 2;
   return 0;
 }
 
@@ -110,7 +113,7 @@ async function runPlay(
   hostStates: Map<string, HostState>,
   limiter: ReturnType<typeof pLimit>,
   playbookDir: string,
-): Promise<'ok' | 'break'> {
+): Promise<'ok' | 'stop' | 'fatal'> {
   const pattern = String(templateValue(play.hosts, { ...vars.forPlay(), ...play.vars }));
   // The control machine is not a fleet member: a play that targets only localhost (Vault tasks)
   // runs whatever the --limit, which selects inventory hosts.
@@ -136,7 +139,8 @@ async function runPlay(
   const badSerial = serial.find((s) => !(typeof s === 'number' || /^\s*\d+\s*%?\s*$/.test(String(s))));
   if (badSerial !== undefined) throw new Error(`play "${play.name}": serial must be a number, a percentage like "25%" or a list of them, got ${JSON.stringify(badSerial)}`);
   const batches = serialBatches(hosts, serial);
-  let outcome: 'ok' | 'break' = 'ok';
+  // 'fatal': max_fail_percentage / any_errors_fatal stopped it; 'stop': every host of a batch failed
+  let outcome: 'ok' | 'stop' | 'fatal' = 'ok';
   for (let i = 0; i < batches.length; i++) {
     if (opts.signal.aborted) break;
     const batch = batches[i]!;
@@ -150,11 +154,11 @@ async function runPlay(
     await runner.runPlayBatch(states);
     const failedInBatch = run.batchFailed.size;
     if (run.abort) {
-      outcome = 'break';
+      outcome = 'fatal';
       break;
     }
     if (failedInBatch > 0 && failedInBatch === batch.length) {
-      outcome = failedInBatch > 0 ? 'break' : 'ok';
+      outcome = 'stop';
       break;
     }
   }

@@ -58,9 +58,10 @@ describe('tags (Ansible evaluate_tags)', () => {
 
 describe('exit codes (as ansible-playbook)', () => {
   const s = (over: Partial<ReturnType<typeof emptyStats>>) => ({ ...emptyStats(), ...over });
-  it('0 ok, 2 failed (over unreachable), 3 unreachable, 99 interrupted', () => {
+  it('0 ok, 3 unreachable (over failed), 2 failed or play stopped, 99 interrupted', () => {
     expect(exitCodeFor({ a: s({ ok: 1 }) }, false, false)).toBe(0);
-    expect(exitCodeFor({ a: s({ failed: 1 }), b: s({ unreachable: 1 }) }, false, false)).toBe(2);
+    expect(exitCodeFor({ a: s({ failed: 1 }), b: s({ unreachable: 1 }) }, false, false)).toBe(3);
+    expect(exitCodeFor({ a: s({ failed: 1 }), b: s({ unreachable: 1 }) }, false, true)).toBe(2);
     expect(exitCodeFor({ a: s({ unreachable: 1 }) }, false, false)).toBe(3);
     expect(exitCodeFor({ a: s({ ok: 1 }) }, false, true)).toBe(2);
     expect(exitCodeFor({ a: s({ failed: 1 }) }, true, false)).toBe(99);
