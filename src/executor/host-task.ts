@@ -163,7 +163,15 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   } catch (err) {
     return { status: 'failed', changed: false, msg: `${task.action}: ${errMessage(err)}`, registered: { failed: true, msg: errMessage(err) } };
   }
-  const attempts = task.until !== undefined ? Math.max(1, task.retries + 1) : 1;
+  let retries: number;
+  let delay: number;
+  try {
+    retries = numberOf(task.retries, vars, 'retries');
+    delay = numberOf(task.delay, vars, 'delay');
+  } catch (err) {
+    return { status: 'failed', changed: false, msg: errMessage(err), registered: { failed: true, msg: errMessage(err) } };
+  }
+  const attempts = task.until !== undefined ? Math.max(1, retries + 1) : 1;
   let out: HostTaskResult | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     out = await attemptOnce(task, def.name, ctx, args, vars);
@@ -184,7 +192,7 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
       break;
     }
     env.log(host, `FAILED - RETRYING: ${task.name} (${attempts - attempt} retries left)`);
-    await env.sleep(task.delay * 1000);
+    await env.sleep(delay * 1000);
     if (env.signal.aborted) break;
   }
   if (out && delegatedTo) out.delegatedTo = delegatedTo;
@@ -232,6 +240,13 @@ async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, a
   if (typeof data['__meta'] === 'string') out.meta = data['__meta'];
   if (action === 'debug') out.output = 'msg' in data ? data['msg'] : data;
   return out;
+}
+
+function numberOf(v: number | string, vars: Record<string, unknown>, what: string): number {
+  if (typeof v === 'number') return v;
+  const n = Number(templateValue(v, vars));
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${what}: "${v}" is not a number`);
+  return n;
 }
 
 export function errMessage(err: unknown): string {

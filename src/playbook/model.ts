@@ -52,8 +52,9 @@ export interface TaskNode {
   changedWhen?: unknown;
   failedWhen?: unknown;
   until?: unknown;
-  retries: number;
-  delay: number;
+  /** Numbers, or templates rendered per host at run time. */
+  retries: number | string;
+  delay: number | string;
   notify: string[];
   listen: string[];
   /** Static problems are reported at load; this holds nothing at run time. */

@@ -166,9 +166,13 @@ export class TaskParser {
     if ('changed_when' in raw) task.changedWhen = raw['changed_when'];
     if ('failed_when' in raw) task.failedWhen = raw['failed_when'];
     if ('until' in raw) task.until = raw['until'];
-    if (raw['retries'] !== undefined) task.retries = Number(raw['retries']);
-    if (raw['delay'] !== undefined) task.delay = Number(raw['delay']);
-    if (Number.isNaN(task.retries) || Number.isNaN(task.delay)) this.problems.add(pos, 'retries and delay must be numbers');
+    for (const key of ['retries', 'delay'] as const) {
+      const v = raw[key];
+      if (v === undefined) continue;
+      if (typeof v === 'string' && v.includes('{{')) task[key] = v;
+      else if (Number.isFinite(Number(v)) && Number(v) >= 0) task[key] = Number(v);
+      else this.problems.add(doc.pos(raw, key), `${key} must be a number (or a template), got ${JSON.stringify(v)}`);
+    }
     if (scope.isHandler && task.notify.length === 0 && typeof raw['name'] !== 'string' && task.listen.length === 0) {
       this.problems.add(pos, 'a handler needs a "name" or "listen"');
     }

@@ -235,6 +235,7 @@ function patchCompiler(c: NjCompiler): void {
       c._emit(`],${JSON.stringify(ops.map((o) => String(o['type'])))})`);
     },
     compileConcat: (n, f) => binary(c, n, f, 'orcConcat'),
+    compileAdd: (n, f) => binary(c, n, f, 'orcAdd'),
     compileIn: (n, f) => binary(c, n, f, 'orcIn'),
     compileIs(n, f) {
       const right = n['right'] as NjNode;

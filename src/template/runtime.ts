@@ -78,6 +78,19 @@ export const engineRuntime: Record<string, unknown> = {
     return true;
   },
   orcConcat: (a: unknown, b: unknown) => pyStr(a) + pyStr(b),
+  /** Python's `+`: lists concatenate, strings concatenate, numbers add; mixing is a TypeError. */
+  orcAdd(a: unknown, b: unknown): unknown {
+    const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : v instanceof UnsafeString ? v.value : undefined);
+    if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+    const sa = str(a);
+    const sb = str(b);
+    if (sa !== undefined && sb !== undefined) return sa + sb;
+    const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : undefined);
+    const na = num(a);
+    const nb = num(b);
+    if (na !== undefined && nb !== undefined) return na + nb;
+    throw new Error(`unsupported operand type(s) for +: '${typeName(a)}' and '${typeName(b)}'`);
+  },
   orcIn: (a: unknown, b: unknown) => pyIn(a, b),
   orcIter(v: unknown): unknown {
     if (v instanceof UnsafeString) return [...v.value];

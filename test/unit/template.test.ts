@@ -283,3 +283,19 @@ describe('lazyVars', () => {
     expect(() => render('{{ a }}', v)).toThrow(/'missing' is undefined/);
   });
 });
+
+describe('python + semantics', () => {
+  it.each([
+    ['{{ a + b }}', { a: [1], b: [2] }, [1, 2]],
+    ["{{ 'a' + 'b' }}", {}, 'ab'],
+    ['{{ 1 + 2 }}', {}, 3],
+    ['{{ (a | list) + [3] }}', { a: [1] }, [1, 3]],
+  ])('%s', async (expr, vars, expected) => {
+    const { templateValue } = await import('../../src/template/index.js');
+    expect(templateValue(expr, vars)).toEqual(expected);
+  });
+  it('mixing types is an error', async () => {
+    const { templateValue } = await import('../../src/template/index.js');
+    expect(() => templateValue('{{ x + 1 }}', { x: '1' })).toThrow(/unsupported operand type\(s\) for \+: 'str' and 'int'/);
+  });
+});
