@@ -73,7 +73,7 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
   const playbooks: Playbook[] = [];
   for (const f of files) {
     if (!existsSync(f)) problems.add(undefined, `playbook not found: ${f}`);
-    else playbooks.push(await loadPlaybook(f, { problems }));
+    else playbooks.push(await loadPlaybook(f, { problems, extraVars }));
   }
   let inventory: Inventory;
   try {

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadYamlFile, YamlError, type Position, type ProblemList, type YamlDoc } from '../yaml/index.js';
 import { didYouMean } from '../util/suggest.js';
+import { templateValue } from '../template/index.js';
 import { PLAY_KEYWORDS } from './keywords.js';
 import { emptyInherited, type Inherited, type Node, type Play, type Playbook, type Role, type TaskNode } from './model.js';
 import { TaskParser, type ParseScope } from './tasks.js';
@@ -16,6 +17,8 @@ export interface LoadOptions {
   problems: ProblemList;
   /** Extra role search paths (after <playbook dir>/roles and ./roles). */
   rolesPath?: string[];
+  /** -e values: known before loading, so `import_playbook` loops may use them. */
+  extraVars?: Record<string, unknown>;
 }
 
 export async function loadPlaybook(file: string, opts: LoadOptions): Promise<Playbook> {
@@ -27,12 +30,14 @@ export async function loadPlaybook(file: string, opts: LoadOptions): Promise<Pla
 class PlaybookLoader implements Loader {
   readonly problems: ProblemList;
   readonly rolesPath: string[];
+  private readonly extraVars: Record<string, unknown>;
   private readonly docs = new Map<string, YamlDoc | undefined>();
   private readonly tasks: TaskParser;
 
   constructor(opts: LoadOptions) {
     this.problems = opts.problems;
     this.rolesPath = opts.rolesPath ?? [];
+    this.extraVars = opts.extraVars ?? {};
     this.tasks = new TaskParser(this);
   }
 
@@ -93,20 +98,42 @@ class PlaybookLoader implements Loader {
       this.problems.add(pos, 'import_playbook needs a static file name');
       return [];
     }
+    const allowed = [key, 'name', 'vars', 'when', 'tags', 'loop', 'loop_control'];
     for (const k of Object.keys(entry)) {
-      if (![key, 'name', 'vars', 'when', 'tags'].includes(k)) this.problems.add(doc.pos(entry, k), `unknown keyword "${k}" for import_playbook`);
+      if (!allowed.includes(k)) this.problems.add(doc.pos(entry, k), `unknown keyword "${k}" for import_playbook${didYouMean(k, allowed)}`);
     }
     const target = path.resolve(path.dirname(doc.file), imp);
-    const plays = await this.loadFile(target, seen, pos);
     const vars = asRecord(entry['vars']);
     const tags = normaliseTags(entry['tags']);
     const when = asList(entry['when']);
-    for (const p of plays) {
-      p.vars = { ...vars, ...p.vars };
-      p.inh.tags = [...tags, ...p.inh.tags];
-      p.inh.when = [...when, ...p.inh.when];
+    // Extension: `loop` repeats the imported plays once per item, in order (e.g. one fleet after
+    // another). The list must be known when loading: a literal, or built from -e and the import's vars.
+    let items: unknown[] = [undefined];
+    let loopVar = 'item';
+    if (entry['loop'] !== undefined) {
+      const lc = asRecord(entry['loop_control']);
+      if (typeof lc['loop_var'] === 'string') loopVar = lc['loop_var'];
+      try {
+        const v = templateValue(entry['loop'], { ...vars, ...this.extraVars });
+        if (!Array.isArray(v)) throw new Error(`expected a list, got ${JSON.stringify(v)}`);
+        items = v;
+      } catch (err) {
+        this.problems.add(doc.pos(entry, 'loop'), `import_playbook loop: ${err instanceof Error ? err.message : String(err)}`);
+        return [];
+      }
     }
-    return plays;
+    const out: Play[] = [];
+    for (const item of items) {
+      const plays = await this.loadFile(target, seen, pos);
+      const own = entry['loop'] !== undefined ? { ...vars, [loopVar]: item } : vars;
+      for (const p of plays) {
+        p.vars = { ...p.vars, ...own };
+        p.inh.tags = [...tags, ...p.inh.tags];
+        p.inh.when = [...when, ...p.inh.when];
+      }
+      out.push(...plays);
+    }
+    return out;
   }
 
   private async loadPlay(doc: YamlDoc, raw: Record<string, unknown>, file: string): Promise<Play | undefined> {

@@ -24,7 +24,7 @@ const PROBE = [
   `echo "gossip=$(sed -n 's/.*encrypt *= *"\\([^"]*\\)".*/\\1/p' /etc/nomad.d/gossip.hcl 2>/dev/null)"`,
   `echo "systemctl=$(grep -oE '(reload|restart) nomad' /var/log/lab-systemctl.log 2>/dev/null | tr ' ' _ | tr '\\n' ,)"`,
   `echo "ctconf=$(stat -c %a:%U /etc/consul-template.d/consul-template.hcl)"`,
-  `echo ----; cat ${CERTS}/agent.crt; echo ----; cat ${CERTS}/ca.crt`,
+  `echo '==== agent.crt'; cat ${CERTS}/agent.crt; echo '==== ca.crt'; cat ${CERTS}/ca.crt`,
 ].join('\n');
 
 interface Probe {
@@ -35,7 +35,7 @@ interface Probe {
 
 async function probe(fleet: Fleet, host: FleetHost): Promise<Probe> {
   const r = await sshRun(fleet, host, PROBE);
-  const [head = '', cert = '', ca = ''] = r.out.split('----\n');
+  const [head = '', cert = '', ca = ''] = r.out.split(/^==== (?:agent|ca)\.crt\n/m);
   const fields: Record<string, string> = {};
   for (const line of head.split('\n')) {
     const i = line.indexOf('=');
@@ -131,10 +131,17 @@ function defineFleetSuite(servers: number, clients: number): void {
 
     it('systemctl shows the guide order: servers reload, reload, restart; clients reload only', (t) => {
       if (!fleet) return t.skip(skip);
+      // consul-template's own `systemctl reload nomad` after its first render comes before these
       for (const h of fleet.hosts) {
         const calls = (probes.get(h.name)!.fields['systemctl'] ?? '').split(',').filter(Boolean);
-        if (h.group === 'servers') expect(calls, h.name).toEqual(['reload_nomad', 'reload_nomad', 'restart_nomad']);
-        else expect(calls, h.name).toEqual(['reload_nomad']);
+        if (h.group === 'servers') {
+          expect(calls.slice(-3), h.name).toEqual(['reload_nomad', 'reload_nomad', 'restart_nomad']);
+          expect(calls.length, h.name).toBeLessThanOrEqual(4);
+        } else {
+          expect(calls.length, h.name).toBeGreaterThanOrEqual(1);
+          expect(calls.length, h.name).toBeLessThanOrEqual(2);
+          expect(new Set(calls), h.name).toEqual(new Set(['reload_nomad']));
+        }
       }
     });
 

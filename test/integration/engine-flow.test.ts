@@ -240,4 +240,26 @@ describe('control flow', () => {
     expect(r.code).toBe(0);
     expect(results(r.events).map((e) => `${e['host']}:${e['output']}`)).toEqual(['localhost:control', 'h2:fleet']);
   });
+
+  it('import_playbook with loop repeats the plays per item, in order, and stops at the first failing fleet', async () => {
+    const yaml = `
+- import_playbook: fleet.yml
+  loop: "{{ fleets }}"
+  loop_control: { loop_var: fleet }
+`;
+    const fleet = `
+- hosts: "{{ fleet }}"
+  max_fail_percentage: 0
+  tasks:
+    - command: "{{ 'false' if inventory_hostname == bad | default('') else 'true' }}"
+    - debug: { msg: "{{ fleet }}" }
+`;
+    const ok = await play(yaml, ['-e', '{"fleets": ["h3:h4", "h1"]}'], { 'fleet.yml': fleet });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(results(ok.events).filter((e) => e['output']).map((e) => `${e['host']}:${e['output']}`).sort()).toEqual(['h1:h1', 'h3:h3:h4', 'h4:h3:h4']);
+    expect(ok.events.filter((e) => e['type'] === 'play.start').map((e) => e['pattern'])).toEqual(['h3:h4', 'h1']);
+    const stop = await play(yaml, ['-e', '{"fleets": ["h2", "h5"], "bad": "h2"}'], { 'fleet.yml': fleet });
+    expect(stop.code).toBe(2);
+    expect(results(stop.events).map((e) => e['host'])).not.toContain('h5');
+  });
 });
