@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orchestrate, project, recap, results, totals, type CliResult } from '../helpers/cli.js';
 import { labSupported, startLab, type LabHandle } from '../helpers/lab.js';
+import { filesPlaybook, WEB_ROLE } from '../helpers/playbooks.js';
 
 const support = labSupported();
 if (!support.ok) console.log(`skipping engine-over-ssh e2e tests: ${support.reason}`);
@@ -17,46 +18,6 @@ const NAME = 'e2e-engssh';
 const HOSTS = ['server1', 'client1', 'client2', 'client3'];
 const CLIENTS = HOSTS.slice(1);
 
-/** The integration test's files playbook, rooted in a private directory of each host. */
-function site(root: string): string {
-  return `
-- name: files
-  hosts: all
-  vars:
-    root: ${root}
-    motd: "welcome to {{ inventory_hostname }}"
-  roles:
-    - web
-  tasks:
-    - name: base dir
-      file: { path: "{{ root }}", state: directory, mode: "0750" }
-    - name: plain copy
-      copy: { dest: "{{ root }}/motd", content: "{{ motd }}\\n", mode: "0644" }
-      notify: note change
-    - name: secret file
-      copy: { dest: "{{ root }}/key.pem", content: "KEY\\n", mode: "0600" }
-    - name: line
-      lineinfile: { path: "{{ root }}/lines", line: "line two", create: true }
-    - name: block
-      blockinfile: { path: "{{ root }}/lines", block: "managed line" }
-    - name: link
-      file: { src: "{{ root }}/motd", dest: "{{ root }}/motd.link", state: link }
-  handlers:
-    - name: note change
-      copy: { dest: "{{ root }}/handler-ran", content: "yes\\n" }
-`;
-}
-
-const ROLE = {
-  'roles/web/defaults/main.yml': 'web_port: 8080\n',
-  'roles/web/tasks/main.yml': `
-- name: role dir
-  file: { path: "{{ root }}/web", state: directory }
-- name: role template
-  template: { src: app.conf.j2, dest: "{{ root }}/web/app.conf", mode: "0640" }
-`,
-  'roles/web/templates/app.conf.j2': 'listen {{ web_port }}\nhost {{ inventory_hostname }}\n',
-};
 
 describe.skipIf(!support.ok)('engine over ssh (lab of 1 server, 3 clients)', () => {
   let lab: LabHandle;
@@ -75,7 +36,7 @@ describe.skipIf(!support.ok)('engine over ssh (lab of 1 server, 3 clients)', () 
 
   it('the files playbook with a role: check mode touches nothing, the first run writes each host, the second is all ok', async () => {
     const root = '/opt/e2e-files';
-    const p = project({ 'site.yml': site(root), ...ROLE });
+    const p = project({ 'site.yml': filesPlaybook('all', root), ...WEB_ROLE });
 
     const check = await run(p, ['--check']);
     expect(check.code, check.stderr + check.stdout).toBe(0);

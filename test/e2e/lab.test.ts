@@ -59,9 +59,9 @@ describe.skipIf(!support.ok)('lab fleet (1 server, 3 clients)', () => {
     expect(new Set(keys).size).toBe(4);
   });
 
-  it('a file written to /etc on one host is invisible on another and on the machine', async () => {
+  it.each(['/etc', '/tmp', '/opt'])('a file written to %s on one host is invisible on another and on the machine', async (dir) => {
     const [s1, c1] = lab.hosts;
-    const marker = `/etc/orchestrate-lab-${NAME}-marker`;
+    const marker = `${dir}/orchestrate-lab-${NAME}-marker`;
     await ssh(lab, s1!.address, `echo from-server1 > ${marker}`);
     expect(await ssh(lab, s1!.address, `cat ${marker}`)).toBe('from-server1');
     expect(await ssh(lab, c1!.address, `test -e ${marker} && echo present || echo absent`)).toBe('absent');

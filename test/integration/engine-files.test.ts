@@ -3,53 +3,14 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { orchestrate, project, results, totals } from '../helpers/cli.js';
+import { filesPlaybook, WEB_ROLE } from '../helpers/playbooks.js';
 
 const INVENTORY = `[local]
 localhost ansible_connection=local
 `;
 
-function site(dir: string): string {
-  return `
-- name: files
-  hosts: localhost
-  vars:
-    root: ${dir}/out
-    motd: "welcome to {{ inventory_hostname }}"
-  roles:
-    - web
-  tasks:
-    - name: base dir
-      file: { path: "{{ root }}", state: directory, mode: "0750" }
-    - name: plain copy
-      copy: { dest: "{{ root }}/motd", content: "{{ motd }}\\n", mode: "0644" }
-      notify: note change
-    - name: secret file
-      copy: { dest: "{{ root }}/key.pem", content: "KEY\\n", mode: "0600" }
-    - name: line
-      lineinfile: { path: "{{ root }}/lines", line: "line two", create: true }
-    - name: block
-      blockinfile: { path: "{{ root }}/lines", block: "managed line" }
-    - name: link
-      file: { src: "{{ root }}/motd", dest: "{{ root }}/motd.link", state: link }
-  handlers:
-    - name: note change
-      copy: { dest: "{{ root }}/handler-ran", content: "yes\\n" }
-`;
-}
-
 function files(dir: string): Record<string, string> {
-  return {
-    'hosts.ini': INVENTORY,
-    'site.yml': site(dir),
-    'roles/web/defaults/main.yml': 'web_port: 8080\n',
-    'roles/web/tasks/main.yml': `
-- name: role dir
-  file: { path: "{{ root }}/web", state: directory }
-- name: role template
-  template: { src: app.conf.j2, dest: "{{ root }}/web/app.conf", mode: "0640" }
-`,
-    'roles/web/templates/app.conf.j2': 'listen {{ web_port }}\nhost {{ inventory_hostname }}\n',
-  };
+  return { 'hosts.ini': INVENTORY, 'site.yml': filesPlaybook('localhost', `${dir}/out`), ...WEB_ROLE };
 }
 
 describe('engine over the local connection', () => {
