@@ -101,7 +101,7 @@ export async function sshRun(fleet: Fleet, host: FleetHost, cmd: string): Promis
 /** Run the playbook against the fleet with its own Vault secrets and CA file. */
 export async function runMtls(fleet: Fleet, work: string, extra: string[] = []): Promise<CliResult> {
   return orchestrate(
-    ['run', '-i', fleet.inventory, 'playbooks/mtls.yml', '--json', '--vault-secrets-file', path.join(work, 'vault-secrets.json'), '-e', `vault_pki_ca_cert_file=${path.join(work, 'CA_cert.crt')}`, ...extra],
+    ['run', '-i', fleet.inventory, 'playbooks/mtls.yml', '--json', '--vault-secrets-file', path.join(work, 'vault-secrets.json'), '-e', `vault_pki_ca_cert_file=${path.join(work, 'CA_cert.crt')}`, '-e', 'consul_template_wait_timeout=240', ...extra],
     { timeoutMs: 900_000 },
   );
 }

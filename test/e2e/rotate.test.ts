@@ -19,7 +19,7 @@ describe.skipIf(!support.ok)('certificate rotation on a 3+13 lab', () => {
   let nodes: ProbeNode[];
   const work = mkdtempSync(path.join(tmpdir(), 'orchestrate-rotate-'));
   const run = (playbook: string, extra: string[] = []): Promise<CliResult> =>
-    orchestrate(['run', '-i', lab.inventory, playbook, '--json', '--vault-secrets-file', path.join(work, 'vault-secrets.json'), '-e', `vault_pki_ca_cert_file=${path.join(work, 'CA_cert.crt')}`, ...extra], { timeoutMs: 900_000 });
+    orchestrate(['run', '-i', lab.inventory, playbook, '--json', '--vault-secrets-file', path.join(work, 'vault-secrets.json'), '-e', `vault_pki_ca_cert_file=${path.join(work, 'CA_cert.crt')}`, '-e', 'consul_template_wait_timeout=240', ...extra], { timeoutMs: 900_000 });
   const fileSerials = (): Map<string, string> => new Map(nodes.map((n) => [n.name, serialOf(hostFile(lab.dir, n.name, CERT))]));
   const servedSerials = async (): Promise<Map<string, string>> => {
     const out = new Map<string, string>();
