@@ -7,7 +7,7 @@ import type { ModuleDef } from './types.js';
 import { dataOf } from '../vault/client.js';
 import { call, CONNECTION_ARGS, differences, openVault, readOptional } from '../vault/module-kit.js';
 import type { VaultArgs } from '../vault/session.js';
-import { parseDuration } from '../vault/ttl.js';
+import { durationProblems } from '../vault/ttl.js';
 
 const BOOLS = ['allow_subdomains', 'allow_bare_domains', 'allow_any_name', 'allow_localhost', 'allow_glob_domains', 'allow_wildcard_certificates', 'allow_ip_sans', 'enforce_hostnames', 'require_cn', 'generate_lease', 'no_store', 'server_flag', 'client_flag', 'code_signing_flag', 'email_protection_flag', 'use_csr_common_name', 'use_csr_sans'] as const;
 const LISTS = ['allowed_domains', 'organization', 'ou', 'key_usage', 'ext_key_usage', 'allowed_uri_sans'] as const;
@@ -44,17 +44,7 @@ export const vault_pki_role = {
     issuer_ref: { type: 'str' },
     extra: { type: 'dict' },
   },
-  validate(a) {
-    const p: string[] = [];
-    for (const k of DURATIONS) {
-      try {
-        if (a[k] !== undefined) parseDuration(a[k]);
-      } catch (e) {
-        p.push(`${k}: ${(e as Error).message}`);
-      }
-    }
-    return p;
-  },
+  validate: (a) => durationProblems(a, DURATIONS),
   async check(ctx, args) {
     const t = openVault(ctx, args, label(args));
     const r = await call(t, (c) => readOptional(c, `${args.mount}/roles/${args.name}`));

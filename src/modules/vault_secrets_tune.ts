@@ -3,7 +3,7 @@ import type { ModuleDef } from './types.js';
 import { dataOf } from '../vault/client.js';
 import { call, CONNECTION_ARGS, differences, openVault } from '../vault/module-kit.js';
 import type { VaultArgs } from '../vault/session.js';
-import { formatDuration, parseDuration } from '../vault/ttl.js';
+import { formatDuration, durationProblems } from '../vault/ttl.js';
 
 export type VaultSecretsTuneArgs = VaultArgs & { path: string; max_lease_ttl?: string; default_lease_ttl?: string; description?: string };
 type State = Record<string, unknown>;
@@ -24,19 +24,7 @@ export const vault_secrets_tune = {
   checkMode: 'full',
   args: { ...CONNECTION_ARGS, path: { type: 'str', required: true }, max_lease_ttl: { type: 'str' }, default_lease_ttl: { type: 'str' }, description: { type: 'str' } },
   requiredOneOf: [['max_lease_ttl', 'default_lease_ttl', 'description']],
-  validate(a) {
-    const p: string[] = [];
-    for (const f of FIELDS) {
-      const v = a[f];
-      if (v === undefined || v === 'system') continue;
-      try {
-        parseDuration(v);
-      } catch (e) {
-        p.push(`${f}: ${(e as Error).message}`);
-      }
-    }
-    return p;
-  },
+  validate: (a) => durationProblems(a, FIELDS, ['system']),
   async check(ctx, args) {
     const t = openVault(ctx, args, `vault_secrets_tune(${path(args)})`);
     return dataOf(await call(t, (c) => c.read(`sys/mounts/${path(args)}/tune`)));

@@ -10,7 +10,7 @@ import { dataOf } from '../vault/client.js';
 import { call, CONNECTION_ARGS, openVault } from '../vault/module-kit.js';
 import { localText } from '../vault/pki-kit.js';
 import type { VaultArgs } from '../vault/session.js';
-import { parseDuration } from '../vault/ttl.js';
+import { durationProblems } from '../vault/ttl.js';
 
 export type VaultTokenArgs = VaultArgs & {
   policies: string[];
@@ -66,17 +66,7 @@ export const vault_token = {
     token_file: { type: 'path' },
   },
   mutuallyExclusive: [['wrap_ttl', 'token_file']],
-  validate(a) {
-    const p: string[] = [];
-    for (const k of ['period', 'ttl', 'explicit_max_ttl', 'wrap_ttl'] as const) {
-      try {
-        if (a[k] !== undefined) parseDuration(a[k]);
-      } catch (e) {
-        p.push(`${k}: ${(e as Error).message}`);
-      }
-    }
-    return p;
-  },
+  validate: (a) => durationProblems(a, ['period', 'ttl', 'explicit_max_ttl', 'wrap_ttl']),
   async check(ctx, args) {
     const t = openVault(ctx, args, label);
     const tokenFile = args.token_file ? ctx.vault.resolvePath(args.token_file) : undefined;

@@ -46,3 +46,18 @@ export function formatDuration(seconds: number): string {
   const s = seconds % 60;
   return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || (!h && !m) ? `${s}s` : ''}`;
 }
+
+/** Problems with duration arguments (`key: reason`), for a module's validate(); `skip` values pass. */
+export function durationProblems<A extends object>(args: A, keys: readonly (keyof A & string)[], skip: readonly string[] = []): string[] {
+  const problems: string[] = [];
+  for (const k of keys) {
+    const v: unknown = args[k];
+    if (v === undefined || (typeof v === 'string' && skip.includes(v))) continue;
+    try {
+      parseDuration(v);
+    } catch (e) {
+      problems.push(`${k}: ${(e as Error).message}`);
+    }
+  }
+  return problems;
+}
