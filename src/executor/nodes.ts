@@ -145,9 +145,16 @@ export class NodeRunner {
     opts.bus.emit({ type: 'task.start', id, name: task.name, module: task.action, hosts: targets.map((h) => h.name), handler: task.isHandler, ...(task.inh.role ? { role: task.inh.role.name } : {}), ...(task.pos ? { pos: task.pos } : {}) });
     const results = await Promise.all(targets.map((h) => this.run.limiter(() => this.runOnHost(task, id, h))));
     if (task.inh.runOnce && results[0]) {
-      // run_once: the result (and registered value) applies to every host of the batch
+      // run_once: the result (and registered value) applies to every host of the batch; a
+      // failure fails them all, as in Ansible ("NO MORE HOSTS LEFT"), so none goes on without it
       const [first] = results;
+      const failedAll = first.status === 'failed' && !first.ignored;
       for (const h of hosts.slice(1)) {
+        if (failedAll) {
+          h.failed = true;
+          this.run.batchFailed.add(h.name);
+          continue;
+        }
         if (task.register) this.run.vars.hostFacts(h.name)[task.register] = first.registered;
         if (first.facts) Object.assign(this.run.vars.hostFacts(h.name), first.facts);
         if (first.changed) this.notify(task, h);

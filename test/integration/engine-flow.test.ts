@@ -262,4 +262,16 @@ describe('control flow', () => {
     expect(stop.code).toBe(2);
     expect(results(stop.events).map((e) => e['host'])).not.toContain('h5');
   });
+
+  it('a failed run_once task fails the whole batch, as Ansible does', async () => {
+    const r = await play(`
+- hosts: web
+  tasks:
+    - command: "false"
+      run_once: true
+    - debug: { msg: next }
+`);
+    expect(r.code).toBe(2);
+    expect(results(r.events, 'debug')).toHaveLength(0);
+  });
 });
