@@ -3,6 +3,7 @@
  * `unknown` records, and every failure turned into a VaultError with a kind the modules can
  * explain (unreachable, sealed, denied, invalid, notfound). Token values never appear in errors.
  */
+import http from 'node:http';
 import nodeVault from 'node-vault';
 
 export type VaultErrorKind = 'unreachable' | 'sealed' | 'denied' | 'invalid' | 'notfound' | 'server';
@@ -84,11 +85,20 @@ export function toVaultError(e: unknown, addr: string, path: string): VaultError
   return new VaultError('unreachable', `cannot reach Vault at ${addr}: ${m}`, undefined, path);
 }
 
+const NO_KEEPALIVE = new http.Agent({ keepAlive: false });
+
 export class VaultClient {
   private readonly nv: nodeVault.client;
 
   constructor(readonly opts: VaultClientOptions) {
-    const requestOptions: nodeVault.VaultOptions['requestOptions'] = { timeout: opts.timeoutMs ?? 30_000 };
+    // No keep-alive: Node's global agent keeps idle sockets, and a request sent on one the server
+    // has just closed (Vault, like any Go/Node server, drops idle connections) fails with
+    // ECONNRESET. Vault tasks are few; a fresh connection each costs nothing worth keeping.
+    const requestOptions: nodeVault.VaultOptions['requestOptions'] = {
+      timeout: opts.timeoutMs ?? 30_000,
+      httpAgent: NO_KEEPALIVE,
+      agentOptions: { keepAlive: false },
+    };
     if (opts.ca) requestOptions.ca = opts.ca;
     this.nv = nodeVault({ endpoint: opts.addr, namespace: opts.namespace, noCustomHTTPVerbs: true, requestOptions });
     // node-vault falls back to VAULT_TOKEN / VAULT_NAMESPACE itself; the session already resolved them.
