@@ -3,7 +3,8 @@
  * Vault, fresh nodes) and second run (nothing changes). Prints a table and appends it to
  * bench/results-mtls.md. Usage: npm run bench:mtls [-- --sizes 4,16]
  */
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { benchLab, requireLab } from './lib/lab.js';
 import { measureCli, repoRoot } from './lib/measure.js';
@@ -13,6 +14,11 @@ function sizes(): number[] {
   const i = process.argv.indexOf('--sizes');
   const raw = i > 0 ? process.argv[i + 1] : undefined;
   return raw ? raw.split(',').map(Number) : [4, 16, 64, 200];
+}
+
+/** The fatal lines of a plain-output run (what failed, where). */
+function failures(stdout: string): string {
+  return stdout.split('\n').filter((l) => /^fatal: |UNREACHABLE/.test(l)).slice(0, 20).join('\n');
 }
 
 function changedTotal(stdout: string): number {
@@ -33,7 +39,11 @@ async function main(): Promise<void> {
     try {
       const args = ['run', '-i', lab.inventory, 'playbooks/mtls.yml', ...vars];
       const first = await measureCli(args);
-      if (first.code !== 0) throw new Error(`first run on ${n} hosts failed (exit ${first.code}):\n${first.stdout.slice(-3000)}${first.stderr.slice(-2000)}`);
+      if (first.code !== 0) {
+        const log = path.join(os.tmpdir(), `bench-mtls-${n}-first.log`);
+        writeFileSync(log, first.stdout + first.stderr);
+        throw new Error(`first run on ${n} hosts failed (exit ${first.code}); full output in ${log}:\n${failures(first.stdout)}`);
+      }
       const second = await measureCli(args);
       if (second.code !== 0) throw new Error(`second run on ${n} hosts failed (exit ${second.code})`);
       const row: Row = {

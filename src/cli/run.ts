@@ -1,5 +1,6 @@
 /** `orchestrate run PLAYBOOK...`: load + validate everything, then execute with live output. */
 import { existsSync, writeFileSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import type { Connection } from '../connection/connection.js';
 import { LocalConnection } from '../connection/local/local.js';
@@ -140,6 +141,8 @@ async function execute(playbooks: Playbook[], inventory: Inventory, flags: RunFl
   } else bus.on(plainRenderer({ write: out, verbosity, color: process.stdout.isTTY === true, diff: flags.diff === true }));
 
   const controller = new AbortController();
+  // every host's waits (wait_for, until delays) listen on it: one listener per host is expected
+  setMaxListeners(0, controller.signal);
   let interrupts = 0;
   const onSigint = (): void => {
     interrupts++;
