@@ -35,7 +35,9 @@ async function main(): Promise<void> {
     const servers = n >= 16 ? 3 : 1;
     const lab = await benchLab({ name: `bench-mtls-${n}`, servers, clients: n - servers, provision: true });
     const work = path.join(root, '.lab', lab.name);
-    const vars = ['-e', `vault_secrets_file=${path.join(work, 'vault-secrets.json')}`, '-e', `vault_pki_ca_cert_file=${path.join(work, 'CA_cert.crt')}`];
+    // consul-template stand-ins on every host ask the lab Vault for 3 RSA certificates each at once:
+    // at 200 hosts on 2 cores that takes minutes, so the render check may wait that long
+    const vars = ['-e', `vault_secrets_file=${path.join(work, 'vault-secrets.json')}`, '-e', `vault_pki_ca_cert_file=${path.join(work, 'CA_cert.crt')}`, '-e', 'consul_template_wait_timeout=900'];
     try {
       const args = ['run', '-i', lab.inventory, 'playbooks/mtls.yml', ...vars];
       const first = await measureCli(args);
