@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'orchestrate-bench-rotate-'));
   const lab = await benchLab({ name: 'bench-rotate', servers, clients, provision: true });
   try {
-    const common = ['-i', lab.inventory, '--vault-secrets-file', path.join(work, 'vault-secrets.json'), '-e', `vault_pki_ca_cert_file=${path.join(work, 'CA_cert.crt')}`];
+    const common = ['-i', lab.inventory, '--vault-secrets-file', path.join(work, 'vault-secrets.json'), '-e', `vault_pki_ca_cert_file=${path.join(work, 'CA_cert.crt')}`, '-e', 'consul_template_wait_timeout=900'];
     const setup = await run(['run', ...common, 'playbooks/mtls.yml']);
     if (setup.code !== 0) throw new Error(`mtls.yml failed (exit ${setup.code}):\n${setup.tail}`);
     const rot = await run(['run', ...common, 'playbooks/rotate-certs.yml']);
