@@ -44,7 +44,8 @@ async function main(): Promise<void> {
     const common = ['-i', lab.inventory, '--vault-secrets-file', path.join(work, 'vault-secrets.json'), '-e', `vault_pki_ca_cert_file=${path.join(work, 'CA_cert.crt')}`, '-e', 'consul_template_wait_timeout=900'];
     const setup = await run(['run', ...common, 'playbooks/mtls.yml']);
     if (setup.code !== 0) throw new Error(`mtls.yml failed (exit ${setup.code}):\n${setup.tail}`);
-    const rot = await run(['run', ...common, 'playbooks/rotate-certs.yml']);
+    // 50 clients per batch reload and are probed at once on 2 cores: give the gate a longer deadline
+    const rot = await run(['run', ...common, 'playbooks/rotate-certs.yml', '-e', 'cert_rotate_gate_retries=120']);
     if (rot.code !== 0) throw new Error(`rotate-certs.yml failed (exit ${rot.code}):\n${rot.tail}`);
     const row = { hosts: lab.hosts, servers, clients, batches: `${servers} × 1, then 25% of ${clients}`, 'mtls.yml (setup)': fmtMs(setup.ms), 'rotate-certs.yml': fmtMs(rot.ms) };
     console.log(`rotation of ${lab.hosts} lab hosts: ${fmtMs(rot.ms)} (setup with mtls.yml ${fmtMs(setup.ms)})`);
