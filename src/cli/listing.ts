@@ -3,6 +3,7 @@ import type { Inventory } from '../inventory/index.js';
 import type { Node, Playbook } from '../playbook/model.js';
 import { templateValue } from '../template/index.js';
 import { shouldRunTags } from '../executor/tags.js';
+import { limitFor } from '../executor/runner.js';
 
 function tagList(tags: string[]): string {
   return `TAGS: [${[...new Set(tags)].join(', ')}]`;
@@ -12,8 +13,7 @@ export function listHosts(pb: Playbook, inv: Inventory, limit: string | undefine
   let s = `\nplaybook: ${pb.file}\n`;
   pb.plays.forEach((p, i) => {
     const pattern = String(templateValue(p.hosts, { ...p.vars, ...extra }));
-    const controlOnly = /^\s*(localhost|127\.0\.0\.1)\s*$/.test(pattern);
-    const { hosts } = inv.select(pattern, controlOnly ? undefined : limit);
+    const { hosts } = inv.select(pattern, limitFor(pattern, limit));
     s += `\n  play #${i + 1} (${pattern}): ${p.name}\t${tagList(p.tags)}\n    pattern: ['${pattern}']\n    hosts (${hosts.length}):\n`;
     for (const h of hosts) s += `      ${h}\n`;
   });

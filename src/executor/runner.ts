@@ -64,6 +64,14 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
  * As ansible-playbook: a play stopped by max_fail_percentage / any_errors_fatal is 2; otherwise an
  * unreachable host (3) takes precedence over a failed one (2).
  */
+/**
+ * The control machine is not a fleet member: a play that targets only localhost (Vault tasks)
+ * runs whatever the --limit, which selects inventory hosts.
+ */
+export function limitFor(pattern: string, limit: string | undefined): string | undefined {
+  return /^\s*(localhost|127\.0\.0\.1)\s*$/.test(pattern) ? undefined : limit;
+}
+
 export function exitCodeFor(stats: Record<string, HostStats>, interrupted: boolean, brokePlay: boolean): number {
   if (interrupted) return 99;
   const all = Object.values(stats);
@@ -115,10 +123,7 @@ async function runPlay(
   playbookDir: string,
 ): Promise<'ok' | 'stop' | 'fatal'> {
   const pattern = String(templateValue(play.hosts, { ...vars.forPlay(), ...play.vars }));
-  // The control machine is not a fleet member: a play that targets only localhost (Vault tasks)
-  // runs whatever the --limit, which selects inventory hosts.
-  const controlOnly = /^\s*(localhost|127\.0\.0\.1)\s*$/.test(pattern);
-  const { hosts: selected, warnings } = opts.inventory.select(pattern, controlOnly ? undefined : opts.limit);
+  const { hosts: selected, warnings } = opts.inventory.select(pattern, limitFor(pattern, opts.limit));
   for (const w of warnings) opts.bus.emit({ type: 'warning', message: w });
   const hosts = orderHosts(selected.filter((h) => !hostStates.get(h)?.failed && !hostStates.get(h)?.unreachable), play.order);
   opts.bus.emit({ type: 'play.start', name: play.name, hosts, pattern });
