@@ -191,7 +191,11 @@ describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
     await expect(refused.connect()).rejects.toThrow(/web1: cannot connect to 127\.0\.0\.1:1: ECONNREFUSED.*\(3 attempts\)/);
     const wrongKey = createSshConnection({ ...settings, privateKeyFile: join(sshd.dir, 'host_ed25519') }, fast);
     await expect(wrongKey.connect()).rejects.toThrow(/authentication failed for root@127\.0\.0\.1/);
-    const noKey = createSshConnection({ ...settings, privateKeyFile: join(sshd.dir, 'absent') }, fast);
+    // A missing key is found before any socket is opened (an open socket would keep the run
+    // alive until the server's LoginGraceTime).
+    const counted = new SshStats();
+    const noKey = createSshConnection({ ...settings, host: 'nokey', privateKeyFile: join(sshd.dir, 'absent') }, { ...fast, stats: counted });
     await expect(noKey.connect()).rejects.toThrow(/private key file .*absent does not exist/);
+    expect(counted.get('nokey').connections).toBe(0);
   });
 });

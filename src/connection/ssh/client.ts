@@ -5,7 +5,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
-import type { Client as ClientT, ServerHostKeyAlgorithm } from 'ssh2';
+import type { AnyAuthMethod, Client as ClientT, ServerHostKeyAlgorithm } from 'ssh2';
 import { ConnectionError } from '../connection.js';
 import { authHandler, authMethods } from './auth.js';
 import { hostKeyCheck } from './host-key.js';
@@ -55,9 +55,8 @@ function forward(via: ClientT, t: SshTarget): Promise<Duplex> {
   });
 }
 
-async function handshake(t: SshTarget, host: string, runtime: SshRuntime, sock: Duplex): Promise<ClientT> {
+async function handshake(t: SshTarget, host: string, runtime: SshRuntime, sock: Duplex, methods: AnyAuthMethod[]): Promise<ClientT> {
   const check = hostKeyCheck(t, runtime);
-  const methods = await authMethods(t, runtime, host);
   const client = new ssh2.Client();
   return new Promise((resolve, reject) => {
     const onError = (e: Error & { level?: string }): void => {
@@ -91,19 +90,27 @@ async function handshake(t: SshTarget, host: string, runtime: SshRuntime, sock: 
   });
 }
 
-async function openHopOnce(t: SshTarget, host: string, runtime: SshRuntime, via?: ClientT): Promise<ClientT> {
+async function openHopOnce(t: SshTarget, host: string, runtime: SshRuntime, methods: AnyAuthMethod[], via?: ClientT): Promise<ClientT> {
   const sock = via ? await forward(via, t) : await tcpConnect(t);
   runtime.stats?.inc(host, 'connections');
-  return handshake(t, host, runtime, sock);
+  try {
+    return await handshake(t, host, runtime, sock, methods);
+  } catch (e) {
+    sock.destroy();
+    throw e;
+  }
 }
 
 /** One hop with retries (only for refused / timed out / reset connections). */
 export async function openHop(t: SshTarget, host: string, runtime: SshRuntime, via?: ClientT): Promise<ClientT> {
   const retries = runtime.connectRetries ?? 2;
   let delay = runtime.retryDelayMs ?? 250;
+  // Keys are read (and a passphrase asked for) once and before any socket exists: a bad key file
+  // must not leave a connection open until the server's LoginGraceTime closes it.
+  const methods = await authMethods(t, runtime, host);
   for (let attempt = 0; ; attempt++) {
     try {
-      return await openHopOnce(t, host, runtime, via);
+      return await openHopOnce(t, host, runtime, methods, via);
     } catch (e) {
       if (!(e instanceof Retryable)) {
         throw e instanceof ConnectionError ? e : new ConnectionError(`${t.label}: cannot connect to ${t.address}:${t.port}: ${errText(e)}`, host, e);
