@@ -1,6 +1,11 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkHostKey, hostKeyAlgorithms, hostsFieldMatches, knownHostName, parseKnownHosts } from '../../src/connection/ssh/known-hosts.js';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  appendKnownHost, checkHostKey, hostKeyAlgorithms, hostsFieldMatches, KnownHosts, knownHostName, parseKnownHosts, readKnownHosts,
+} from '../../src/connection/ssh/known-hosts.js';
 
 /** An SSH wire-format ed25519 public key blob. */
 function blob(): Buffer {
@@ -50,5 +55,37 @@ describe('known_hosts', () => {
   it('prefers known key types in host key negotiation', () => {
     expect(hostKeyAlgorithms(['ssh-rsa']).slice(0, 3)).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
     expect(hostKeyAlgorithms([])[0]).toBe('ssh-ed25519');
+  });
+
+  it('finds a host through the index as a scan of every line would, in file order', () => {
+    const text = [
+      line('*.lab', k2), // 1: pattern
+      line('Web1.LAB,other', k1), // 2: plain, other case
+      line(hashedName('web1.lab'), k2), // 3: hashed
+      line('web1.lab', k1), // 4: plain again
+      line('*.lab,!web1.lab', k1), // 5: negated for this name
+    ].join('\n');
+    const known = new KnownHosts(parseKnownHosts(text));
+    expect(known.forName('web1.lab').map((e) => e.line)).toEqual([1, 2, 3, 4]);
+    expect(known.forName('web2.lab').map((e) => e.line)).toEqual([1, 5]);
+    expect(checkHostKey(known, 'web1.lab', k2)).toEqual({ kind: 'ok', line: 1 });
+    expect(checkHostKey(known, 'WEB1.lab', k1)).toEqual({ kind: 'ok', line: 2 });
+  });
+
+  it('re-reads the file when it changes (accept-new appends from other connections)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orchestrate-kh-'));
+    try {
+      const file = join(dir, 'known_hosts');
+      expect(readKnownHosts(file).entries).toEqual([]);
+      writeFileSync(file, `${line('h1', k1)}\n`);
+      const first = readKnownHosts(file);
+      expect(readKnownHosts(file)).toBe(first); // unchanged: parsed once
+      appendKnownHost(file, 'h2', k2);
+      expect(checkHostKey(readKnownHosts(file), 'h2', k2)).toEqual({ kind: 'ok', line: 2 });
+      appendFileSync(file, `${line('h3', k1)}\n`);
+      expect(readKnownHosts(file).forName('h3')).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

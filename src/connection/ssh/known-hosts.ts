@@ -3,7 +3,7 @@
  * check a presented host key, and append new keys (accept-new).
  */
 import { createHmac } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { matchHostPatterns } from './ssh-config.js';
 
@@ -68,10 +68,46 @@ export function keyTypeOf(blob: Buffer): string {
   return blob.subarray(4, 4 + len).toString('latin1');
 }
 
-export function checkHostKey(entries: readonly KnownHostEntry[], name: string, key: Buffer): HostKeyVerdict {
+/**
+ * A parsed known_hosts file with an index: entries whose hosts field lists only literal names are
+ * found by name; hashed entries and patterns are scanned. A fleet's known_hosts has one line per
+ * host, so a run over N hosts costs N lookups instead of N × N pattern matches.
+ */
+export class KnownHosts {
+  private readonly byName = new Map<string, KnownHostEntry[]>();
+  private readonly scanned: KnownHostEntry[] = [];
+  readonly revoked: KnownHostEntry[];
+
+  constructor(readonly entries: readonly KnownHostEntry[]) {
+    for (const e of entries) {
+      const names = e.hosts.split(',');
+      if (e.hosts.startsWith('|') || names.some((n) => /[*?!]/.test(n))) {
+        this.scanned.push(e);
+        continue;
+      }
+      for (const n of new Set(names.map((x) => x.toLowerCase()))) {
+        const list = this.byName.get(n);
+        if (list) list.push(e);
+        else this.byName.set(n, [e]);
+      }
+    }
+    this.revoked = entries.filter((e) => e.marker === 'revoked');
+  }
+
+  /** Entries whose hosts field matches the name, in file order. */
+  forName(name: string): KnownHostEntry[] {
+    const direct = this.byName.get(name.toLowerCase()) ?? [];
+    const matched = this.scanned.filter((e) => hostsFieldMatches(e.hosts, name));
+    if (matched.length === 0) return direct;
+    return [...direct, ...matched].sort((a, b) => a.line - b.line);
+  }
+}
+
+export function checkHostKey(entries: readonly KnownHostEntry[] | KnownHosts, name: string, key: Buffer): HostKeyVerdict {
+  const known = entries instanceof KnownHosts ? entries : new KnownHosts(entries);
   const type = keyTypeOf(key);
-  const forHost = entries.filter((e) => e.marker !== 'cert-authority' && hostsFieldMatches(e.hosts, name));
-  const revoked = entries.find((e) => e.marker === 'revoked' && e.key.equals(key));
+  const forHost = known.forName(name).filter((e) => e.marker !== 'cert-authority');
+  const revoked = known.revoked.find((e) => e.key.equals(key));
   if (revoked) return { kind: 'revoked', line: revoked.line };
   const plain = forHost.filter((e) => e.marker === undefined);
   const same = plain.find((e) => e.key.equals(key));
@@ -83,10 +119,10 @@ export function checkHostKey(entries: readonly KnownHostEntry[], name: string, k
 }
 
 /** Key types already known for this name, to prefer them in host key negotiation. */
-export function knownKeyTypes(entries: readonly KnownHostEntry[], name: string): string[] {
+export function knownKeyTypes(known: KnownHosts, name: string): string[] {
   const types = new Set<string>();
-  for (const e of entries) {
-    if (e.marker === undefined && hostsFieldMatches(e.hosts, name)) types.add(keyTypeOf(e.key));
+  for (const e of known.forName(name)) {
+    if (e.marker === undefined) types.add(keyTypeOf(e.key));
   }
   return [...types];
 }
@@ -106,9 +142,23 @@ export function hostKeyAlgorithms(knownTypes: readonly string[]): string[] {
   return [...new Set([...first, ...DEFAULT_HOST_KEY_ALGOS])];
 }
 
-export function readKnownHosts(file: string): KnownHostEntry[] {
-  if (!existsSync(file)) return [];
-  return parseKnownHosts(readFileSync(file, 'utf8'));
+const EMPTY = new KnownHosts([]);
+const parsedFiles = new Map<string, { mtimeMs: number; size: number; known: KnownHosts }>();
+
+/** The file parsed and indexed, re-read only when its size or mtime changed (accept-new appends). */
+export function readKnownHosts(file: string): KnownHosts {
+  let st;
+  try {
+    st = statSync(file);
+  } catch {
+    parsedFiles.delete(file);
+    return EMPTY;
+  }
+  const hit = parsedFiles.get(file);
+  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.known;
+  const known = new KnownHosts(parseKnownHosts(readFileSync(file, 'utf8')));
+  parsedFiles.set(file, { mtimeMs: st.mtimeMs, size: st.size, known });
+  return known;
 }
 
 /** Append `name type base64` to the file (created 0600, its directory 0700, when missing). */
