@@ -5,7 +5,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
-import type { AnyAuthMethod, Client as ClientT, ServerHostKeyAlgorithm } from 'ssh2';
+import type { AnyAuthMethod, Client as ClientT, KexAlgorithm, ServerHostKeyAlgorithm } from 'ssh2';
 import { ConnectionError } from '../connection.js';
 import { authHandler, authMethods } from './auth.js';
 import { hostKeyCheck } from './host-key.js';
@@ -13,6 +13,18 @@ import type { SshRuntime } from './runtime.js';
 import type { SshTarget, TargetChain } from './target.js';
 
 class Retryable extends Error {}
+
+/**
+ * Key exchange in preference order. ECDH on P-256 first: OpenSSH computes it with OpenSSL's
+ * optimised code, while its curve25519 is portable reference code, several milliseconds of
+ * server CPU per connection (and ECDH is cheaper on this side too). Both are in OpenSSH's default
+ * list; the rest is ssh2's default order.
+ */
+const KEX_ALGORITHMS: KexAlgorithm[] = [
+  'ecdh-sha2-nistp256', 'curve25519-sha256', 'curve25519-sha256@libssh.org', 'ecdh-sha2-nistp384', 'ecdh-sha2-nistp521',
+  'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group14-sha256', 'diffie-hellman-group15-sha512',
+  'diffie-hellman-group16-sha512', 'diffie-hellman-group17-sha512', 'diffie-hellman-group18-sha512',
+];
 
 function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -25,10 +37,33 @@ function errCode(e: unknown): string | undefined {
 
 const RETRY_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE']);
 
+/**
+ * ssh2 writes every SSH packet with its own socket.write(); with TCP_NODELAY each would be its own
+ * syscall and TCP segment, and each a wake-up for sshd. Writes made in the same tick (pipelined
+ * SFTP requests, a channel request and its data) go out together in one writev instead.
+ */
+export function coalesceWrites(sock: net.Socket): void {
+  const write = sock.write.bind(sock) as (...args: unknown[]) => boolean;
+  let corked = false;
+  const flush = (): void => {
+    corked = false;
+    sock.uncork();
+  };
+  sock.write = ((...args: unknown[]): boolean => {
+    if (!corked) {
+      corked = true;
+      sock.cork();
+      process.nextTick(flush);
+    }
+    return write(...args);
+  }) as net.Socket['write'];
+}
+
 function tcpConnect(t: SshTarget): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host: t.address, port: t.port });
     sock.setNoDelay(true);
+    coalesceWrites(sock);
     const timer = setTimeout(() => {
       sock.destroy();
       reject(new Retryable(`connect timed out after ${t.connectTimeoutMs} ms`));
@@ -81,7 +116,7 @@ async function handshake(t: SshTarget, host: string, runtime: SshRuntime, sock: 
       sock,
       username: t.user,
       hostVerifier: (key: Buffer) => check.verify(key),
-      algorithms: { serverHostKey: check.algorithms as ServerHostKeyAlgorithm[] },
+      algorithms: { kex: KEX_ALGORITHMS, serverHostKey: check.algorithms as ServerHostKeyAlgorithm[] },
       authHandler: authHandler(methods, t, runtime),
       readyTimeout: t.connectTimeoutMs,
       keepaliveInterval: runtime.keepaliveIntervalMs ?? 15_000,
