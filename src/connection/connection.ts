@@ -55,6 +55,11 @@ export interface WriteOptions {
   group?: string;
   /** Keep a timestamped copy of the previous file; returns its path in WriteResult. */
   backup?: boolean;
+  /**
+   * What the caller's stat() found at the path just before, so the write need not look again
+   * (the owner of a replaced file is kept). Omitted: the connection looks itself.
+   */
+  existing?: FileInfo;
 }
 
 export interface WriteResult {

@@ -1,6 +1,7 @@
 /** copy: put content (inline or from a file) at dest, atomically, with mode/owner/group. */
 import type { ModeArg } from './mode.js';
-import { resolveDest, readLocalSource } from './dest.js';
+import { ConnectionError } from '../connection/connection.js';
+import { missingParent, resolveDest, readLocalSource } from './dest.js';
 import type { ResolvedDest } from './dest.js';
 import type { ModuleContext, ModuleDef, Plan } from './types.js';
 import { ModuleFailure } from './types.js';
@@ -20,7 +21,7 @@ export type CopyArgs = {
   remote_src: boolean;
 };
 
-export type WriteState = { dest: ResolvedDest; target: WriteTarget; cur: CurrentFile };
+export type WriteState = { label: string; dest: ResolvedDest; target: WriteTarget; cur: CurrentFile };
 
 async function source(ctx: ModuleContext, args: CopyArgs, label: string): Promise<{ content: Buffer; mode?: number }> {
   if (args.content !== undefined) return { content: Buffer.from(args.content) };
@@ -43,7 +44,12 @@ export function planWriteState(s: WriteState, force: boolean, diffMode: boolean)
 
 export async function applyWriteState(ctx: ModuleContext, s: WriteState, directoryMode: ModeArg | undefined): Promise<Record<string, unknown>> {
   if (s.dest.mkdir) await ctx.connection.mkdir(s.dest.mkdir, typeof directoryMode === 'number' ? directoryMode : 0o755);
-  return applyWrite(ctx, s.cur, s.target);
+  try {
+    return await applyWrite(ctx, s.cur, s.target);
+  } catch (e) {
+    if (s.cur.info.exists || e instanceof ConnectionError) throw e;
+    throw (await missingParent(ctx, s.label, s.target.path)) ?? e;
+  }
 }
 
 export function writeTarget(path: string, content: Buffer, args: { mode?: ModeArg; owner?: string; group?: string; backup: boolean }, preserveMode?: number): WriteTarget {
@@ -77,8 +83,8 @@ export const copy = {
     const label = `copy(${args.dest})`;
     const src = await source(ctx, args, label);
     const dest = await resolveDest(ctx, label, args.dest, args.src);
-    const cur = await readCurrent(ctx, dest.path, ctx.diffMode);
-    return { dest, target: writeTarget(dest.path, src.content, args, src.mode), cur };
+    const cur = await readCurrent(ctx, dest.path, ctx.diffMode, dest.info);
+    return { label, dest, target: writeTarget(dest.path, src.content, args, src.mode), cur };
   },
   plan: (s, args, ctx) => planWriteState(s, args.force, ctx.diffMode),
   apply: (ctx, args, _plan, s) => applyWriteState(ctx, s, args.directory_mode),

@@ -1,6 +1,7 @@
 /** Where copy/template write: `dest/` or an existing directory means dest + the source's basename. */
 import { readFile, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
+import type { FileInfo } from '../connection/connection.js';
 import type { ModuleContext } from './types.js';
 import { ModuleFailure } from './types.js';
 
@@ -8,6 +9,8 @@ export interface ResolvedDest {
   path: string;
   /** A missing directory to create first (dest ended with '/'). */
   mkdir?: string;
+  /** The stat of `path` when it was the one looked at (saves a second look). */
+  info?: FileInfo;
 }
 
 export async function resolveDest(ctx: ModuleContext, label: string, dest: string, srcName: string | undefined): Promise<ResolvedDest> {
@@ -17,19 +20,24 @@ export async function resolveDest(ctx: ModuleContext, label: string, dest: strin
     const dir = dest.replace(/\/+$/, '') || '/';
     const st = await conn.stat(dir);
     if (st.exists && st.kind !== 'directory') throw new ModuleFailure(`${label}: ${dir} exists and is not a directory`);
-    return { path: posix.join(dir, posix.basename(srcName)), ...(st.exists ? {} : { mkdir: dir }) };
+    return { path: posix.join(dir, posix.basename(srcName)), ...(st.exists ? {} : { mkdir: dir, info: { exists: false } }) };
   }
   const st = await conn.stat(dest);
   if (st.exists && st.kind === 'directory') {
     if (srcName === undefined) throw new ModuleFailure(`${label}: can not use content with a directory as dest; give a file path`);
     return { path: posix.join(dest, posix.basename(srcName)) };
   }
-  const parent = posix.dirname(dest);
-  const pst = await conn.stat(parent);
-  // In --check an earlier task may be the one that would create the directory: report the write.
-  if (!pst.exists && ctx.checkMode) return { path: dest };
-  if (!pst.exists || pst.kind !== 'directory') throw new ModuleFailure(`${label}: destination directory ${parent} does not exist`);
-  return { path: dest };
+  // A missing parent directory is reported when the write fails (missingParent): one look less
+  // on every write of a new file. In --check an earlier task may be the one that creates it.
+  return { path: dest, info: st };
+}
+
+/** After a failed write of a new file: the clearer error when its directory is missing. */
+export async function missingParent(ctx: ModuleContext, label: string, path: string): Promise<ModuleFailure | undefined> {
+  const parent = posix.dirname(path);
+  const pst = await ctx.connection.stat(parent).catch(() => undefined);
+  if (pst && (!pst.exists || pst.kind !== 'directory')) return new ModuleFailure(`${label}: destination directory ${parent} does not exist`);
+  return undefined;
 }
 
 /** A local source file (role files/ or templates/ dir, then the playbook dir): content and mode. */

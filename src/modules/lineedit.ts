@@ -1,4 +1,5 @@
 /** Shared by lineinfile and blockinfile: read the file, compute new text purely, write via write.ts. */
+import { ConnectionError } from '../connection/connection.js';
 import type { ModeArg } from './mode.js';
 import type { ModuleContext, Plan } from './types.js';
 import { ModuleFailure } from './types.js';
@@ -52,9 +53,16 @@ export function planEdit(name: string, cur: CurrentFile, args: EditArgs, edit: E
 }
 
 export async function applyEdit(ctx: ModuleContext, cur: CurrentFile, args: EditArgs, text: string): Promise<Record<string, unknown>> {
-  if (!cur.info.exists) {
+  if (cur.info.exists) return applyWrite(ctx, cur, target(args, text));
+  // create: missing parent directories are made (as Ansible does), looked for only when needed.
+  try {
+    return await applyWrite(ctx, cur, target(args, text));
+  } catch (e) {
+    if (e instanceof ConnectionError) throw e;
     const parent = args.path.replace(/\/[^/]*$/, '') || '/';
+    const pst = await ctx.connection.stat(parent);
+    if (pst.exists) throw e;
     await ctx.connection.mkdir(parent);
+    return applyWrite(ctx, cur, target(args, text));
   }
-  return applyWrite(ctx, cur, target(args, text));
 }

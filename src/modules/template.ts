@@ -43,8 +43,8 @@ export const template = {
     }
     if (args.newline_sequence !== '\n') text = text.replace(/\n/g, args.newline_sequence);
     const dest = await resolveDest(ctx, label, args.dest, args.src);
-    const cur = await readCurrent(ctx, dest.path, ctx.diffMode);
-    return { dest, target: writeTarget(dest.path, Buffer.from(text), args, src.mode), cur };
+    const cur = await readCurrent(ctx, dest.path, ctx.diffMode, dest.info);
+    return { label, dest, target: writeTarget(dest.path, Buffer.from(text), args, src.mode), cur };
   },
   plan: (s, args, ctx) => planWriteState(s, args.force, ctx.diffMode),
   apply: (ctx, _args, _plan, s) => applyWriteState(ctx, s, undefined),

@@ -35,13 +35,14 @@ export function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** stat + sha256 (or the content, when wanted), in parallel. */
-export async function readCurrent(ctx: ModuleContext, path: string, wantContent: boolean): Promise<CurrentFile> {
+/** stat + sha256 (or the content, when wanted), in parallel; `known`: a stat of path just made. */
+export async function readCurrent(ctx: ModuleContext, path: string, wantContent: boolean, known?: FileInfo): Promise<CurrentFile> {
   const conn = ctx.connection;
-  const [info, data] = await Promise.all([
-    conn.stat(path),
-    wantContent ? conn.readFile(path).catch(() => undefined) : conn.sha256(path).catch(() => undefined),
-  ]);
+  const read = (): Promise<Buffer | string | undefined> =>
+    wantContent ? conn.readFile(path).catch(() => undefined) : conn.sha256(path).catch(() => undefined);
+  const [info, data] = known
+    ? [known, known.exists && known.kind !== 'directory' ? await read() : undefined]
+    : await Promise.all([conn.stat(path), read()]);
   const cur: CurrentFile = { path, info };
   if (!info.exists || info.kind === 'directory') return cur;
   if (Buffer.isBuffer(data)) {
@@ -141,7 +142,10 @@ export async function applyWrite(ctx: ModuleContext, cur: CurrentFile, target: W
   const d = decideWrite(cur, target);
   if (d.content) {
     const mode = d.attrs.mode ?? (cur.info.exists ? cur.info.mode : undefined) ?? DEFAULT_FILE_MODE;
-    const opts = { mode, backup: target.backup ?? false, ...(target.owner !== undefined ? { owner: target.owner } : {}), ...(target.group !== undefined ? { group: target.group } : {}) };
+    const opts = {
+      mode, backup: target.backup ?? false, existing: cur.info,
+      ...(target.owner !== undefined ? { owner: target.owner } : {}), ...(target.group !== undefined ? { group: target.group } : {}),
+    };
     const res = await conn.writeFile(target.path, target.content, opts);
     return res.backupPath ? { backup_file: res.backupPath } : {};
   }

@@ -13,8 +13,19 @@ import type { SshStats } from './stats.js';
 const NO_SUCH_FILE = 2;
 const PERMISSION_DENIED = 3;
 export const SMALL_FILE = 8 * 1024 * 1024;
+/** The first read of a file, sent with its fstat: most files read whole are small configs. */
+const FIRST_READ = 32 * 1024;
+/** Later reads (OpenSSH's sftp-server answers up to 256 KiB at once; ssh2 splits as needed). */
+const READ_CHUNK = 256 * 1024;
 
 type Cb<T> = (err: Error | undefined | null, value?: T) => void;
+
+/** Owner of the file a write replaces (kept on the new file) and whether it is a regular file. */
+interface Existing {
+  uid: number | undefined;
+  gid: number | undefined;
+  isFile: boolean;
+}
 
 function sftpCode(e: unknown): number | undefined {
   if (e && typeof e === 'object' && 'code' in e && typeof e.code === 'number') return e.code;
@@ -117,43 +128,102 @@ export class SftpFiles {
     return info;
   }
 
-  readFile(path: string): Promise<Buffer> {
-    return this.op<Buffer>('readFile', path, (cb) => this.sftp.readFile(path, cb));
+  /**
+   * Read a whole file: open, then fstat and the first read sent together, then close without
+   * waiting for the answer (requests run in order on the server). Two round trips for a small
+   * file instead of the four of open / fstat / read / close one after another.
+   * With `limit`, a file of that size or more is not read: 'large' is returned.
+   */
+  async readFile(path: string): Promise<Buffer>;
+  async readFile(path: string, limit: number): Promise<Buffer | 'large'>;
+  async readFile(path: string, limit?: number): Promise<Buffer | 'large'> {
+    const handle = await this.op<Buffer>('readFile', path, (cb) => this.sftp.open(path, 'r', cb));
+    try {
+      const first = Buffer.allocUnsafe(FIRST_READ);
+      const [st, n] = await Promise.all([
+        this.op<Stats>('readFile', path, (cb) => this.sftp.fstat(handle, cb)),
+        this.readAt(handle, path, first, 0),
+      ]);
+      if (limit !== undefined && st.size >= limit) return 'large';
+      const head = Buffer.from(first.subarray(0, n)); // exact size: content may be kept a while
+      if (n < FIRST_READ && n >= st.size) return head;
+      const parts = [head];
+      let pos = n;
+      for (;;) {
+        const buf = Buffer.alloc(Math.max(READ_CHUNK, st.size - pos)); // the file may have grown
+        const got = await this.readAt(handle, path, buf, pos);
+        if (got === 0) break;
+        parts.push(buf.subarray(0, got));
+        pos += got;
+      }
+      return Buffer.concat(parts);
+    } finally {
+      this.closeQuietly(handle);
+    }
+  }
+
+  /** Read into buf at a file offset; 0 at end of file. */
+  private async readAt(handle: Buffer, path: string, buf: Buffer, pos: number): Promise<number> {
+    // ssh2 splits a read longer than the server's limit and answers 0 bytes at end of file.
+    return this.op<number>('readFile', path, (cb) => this.sftp.read(handle, buf, 0, buf.length, pos, (err, bytes) => cb(err, bytes)));
+  }
+
+  /** Close a handle without waiting: later requests on this session are answered after it. */
+  private closeQuietly(handle: Buffer): void {
+    if (this.lost) return;
+    this.stats?.inc(this.host, 'sftpOps');
+    try {
+      this.sftp.close(handle, () => undefined);
+    } catch {
+      // the session is gone; nothing to close
+    }
   }
 
   /** sha256 of a file under 8 MiB read over SFTP; 'large' when the caller should hash remotely. */
   async sha256(path: string): Promise<string | undefined | 'large'> {
-    let st: Stats;
+    let data: Buffer | 'large';
     try {
-      st = await this.op<Stats>('sha256', path, (cb) => this.sftp.stat(path, cb));
+      data = await this.readFile(path, SMALL_FILE);
     } catch (e) {
       if (isMissing(e)) return undefined;
       throw e;
     }
-    if (st.size >= SMALL_FILE) return 'large';
-    return createHash('sha256').update(await this.readFile(path)).digest('hex');
+    if (data === 'large') return 'large';
+    return createHash('sha256').update(data).digest('hex');
   }
 
+  /**
+   * Atomic private write: a temp file in the target directory opened with the final mode, then
+   * [fchmod, write, fsync, fchown] sent together, then close and rename together (the server
+   * answers in order, and the rename is sent only once fsync has succeeded). Four round trips
+   * for a small file. `opts.existing` is what the caller's lstat found at path, if it has one.
+   */
   async writeAtomic(path: string, content: Buffer, opts: WriteOptions): Promise<WriteResult> {
     const dir = posix.dirname(path);
     const tmp = posix.join(dir, `.${posix.basename(path)}.orchestrate-${randomBytes(6).toString('hex')}`);
     this.temps.add(tmp);
+    const known = opts.existing;
     const [handle, existing, ids] = await Promise.all([
       this.op<Buffer>('writeFile', path, (cb) => this.sftp.open(tmp, 'wx', { mode: opts.mode }, cb)).catch((e: unknown) => {
         if (!(e instanceof ConnectionError)) this.temps.delete(tmp); // not created
         throw e;
       }),
-      this.lstatOrUndefined(path).catch(() => undefined),
+      known ? (known.exists ? { uid: known.uid, gid: known.gid, isFile: known.kind === 'file' } : undefined) : this.existingOf(path),
       opts.owner !== undefined || opts.group !== undefined ? this.ids.resolve(opts.owner, opts.group) : undefined,
     ]);
     let closed = false;
     try {
       await this.fillTemp(handle, content, opts, ids, existing);
       closed = true;
-      await this.op('writeFile', path, (cb) => this.sftp.close(handle, cb));
+      const close = this.op('writeFile', path, (cb) => this.sftp.close(handle, cb));
       const res: WriteResult = {};
-      if (opts.backup && existing && kindOf(existing.mode) === 'file') res.backupPath = await this.backup(path);
-      await this.rename(tmp, path);
+      if (opts.backup && existing?.isFile) {
+        await close;
+        res.backupPath = await this.backup(path);
+        await this.rename(tmp, path);
+      } else {
+        await Promise.all([close, this.rename(tmp, path)]);
+      }
       this.temps.delete(tmp);
       return res;
     } catch (e) {
@@ -161,6 +231,11 @@ export class SftpFiles {
       await this.op('unlink', tmp, (cb) => this.sftp.unlink(tmp, cb)).then(() => this.temps.delete(tmp), () => undefined);
       throw e instanceof ConnectionError ? this.lostDuring('writeFile', path) : e;
     }
+  }
+
+  private async existingOf(path: string): Promise<Existing | undefined> {
+    const st = await this.lstatOrUndefined(path).catch(() => undefined);
+    return st ? { uid: st.uid, gid: st.gid, isFile: kindOf(st.mode) === 'file' } : undefined;
   }
 
   private lostDuring(name: string, path: string): ConnectionError {
@@ -172,25 +247,26 @@ export class SftpFiles {
     content: Buffer,
     opts: WriteOptions,
     ids: { uid?: number; gid?: number } | undefined,
-    existing: Stats | undefined,
+    existing: Existing | undefined,
   ): Promise<void> {
     const p = 'writeFile';
-    // The server's umask may have narrowed the mode at open (never widened): set it exactly.
-    const setMode = this.op(p, '', (cb) => this.sftp.fchmod(handle, opts.mode, cb));
-    const write = content.length > 0 ? this.op(p, '', (cb) => this.sftp.write(handle, content, 0, content.length, 0, cb)) : undefined;
-    await Promise.all([setMode, write]);
-    await this.fsync(handle);
     const uid = ids?.uid ?? existing?.uid;
     const gid = ids?.gid ?? existing?.gid;
-    if (uid === undefined && gid === undefined) return;
-    const st = await this.op<Stats>(p, '', (cb) => this.sftp.fstat(handle, cb));
-    const want = { uid: uid ?? st.uid, gid: gid ?? st.gid };
-    if (want.uid === st.uid && want.gid === st.gid) return;
-    const chown = this.op(p, '', (cb) => this.sftp.fchown(handle, want.uid, want.gid, cb));
-    if (ids) await chown; // asked for: must succeed
-    else await chown.catch(() => undefined); // keeping an existing owner is best effort
-    // chown may clear setuid/setgid bits: set the mode again when they are wanted.
-    if (opts.mode & 0o6000) await this.op(p, '', (cb) => this.sftp.fchmod(handle, opts.mode, cb));
+    const steps: Promise<unknown>[] = [
+      // The server's umask may have narrowed the mode at open (never widened): set it exactly.
+      this.op(p, '', (cb) => this.sftp.fchmod(handle, opts.mode, cb)),
+    ];
+    if (content.length > 0) steps.push(this.op(p, '', (cb) => this.sftp.write(handle, content, 0, content.length, 0, cb)));
+    steps.push(this.fsync(handle));
+    if (uid !== undefined || gid !== undefined) {
+      // -1 keeps the temp file's own id (chown(2) semantics, which sftp-server passes through).
+      const chown = this.op(p, '', (cb) => this.sftp.fchown(handle, uid ?? -1, gid ?? -1, cb));
+      if (ids) steps.push(chown); // asked for: must succeed
+      else steps.push(chown.catch(() => undefined)); // keeping an existing owner is best effort
+      // chown may clear setuid/setgid bits: set the mode again when they are wanted.
+      if (opts.mode & 0o6000) steps.push(this.op(p, '', (cb) => this.sftp.fchmod(handle, opts.mode, cb)));
+    }
+    await Promise.all(steps);
   }
 
   private async fsync(handle: Buffer): Promise<void> {
@@ -226,19 +302,26 @@ export class SftpFiles {
     });
   }
 
+  /**
+   * mkdir -p, optimistic: mkdir the path itself first (callers usually know it is missing), make
+   * the parents only when the server says one is missing, and look only when mkdir fails. Created
+   * directories get `mode` exactly (chmod after mkdir, as the server's umask applies at mkdir);
+   * existing ones are left as they are.
+   */
   async mkdirp(path: string, mode = 0o755): Promise<void> {
-    const st = await this.lstatOrUndefined(path);
-    if (st) {
-      if (kindOf(st.mode) === 'directory') return;
-      throw new Error(`mkdir(${path}): exists and is not a directory`);
-    }
-    const parent = posix.dirname(path);
-    if (parent !== path) await this.mkdirp(parent, mode);
     try {
       await this.op('mkdir', path, (cb) => this.sftp.mkdir(path, { mode }, cb));
     } catch (e) {
-      const again = await this.lstatOrUndefined(path);
-      if (again && kindOf(again.mode) === 'directory') return; // created concurrently
+      if (e instanceof ConnectionError) throw e;
+      const parent = posix.dirname(path);
+      if (isMissing(e) && parent !== path) {
+        await this.mkdirp(parent, mode);
+        return this.mkdirp(path, mode);
+      }
+      // stat, not lstat: as with mkdir -p, a link to a directory is a directory.
+      const st = await this.op<Stats>('mkdir', path, (cb) => this.sftp.stat(path, cb)).catch(() => undefined);
+      if (st && kindOf(st.mode) === 'directory') return; // already there, or created concurrently
+      if (st) throw new Error(`mkdir(${path}): exists and is not a directory`);
       throw e;
     }
     await this.op('chmod', path, (cb) => this.sftp.chmod(path, mode, cb));
