@@ -4,7 +4,15 @@
  * explain (unreachable, sealed, denied, invalid, notfound). Token values never appear in errors.
  */
 import http from 'node:http';
-import nodeVault from 'node-vault';
+import { createRequire } from 'node:module';
+import type nodeVault from 'node-vault';
+
+/** node-vault (and its HTTP stack) is loaded by the first Vault task, not by every run. */
+let loadedNodeVault: typeof nodeVault | undefined;
+function loadNodeVault(): typeof nodeVault {
+  loadedNodeVault ??= createRequire(import.meta.url)('node-vault') as typeof nodeVault;
+  return loadedNodeVault;
+}
 
 export type VaultErrorKind = 'unreachable' | 'sealed' | 'denied' | 'invalid' | 'notfound' | 'server';
 
@@ -100,7 +108,7 @@ export class VaultClient {
       agentOptions: { keepAlive: false },
     };
     if (opts.ca) requestOptions.ca = opts.ca;
-    this.nv = nodeVault({ endpoint: opts.addr, namespace: opts.namespace, noCustomHTTPVerbs: true, requestOptions });
+    this.nv = loadNodeVault()({ endpoint: opts.addr, namespace: opts.namespace, noCustomHTTPVerbs: true, requestOptions });
     // node-vault falls back to VAULT_TOKEN / VAULT_NAMESPACE itself; the session already resolved them.
     const fields = this.nv as unknown as { token: string; namespace: string | undefined };
     fields.token = opts.token ?? '';
