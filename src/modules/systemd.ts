@@ -11,7 +11,8 @@ export type SystemdArgs = {
   scope?: 'system' | 'user' | 'global';
 };
 
-export type UnitState = { active: string; enabled: string; reloaded: boolean };
+/** `direct`: the state was not read; the action does not depend on it (see check). */
+export type UnitState = { active: string; enabled: string; reloaded: boolean; direct?: boolean };
 
 const ENABLED = new Set(['enabled', 'enabled-runtime', 'alias', 'static', 'indirect', 'generated']);
 const RUNNING = new Set(['active', 'activating', 'reloading']);
@@ -37,8 +38,30 @@ export function actions(cur: UnitState, args: SystemdArgs): string[] {
   return out;
 }
 
+/**
+ * restarted, and reloaded (reload, or start when not running), need no look at the unit first:
+ * outside --check they go straight to one command on the host that also picks reload or start,
+ * and a missing unit fails with systemctl's own message. One remote command instead of two for
+ * every handler that restarts or reloads a service. With `enabled` the state is read as usual.
+ */
+function isDirect(args: SystemdArgs, checkMode: boolean): boolean {
+  return !checkMode && args.name !== undefined && args.enabled === undefined && (args.state === 'restarted' || args.state === 'reloaded');
+}
+
+function directScript(args: SystemdArgs): string {
+  const s = sc(args);
+  const q = shellQuote(args.name!);
+  const reload = args.daemon_reload ? `${s} daemon-reload && ` : '';
+  if (args.state === 'restarted') return `${reload}${s} restart ${q}`;
+  return `${reload}if ${s} is-active --quiet ${q}; then ${s} reload ${q}; else ${s} start ${q}; fi`;
+}
+
 function planUnit(cur: UnitState, args: SystemdArgs): Plan {
   const name = args.name ?? '';
+  if (cur.direct) {
+    const what = args.state === 'restarted' ? 'restart' : 'reload (start when not running)';
+    return { changed: true, summary: `systemctl ${what} ${name}`, data: { name, state: args.state } };
+  }
   const data = { name, status: { ActiveState: cur.active, UnitFileState: cur.enabled }, ...(args.state ? { state: args.state } : {}), ...(args.enabled !== undefined ? { enabled: args.enabled } : {}) };
   const todo = actions(cur, args);
   if (todo.length === 0) {
@@ -70,6 +93,7 @@ export const systemd = {
   // daemon-reload is idempotent and not a change (as in Ansible); it runs in the same command as the
   // state query, and not in --check.
   async check(ctx, args) {
+    if (isDirect(args, ctx.checkMode)) return { active: 'unknown', enabled: 'unknown', reloaded: false, direct: true };
     const reload = args.daemon_reload && !ctx.checkMode;
     const q = args.name ? shellQuote(args.name) : '';
     const parts = [reload ? `${sc(args)} daemon-reload || exit 1` : ''];
@@ -85,7 +109,7 @@ export const systemd = {
   },
   plan: (cur, args) => planUnit(cur, args),
   async apply(ctx, args, _plan, cur) {
-    const script = actions(cur, args).map((a) => `${sc(args)} ${a} ${shellQuote(args.name!)}`).join(' && ');
+    const script = cur.direct ? directScript(args) : actions(cur, args).map((a) => `${sc(args)} ${a} ${shellQuote(args.name!)}`).join(' && ');
     const r = await run(ctx, script);
     if (r.rc !== 0) throw new ModuleFailure(`systemd(${args.name}): ${script} failed: ${r.stderr.trim() || `rc ${r.rc}`}`, { rc: r.rc, stderr: r.stderr });
   },

@@ -144,7 +144,7 @@ describe('systemd', () => {
   it.each([
     ['active=active\nenabled=enabled\n', { name: 'nomad', state: 'started', enabled: true }, false, []],
     ['active=inactive\nenabled=disabled\n', { name: 'nomad', state: 'started', enabled: true }, true, ['systemctl enable nomad && systemctl start nomad']],
-    ['active=active\nenabled=enabled\n', { name: 'nomad', state: 'restarted' }, true, ['systemctl restart nomad']],
+    ['active=active\nenabled=enabled\n', { name: 'nomad', state: 'restarted', enabled: true }, true, ['systemctl restart nomad']],
     ['active=active\nenabled=enabled\n', { name: 'nomad', state: 'stopped', enabled: false }, true, ['systemctl disable nomad && systemctl stop nomad']],
   ])('%j %j', async (answer, args, changed, applied) => {
     const conn = new Stub(answer);
@@ -156,6 +156,42 @@ describe('systemd', () => {
     expect(conn.calls[0]).toContain('is-active nomad');
     expect(conn.calls[0]).toContain('is-enabled nomad');
     expect(conn.calls.slice(1)).toEqual(applied);
+  });
+
+  it.each([
+    [{ name: 'nomad', state: 'restarted' }, 'systemctl restart nomad', 'systemctl restart nomad'],
+    [{ name: 'nomad', state: 'reloaded' }, 'systemctl reload (start when not running) nomad', 'if systemctl is-active --quiet nomad; then systemctl reload nomad; else systemctl start nomad; fi'],
+    [{ name: 'ct', state: 'restarted', daemon_reload: true }, 'systemctl restart ct', 'systemctl daemon-reload && systemctl restart ct'],
+  ])('%j: one command, no look at the unit first', async (args, summary, cmd) => {
+    const conn = new Stub('');
+    const t2 = await makeContext({ connection: conn });
+    const r = await runModule(systemd, t2.ctx, args);
+    t2.cleanup();
+    expect(r).toMatchObject({ changed: true, reason: summary });
+    expect(conn.calls).toEqual([cmd]);
+  });
+
+  it('restarted in --check reads the state and runs nothing', async () => {
+    const conn = new Stub('active=active\nenabled=enabled\n');
+    const t2 = await makeContext({ connection: conn, checkMode: true });
+    const r = await runModule(systemd, t2.ctx, { name: 'nomad', state: 'restarted' });
+    t2.cleanup();
+    expect(r.changed).toBe(true);
+    expect(conn.calls).toHaveLength(1);
+    expect(conn.calls[0]).toContain('is-active nomad');
+  });
+
+  it('a failed restart names the command and keeps systemctl\'s message', async () => {
+    class Failing extends LocalConnection {
+      override async exec(): Promise<ExecResult> {
+        return { rc: 5, stdout: '', stderr: 'Failed to restart nope.service: Unit nope.service not found.\n' };
+      }
+    }
+    const t2 = await makeContext({ connection: new Failing({ host: 'stub' }) });
+    const r = await runModule(systemd, t2.ctx, { name: 'nope', state: 'restarted' });
+    t2.cleanup();
+    expect(r.failed).toBe(true);
+    expect(r.msg).toBe('systemd(nope): systemctl restart nope failed: Failed to restart nope.service: Unit nope.service not found.');
   });
 });
 
