@@ -18,10 +18,14 @@ import { repoRoot } from './lib/measure.js';
 import { measureRun, type RunMeasure } from './ansible/measure.js';
 import { keep, readCells, writeResults, type Cell } from './ansible/report.js';
 import { closeMasters, ensureAnsible, firstLine, runSpec, TOOLS, type ToolContext, type ToolName } from './ansible/tools.js';
+import { checkArgs } from './lib/args.js';
 
 const PLAY = 'bench/ansible/node-side.yml';
 const NOOP = 'bench/ansible/noop.yml';
 const RESET = 'bench/ansible/reset.yml';
+
+checkArgs(`Usage: npm run bench:ansible [-- --sizes 4,16,64,200 --reps 3 --tools orchestrate,ansible,ansible-tuned
+                         --ansible-max-hosts 200 --cell-budget 900 --merge --out bench/results.md]`, ['sizes', 'reps', 'tools', 'ansible-max-hosts', 'cell-budget', 'merge', 'out']);
 
 function opt(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -17,6 +17,7 @@ import { Secrets } from '../src/util/secrets.js';
 import { VaultSession } from '../src/vault/session.js';
 import { ProblemList } from '../src/yaml/index.js';
 import { MemoryConnection } from './memory-connection.js';
+import { checkArgs } from './lib/args.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -84,6 +85,7 @@ async function once(dir: string, hosts: number): Promise<{ results: number; ms: 
 }
 
 async function main(): Promise<void> {
+  checkArgs(`Usage: npm run bench:engine [-- --hosts 1000 --runs 3]`, ['hosts', 'runs']);
   const hosts = arg('hosts', 1000);
   const runs = arg('runs', 3);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'orchestrate-bench-'));

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { benchLab, requireLab } from './lib/lab.js';
 import { measureCli, repoRoot } from './lib/measure.js';
 import { appendResults, fmtMb, fmtMs, type Row } from './lib/report.js';
+import { checkArgs } from './lib/args.js';
 
 function sizes(): number[] {
   const i = process.argv.indexOf('--sizes');
@@ -28,6 +29,7 @@ function changedTotal(stdout: string): number {
 }
 
 async function main(): Promise<void> {
+  checkArgs(`Usage: npm run bench:mtls [-- --sizes 4,16,64,200]`, ['sizes']);
   requireLab();
   const root = repoRoot();
   const rows: Row[] = [];

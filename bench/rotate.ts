@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { benchLab, requireLab } from './lib/lab.js';
 import { appendResults, fmtMs } from './lib/report.js';
+import { checkArgs } from './lib/args.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -35,6 +36,7 @@ function run(args: string[]): Promise<{ code: number; ms: number; tail: string }
 }
 
 async function main(): Promise<void> {
+  checkArgs(`Usage: npm run bench:rotate [-- --servers 3 --clients 197]`, ['servers', 'clients']);
   requireLab();
   const servers = arg('servers', 3);
   const clients = arg('clients', 197);

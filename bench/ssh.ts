@@ -11,6 +11,7 @@ import path from 'node:path';
 import { benchLab, requireLab, type BenchLab } from './lib/lab.js';
 import { loadAverage, measureCli, repoRoot, type CliMeasure } from './lib/measure.js';
 import { appendResults, fmtMb, fmtMs, markdownTable, type Row } from './lib/report.js';
+import { checkArgs } from './lib/args.js';
 
 const NOOP = `- hosts: all
   gather_facts: false
@@ -94,6 +95,7 @@ async function runSize(size: number, dir: string, forks: string, rows: Row[]): P
 }
 
 async function main(): Promise<void> {
+  checkArgs(`Usage: npm run bench:ssh [-- --sizes 4,16,64,200 --forks 200 --no-append]`, ['sizes', 'forks', 'no-append']);
   requireLab();
   const sizes = (arg('sizes') ?? '4,16,64,200').split(',').map(Number);
   const bad = sizes.filter((n) => !Number.isInteger(n) || n < 2);
