@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError, type ConnectionSettings } from '../../src/connection/connection.js';
@@ -157,6 +157,31 @@ describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
       await expect(c.exec('true')).rejects.toBeInstanceOf(ConnectionError);
     } finally {
       await c.close();
+    }
+  });
+
+  it('signs in with rsa (rsa-sha2-512) and ecdsa key files, and with a key held by ssh-agent', async () => {
+    const { execFileSync, spawn } = await import('node:child_process');
+    for (const [type, bits] of [['rsa', '3072'], ['ecdsa', '256']] as const) {
+      const key = join(sshd.dir, `id_${type}`);
+      execFileSync('ssh-keygen', ['-q', '-t', type, '-b', bits, '-N', '', '-f', key]);
+      appendFileSync(join(sshd.dir, 'authorized_keys'), readFileSync(`${key}.pub`));
+      const c = createSshConnection({ ...settings, host: `k-${type}`, privateKeyFile: key }, runtime);
+      expect((await c.exec('echo signed-in')).stdout).toBe('signed-in\n');
+      await c.close();
+    }
+    // The agent's keys keep the query-first exchange (the agent signs only an accepted key).
+    const sock = join(sshd.dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+      execFileSync('ssh-add', ['-q', sshd.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: sock } });
+      const { privateKeyFile: _k, ...noKey } = settings;
+      const c = createSshConnection({ ...noKey, host: 'k-agent' }, { ...runtime, agentSocket: sock, home: join(sshd.dir, 'no-home') });
+      expect((await c.exec('echo via-agent')).stdout).toBe('via-agent\n');
+      await c.close();
+    } finally {
+      if (agent.pid) process.kill(agent.pid);
     }
   });
 

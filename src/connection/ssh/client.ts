@@ -5,7 +5,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
-import type { AnyAuthMethod, Client as ClientT, KexAlgorithm, ServerHostKeyAlgorithm } from 'ssh2';
+import type { AnyAuthMethod, Client as ClientT, KexAlgorithm, ParsedKey, ServerHostKeyAlgorithm } from 'ssh2';
 import { ConnectionError } from '../connection.js';
 import { authHandler, authMethods } from './auth.js';
 import { hostKeyCheck } from './host-key.js';
@@ -122,7 +122,33 @@ async function handshake(t: SshTarget, host: string, runtime: SshRuntime, sock: 
       keepaliveInterval: runtime.keepaliveIntervalMs ?? 15_000,
       keepaliveCountMax: 3,
     });
+    signPublicKeyDirectly(client);
   });
+}
+
+type SignCb = (data: Buffer, done: (signature: Buffer) => void) => void;
+type AuthPk = (user: string, key: ParsedKey, algo?: string | SignCb, sign?: SignCb) => void;
+
+/**
+ * Sign with a private key file straight away instead of first asking the server whether it would
+ * accept the key (RFC 4252 allows both; the query exists for keys that are costly to use, such as
+ * an agent's hardware key, which keep it). Saves a round trip and the server's second look at
+ * authorized_keys per connection. ssh2 has no option for it: this wraps its protocol's authPK,
+ * and leaves ssh2 as it is when that is not there.
+ */
+function signPublicKeyDirectly(client: ClientT): void {
+  const proto = (client as unknown as { _protocol?: { authPK?: AuthPk } })._protocol;
+  if (!proto || typeof proto.authPK !== 'function') return;
+  const authPK = proto.authPK.bind(proto);
+  proto.authPK = (user, key, algo, sign) => {
+    if (sign || typeof algo === 'function' || typeof key?.isPrivateKey !== 'function' || !key.isPrivateKey()) return authPK(user, key, algo, sign);
+    const hash = algo === 'rsa-sha2-512' ? 'sha512' : algo === 'rsa-sha2-256' ? 'sha256' : undefined;
+    return authPK(user, key, algo, (data, done) => {
+      const sig = hash ? key.sign(data, hash) : key.sign(data);
+      if (sig instanceof Error) throw sig;
+      done(sig);
+    });
+  };
 }
 
 async function openHopOnce(t: SshTarget, host: string, runtime: SshRuntime, methods: AnyAuthMethod[], via?: ClientT): Promise<ClientT> {
