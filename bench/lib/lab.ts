@@ -2,6 +2,7 @@
  * Lab fleets for benchmarks: bring one up (timed), take it down, always down on exit or Ctrl-C.
  * Every benchmark names its labs itself ("bench-ssh-16", ...), so labs of other tools are untouched.
  */
+import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { labDown } from '../../lab/fleet/down.js';
 import { labSupport } from '../../lab/fleet/support.js';
@@ -60,6 +61,7 @@ export async function benchLab(opts: BenchLabOptions): Promise<BenchLab> {
     warn: (m) => void process.stderr.write(`warning: ${m}\n`),
   });
   const upMs = performance.now() - t0;
+  settle();
   return {
     name: state.name,
     inventory: state.inventory,
@@ -71,4 +73,12 @@ export async function benchLab(opts: BenchLabOptions): Promise<BenchLab> {
       await labDown({ name: opts.name });
     },
   };
+}
+
+/**
+ * Flush what lab up wrote (hundreds of host files) before anything is timed, so the kernel's
+ * writeback of the lab's own start-up does not land inside the first measured run.
+ */
+export function settle(): void {
+  spawnSync('sync', { stdio: 'ignore' });
 }
