@@ -56,7 +56,7 @@ function writePlaybooks(): string {
   return dir;
 }
 
-function row(hosts: number, what: string, m: CliMeasure): Row {
+function row(hosts: number, what: string, m: CliMeasure, tasks: number): Row {
   const t = m.stats?.total;
   const changed = /changed=(\d+)/g;
   let sum = 0;
@@ -69,7 +69,8 @@ function row(hosts: number, what: string, m: CliMeasure): Row {
     'cpu (user+sys)': `${(m.userS + m.sysS).toFixed(2)} s`,
     connections: t?.connections ?? '?',
     'exec ch/host': t ? (t.execChannels / hosts).toFixed(1) : '?',
-    'sftp/host': t ? `${(t.sftpSessions / hosts).toFixed(1)} (${(t.sftpOps / hosts).toFixed(0)} ops)` : '?',
+    'sftp/host': t ? `${(t.sftpSessions / hosts).toFixed(1)} (${(t.sftpOps / hosts).toFixed(0)} requests)` : '?',
+    'round trips/task': t ? (t.roundTrips / hosts / tasks).toFixed(2) : '?',
     changed: sum,
     'peak RSS': fmtMb(m.maxRssKb),
     load: loadAverage().toFixed(1),
@@ -84,7 +85,7 @@ async function runSize(size: number, dir: string, forks: string, rows: Row[]): P
     const inv = path.relative(repoRoot(), lab.inventory);
     for (const [what, file] of [['no-op', 'noop.yml'], ['10 tasks, 1st', 'ten.yml'], ['10 tasks, 2nd', 'ten.yml']] as const) {
       const m = await measureCli(['run', path.join(dir, file), '-i', inv, '--forks', forks]);
-      const r = row(lab.hosts, what, m);
+      const r = row(lab.hosts, what, m, file === 'noop.yml' ? 1 : 10);
       rows.push(r);
       console.log(markdownTable([r]).split('\n').slice(2).join('\n'));
       if (m.code !== 0) process.stderr.write(`  exit ${m.code}: ${(m.stderr || m.stdout).split('\n').slice(-8).join('\n  ')}\n`);

@@ -66,7 +66,10 @@ function sizeTable(cells: Cell[]): string[] {
 
 /** Round trips per host and per executed task, handshakes per host (orchestrate's own counters). */
 function counters(cells: Cell[]): string[] {
-  const rows = ['| hosts | run | handshakes / host | exec channels / host | SFTP ops / host | tasks run / host | round trips / task |', '|--:|---|--:|--:|--:|--:|--:|'];
+  const rows = [
+    '| hosts | run | handshakes / host | exec channels / host | SFTP requests / host | tasks run / host | requests / task | round trips / task |',
+    '|--:|---|--:|--:|--:|--:|--:|--:|',
+  ];
   for (const c of cells.filter((x) => x.tool === 'orchestrate')) {
     for (const k of ['first', 'second'] as const) {
       const r = c.reps[c.reps.length - 1]?.[k];
@@ -74,8 +77,10 @@ function counters(cells: Cell[]): string[] {
       if (!r || !t) continue;
       const per = (n: number | undefined): number => (n ?? 0) / c.hosts;
       const tasks = r.recap.ok / c.hosts;
-      const trips = per(t['execChannels']) + per(t['sftpOps']);
-      rows.push(`| ${c.hosts} | ${k} | ${per(t['handshakes']).toFixed(2)} | ${per(t['execChannels']).toFixed(1)} | ${per(t['sftpOps']).toFixed(1)} | ${tasks.toFixed(1)} | ${(trips / tasks).toFixed(2)} |`);
+      const requests = per(t['execChannels']) + per(t['sftpOps']);
+      // roundTrips: waits on the network (pipelined requests share one); older cells lack it.
+      const trips = t['roundTrips'] !== undefined ? (per(t['roundTrips']) / tasks).toFixed(2) : '-';
+      rows.push(`| ${c.hosts} | ${k} | ${per(t['handshakes']).toFixed(2)} | ${per(t['execChannels']).toFixed(1)} | ${per(t['sftpOps']).toFixed(1)} | ${tasks.toFixed(1)} | ${(requests / tasks).toFixed(2)} | ${trips} |`);
     }
   }
   return rows;

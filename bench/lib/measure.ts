@@ -15,6 +15,7 @@ export interface SshCounters {
   execChannels: number;
   sftpSessions: number;
   sftpOps: number;
+  roundTrips: number;
 }
 
 export interface CliMeasure {

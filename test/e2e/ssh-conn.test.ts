@@ -63,6 +63,30 @@ describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
     }
   });
 
+  it('pipelines SFTP: a write is 3 round trips, a read 2, requests sent together share one', async () => {
+    const local = new SshStats();
+    const c = createSshConnection({ ...settings, host: 'trips' }, { ...runtime, stats: local });
+    const dir = join(sshd.dir, 'trips');
+    try {
+      await c.mkdir(dir, 0o755);
+      const before = (): number => local.get('trips').roundTrips;
+      let n = before();
+      await c.writeFile(join(dir, 'a.conf'), 'x=1\n', { mode: 0o640 }); // open+lstat, fchmod+write+fsync, close+rename
+      expect(before() - n).toBe(3);
+      n = before();
+      expect((await c.readFile(join(dir, 'a.conf'))).toString()).toBe('x=1\n'); // open, fstat+read (close unawaited)
+      expect(before() - n).toBe(2);
+      const existing = await c.stat(join(dir, 'a.conf'));
+      n = before();
+      await c.writeFile(join(dir, 'a.conf'), 'x=2\n', { mode: 0o640, existing });
+      expect(before() - n).toBe(3); // given the caller's stat, no second look at the target
+      expect((await c.stat(join(dir, 'a.conf'))).mode).toBe(0o640);
+      expect(readFileSync(join(dir, 'a.conf'), 'utf8')).toBe('x=2\n');
+    } finally {
+      await c.close();
+    }
+  });
+
   it('writes atomically with the final mode, leaving no temp files', async () => {
     const c = createSshConnection(settings, runtime);
     const dir = join(sshd.dir, 'w');

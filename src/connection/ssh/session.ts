@@ -82,6 +82,7 @@ export class SshSession {
     }
     return this.sem.run(() => {
       this.runtime.stats?.inc(this.host, 'execChannels');
+      this.runtime.stats?.inc(this.host, 'roundTrips', 2);
       return runCommand(client, run);
     });
   }
@@ -107,6 +108,7 @@ export class SshSession {
         client.sftp((err, s) => (err ? reject(err) : resolve(s))),
       );
       this.runtime.stats?.inc(this.host, 'sftpSessions');
+      this.runtime.stats?.inc(this.host, 'roundTrips', 3);
       sftp.on('close', () => this.sem.release());
       this.files = new SftpFiles(sftp, this.host, this.runtime.stats);
       return this.files;

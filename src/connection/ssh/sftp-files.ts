@@ -88,6 +88,7 @@ export class SftpFiles {
   op<T>(name: string, path: string, fn: (cb: Cb<T>) => void): Promise<T> {
     if (this.lost) return Promise.reject(this.lostDuring(name, path));
     this.stats?.inc(this.host, 'sftpOps');
+    if (this.inflight.size === 0) this.stats?.inc(this.host, 'roundTrips');
     return new Promise((resolve, reject) => {
       const onLost = (): void => reject(this.lostDuring(name, path));
       this.inflight.add(onLost);
