@@ -82,8 +82,8 @@ export const copy = {
   async check(ctx, args) {
     const label = `copy(${args.dest})`;
     const src = await source(ctx, args, label);
-    const dest = await resolveDest(ctx, label, args.dest, args.src);
-    const cur = await readCurrent(ctx, dest.path, ctx.diffMode, dest.info);
+    const dest = await resolveDest(ctx, label, args.dest, args.src, ctx.diffMode);
+    const cur = dest.cur ?? (await readCurrent(ctx, dest.path, ctx.diffMode));
     return { label, dest, target: writeTarget(dest.path, src.content, args, src.mode), cur };
   },
   plan: (s, args, ctx) => planWriteState(s, args.force, ctx.diffMode),

@@ -1,35 +1,41 @@
 /** Where copy/template write: `dest/` or an existing directory means dest + the source's basename. */
 import { readFile, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { FileInfo } from '../connection/connection.js';
 import type { ModuleContext } from './types.js';
 import { ModuleFailure } from './types.js';
+import { readCurrent, type CurrentFile } from './write.js';
 
 export interface ResolvedDest {
   path: string;
   /** A missing directory to create first (dest ended with '/'). */
   mkdir?: string;
-  /** The stat of `path` when it was the one looked at (saves a second look). */
-  info?: FileInfo;
+  /** The current state of `path` when it was read on the way (saves a second look). */
+  cur?: CurrentFile;
 }
 
-export async function resolveDest(ctx: ModuleContext, label: string, dest: string, srcName: string | undefined): Promise<ResolvedDest> {
+/**
+ * The file a copy/template writes. A plain dest is looked at and read (sha256, or the content when
+ * wanted) in the same round trip; only when it turns out to be a directory is the file inside it
+ * read afterwards.
+ */
+export async function resolveDest(ctx: ModuleContext, label: string, dest: string, srcName: string | undefined, wantContent = false): Promise<ResolvedDest> {
   const conn = ctx.connection;
   if (dest.endsWith('/')) {
     if (srcName === undefined) throw new ModuleFailure(`${label}: can not use content with a directory as dest; give a file path`);
     const dir = dest.replace(/\/+$/, '') || '/';
     const st = await conn.stat(dir);
     if (st.exists && st.kind !== 'directory') throw new ModuleFailure(`${label}: ${dir} exists and is not a directory`);
-    return { path: posix.join(dir, posix.basename(srcName)), ...(st.exists ? {} : { mkdir: dir, info: { exists: false } }) };
+    const path = posix.join(dir, posix.basename(srcName));
+    return st.exists ? { path } : { path, mkdir: dir, cur: { path, info: { exists: false } } };
   }
-  const st = await conn.stat(dest);
-  if (st.exists && st.kind === 'directory') {
+  const cur = await readCurrent(ctx, dest, wantContent);
+  if (cur.info.exists && cur.info.kind === 'directory') {
     if (srcName === undefined) throw new ModuleFailure(`${label}: can not use content with a directory as dest; give a file path`);
     return { path: posix.join(dest, posix.basename(srcName)) };
   }
   // A missing parent directory is reported when the write fails (missingParent): one look less
   // on every write of a new file. In --check an earlier task may be the one that creates it.
-  return { path: dest, info: st };
+  return { path: dest, cur };
 }
 
 /** After a failed write of a new file: the clearer error when its directory is missing. */

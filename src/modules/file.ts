@@ -117,10 +117,10 @@ export const file = {
     return [];
   },
   async check(ctx, args) {
-    const info = await ctx.connection.stat(args.path);
-    if (args.state !== 'link' || !args.src) return { info };
+    if (args.state !== 'link' || !args.src) return { info: await ctx.connection.stat(args.path) };
     const srcPath = posix.isAbsolute(args.src) ? args.src : posix.join(posix.dirname(args.path), args.src);
-    return { info, srcExists: (await ctx.connection.stat(srcPath)).exists };
+    const [info, src] = await Promise.all([ctx.connection.stat(args.path), ctx.connection.stat(srcPath)]); // one round trip
+    return { info, srcExists: src.exists };
   },
   plan: (cur, args, ctx) => toPlan(decide(cur, args, ctx.checkMode), cur, args, ctx.diffMode),
   async apply(ctx, args, _plan, cur) {

@@ -42,8 +42,8 @@ export const template = {
       throw new ModuleFailure(`${label}: rendering ${args.src} failed: ${(e as Error).message}`);
     }
     if (args.newline_sequence !== '\n') text = text.replace(/\n/g, args.newline_sequence);
-    const dest = await resolveDest(ctx, label, args.dest, args.src);
-    const cur = await readCurrent(ctx, dest.path, ctx.diffMode, dest.info);
+    const dest = await resolveDest(ctx, label, args.dest, args.src, ctx.diffMode);
+    const cur = dest.cur ?? (await readCurrent(ctx, dest.path, ctx.diffMode));
     return { label, dest, target: writeTarget(dest.path, Buffer.from(text), args, src.mode), cur };
   },
   plan: (s, args, ctx) => planWriteState(s, args.force, ctx.diffMode),

@@ -35,14 +35,13 @@ export function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** stat + sha256 (or the content, when wanted), in parallel; `known`: a stat of path just made. */
-export async function readCurrent(ctx: ModuleContext, path: string, wantContent: boolean, known?: FileInfo): Promise<CurrentFile> {
+/** stat + sha256 (or the content, when wanted), sent together: one round trip for both. */
+export async function readCurrent(ctx: ModuleContext, path: string, wantContent: boolean): Promise<CurrentFile> {
   const conn = ctx.connection;
-  const read = (): Promise<Buffer | string | undefined> =>
-    wantContent ? conn.readFile(path).catch(() => undefined) : conn.sha256(path).catch(() => undefined);
-  const [info, data] = known
-    ? [known, known.exists && known.kind !== 'directory' ? await read() : undefined]
-    : await Promise.all([conn.stat(path), read()]);
+  const [info, data] = await Promise.all([
+    conn.stat(path),
+    wantContent ? conn.readFile(path).catch(() => undefined) : conn.sha256(path).catch(() => undefined),
+  ]);
   const cur: CurrentFile = { path, info };
   if (!info.exists || info.kind === 'directory') return cur;
   if (Buffer.isBuffer(data)) {
