@@ -196,7 +196,7 @@ export class SftpFiles {
   /**
    * Atomic private write: a temp file in the target directory opened with the final mode, then
    * [fchmod, write, fsync, fchown] sent together, then close and rename together (the server
-   * answers in order, and the rename is sent only once fsync has succeeded). Four round trips
+   * answers in order, and the rename is sent only once fsync has succeeded). Three round trips
    * for a small file. `opts.existing` is what the caller's lstat found at path, if it has one.
    */
   async writeAtomic(path: string, content: Buffer, opts: WriteOptions): Promise<WriteResult> {
