@@ -2,6 +2,7 @@
  * The connection contract. Every transport (local, ssh) implements it; modules only ever see
  * this interface (through ModuleContext.connection), never ssh2 or fs directly.
  */
+import { randomBytes } from 'node:crypto';
 
 export interface ExecOptions {
   /** Data written to the command's stdin, then stdin is closed. */
@@ -94,6 +95,7 @@ export interface Connection {
   chmod(path: string, mode: number): Promise<void>;
   chown(path: string, owner?: string, group?: string): Promise<void>;
   remove(path: string, recursive?: boolean): Promise<void>;
+  /** Make path a symlink to target, replacing what is there atomically (a temp link renamed over it). */
   symlink(target: string, path: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   close(): Promise<void>;
@@ -134,4 +136,10 @@ export function shellQuote(s: string): string {
   if (s === '') return "''";
   if (/^[A-Za-z0-9_\/.:=@%+,-]+$/.test(s)) return s;
   return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A temp name for a link next to path: hidden and random, so it never collides. */
+export function linkTemp(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.orchestrate-${randomBytes(6).toString('hex')}.lnk`;
 }

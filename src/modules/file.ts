@@ -137,9 +137,7 @@ export const file = {
       const res = await conn.exec(`touch -c -- ${shellQuote(p)}`, ctx.become ? { become: ctx.become } : {});
       if (res.rc !== 0) throw new ModuleFailure(`file(${p}): touch failed: ${res.stderr.trim()}`);
     } else if (d.op === 'link') {
-      const tmp = `${posix.dirname(p)}/.${posix.basename(p)}.${process.pid}.${Date.now()}.lnk`;
-      await conn.symlink(args.src!, tmp);
-      await conn.rename(tmp, p);
+      await conn.symlink(args.src!, p); // a temp link renamed over p
     }
     if (d.op !== 'remove') await applyAttrs(ctx, p, d.op === 'mkdir' ? { ...d.attrs, mode: undefined } : d.attrs);
   },

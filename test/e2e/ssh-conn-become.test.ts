@@ -68,6 +68,12 @@ describe.skipIf(skip !== undefined)('ssh connection: become with sudo as a non-r
       await c.mkdir(join(dir, 'a/b'), 0o750);
       await c.chown(join(dir, 'a/b'), 'orchnp');
       expect(await c.stat(join(dir, 'a/b'))).toMatchObject({ kind: 'directory', mode: 0o750, owner: 'orchnp' });
+      // the deploy pattern: `current` moves from one directory to another, as the become user
+      await c.mkdir(join(dir, 'a/v2'), 0o750);
+      await c.symlink(join(dir, 'a/b'), join(dir, 'a/current'));
+      await c.symlink(join(dir, 'a/v2'), join(dir, 'a/current'));
+      expect(await c.stat(join(dir, 'a/current'))).toMatchObject({ kind: 'link', linkTarget: join(dir, 'a/v2') });
+      expect((await c.exec(`ls -A ${join(dir, 'a')} ${join(dir, 'a/b')}`)).stdout.split('\n').filter((f) => f.endsWith('.lnk') || f === 'current')).toEqual(['current']);
       await c.remove(join(dir, 'a'), true);
       expect(existsSync(join(dir, 'a'))).toBe(false);
     } finally {

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError, type ConnectionSettings } from '../../src/connection/connection.js';
@@ -140,6 +140,18 @@ describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
       await expect(c.readFile(join(sshd.dir, 'nope'))).rejects.toThrow(/no such file/);
       await c.symlink(p, join(sshd.dir, 'link'));
       expect(await c.stat(join(sshd.dir, 'link'))).toMatchObject({ kind: 'link', linkTarget: p });
+      // a second symlink replaces the first atomically and leaves no temp link behind
+      await c.symlink(join(sshd.dir, 'other'), join(sshd.dir, 'link'));
+      expect(await c.stat(join(sshd.dir, 'link'))).toMatchObject({ kind: 'link', linkTarget: join(sshd.dir, 'other') });
+      expect(readdirSync(sshd.dir).filter((n) => n.endsWith('.lnk'))).toEqual([]);
+      await expect(c.symlink(p, join(sshd.dir, 'no-dir', 'link'))).rejects.toThrow(/symlink\(.*no-dir\/link\): no such file/);
+      // the deploy pattern: a link to one directory moved to another is replaced, not followed
+      await c.mkdir(join(sshd.dir, 'rel/v1'));
+      await c.mkdir(join(sshd.dir, 'rel/v2'));
+      await c.symlink(join(sshd.dir, 'rel/v1'), join(sshd.dir, 'rel/current'));
+      await c.symlink(join(sshd.dir, 'rel/v2'), join(sshd.dir, 'rel/current'));
+      expect(await c.stat(join(sshd.dir, 'rel/current'))).toMatchObject({ kind: 'link', linkTarget: join(sshd.dir, 'rel/v2') });
+      expect(readdirSync(join(sshd.dir, 'rel/v1'))).toEqual([]);
       await c.rename(join(sshd.dir, 'link'), join(sshd.dir, 'link2'));
       await c.chmod(p, 0o600);
       await c.chown(p, 'nobody', 'nogroup');

@@ -45,6 +45,9 @@ describe('LocalConnection files', () => {
     expect(await conn.stat(join(dir, 'nope'))).toEqual({ exists: false });
     await conn.symlink('a', join(dir, 'l'));
     expect(await conn.stat(join(dir, 'l'))).toMatchObject({ kind: 'link', linkTarget: 'a' });
+    await conn.symlink('b', join(dir, 'l')); // replaces, through a temp link
+    expect(await conn.stat(join(dir, 'l'))).toMatchObject({ kind: 'link', linkTarget: 'b' });
+    expect(readdirSync(dir).filter((n) => n.endsWith('.lnk'))).toEqual([]);
   });
 
   it('writeFile is atomic with the final mode from the first byte', async () => {

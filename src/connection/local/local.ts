@@ -10,7 +10,7 @@ import * as fs from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { BecomeOptions, Connection, ConnectionSettings, ExecOptions, ExecResult, FileInfo, WriteOptions, WriteResult } from '../connection.js';
-import { shellQuote } from '../connection.js';
+import { linkTemp, shellQuote } from '../connection.js';
 import { IdResolver } from './ids.js';
 
 export interface LocalConnectionOptions {
@@ -217,8 +217,15 @@ export class LocalConnection implements Connection {
     else await fs.rm(path, { recursive, force: true });
   }
 
-  symlink(target: string, path: string): Promise<void> {
-    return fs.symlink(target, path);
+  async symlink(target: string, path: string): Promise<void> {
+    const tmp = linkTemp(path);
+    await fs.symlink(target, tmp);
+    try {
+      await fs.rename(tmp, path);
+    } catch (e) {
+      await fs.rm(tmp, { force: true });
+      throw e;
+    }
   }
 
   rename(from: string, to: string): Promise<void> {
@@ -242,3 +249,4 @@ export function localConnectionFactory(settings: ConnectionSettings): LocalConne
   if (settings.commandTimeoutMs !== undefined) opts.commandTimeoutMs = settings.commandTimeoutMs;
   return new LocalConnection(opts);
 }
+

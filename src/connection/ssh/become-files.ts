@@ -101,7 +101,9 @@ export const becomeScripts = {
     recursive
       ? `rm -rf -- ${q(path)}`
       : `if [ -d ${q(path)} ] && [ ! -L ${q(path)} ]; then rmdir -- ${q(path)}; else rm -f -- ${q(path)}; fi`,
-  symlink: (target: string, path: string): string => `ln -s -- ${q(target)} ${q(path)}`,
+  // mv -T (GNU, BusyBox) renames over a link to a directory instead of moving into it.
+  symlink: (target: string, path: string, tmp: string): string =>
+    `ln -s -- ${q(target)} ${q(tmp)} && { mv -fT -- ${q(tmp)} ${q(path)} 2>/dev/null || mv -f -- ${q(tmp)} ${q(path)}; }`,
   rename: (from: string, to: string): string => `mv -f -- ${q(from)} ${q(to)}`,
 };
 

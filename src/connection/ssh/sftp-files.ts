@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
-import { ConnectionError, type FileInfo, type FileKind, type WriteOptions, type WriteResult } from '../connection.js';
+import { ConnectionError, linkTemp, type FileInfo, type FileKind, type WriteOptions, type WriteResult } from '../connection.js';
 import { IdMap } from './ids.js';
 import type { SshStats } from './stats.js';
 
@@ -307,7 +307,7 @@ export class SftpFiles {
    * mkdir -p, optimistic: mkdir the path itself first (callers usually know it is missing), make
    * the parents only when the server says one is missing, and look only when mkdir fails. Created
    * directories get `mode` exactly (chmod after mkdir, as the server's umask applies at mkdir);
-   * existing ones are left as they are.
+   * existing ones are left as they are, so the chmod waits for the mkdir's answer.
    */
   async mkdirp(path: string, mode = 0o755): Promise<void> {
     try {
@@ -349,8 +349,21 @@ export class SftpFiles {
     else await this.op('remove', path, (cb) => this.sftp.unlink(path, cb));
   }
 
-  symlink(target: string, path: string): Promise<void> {
-    return this.op('symlink', path, (cb) => this.sftp.symlink(target, path, cb));
+  /**
+   * path becomes a symlink to target: a temp link, renamed over path. Both requests are sent
+   * together (the server answers in order; the temp name is new and random, so a failed symlink
+   * fails the rename too).
+   */
+  async symlink(target: string, path: string): Promise<void> {
+    const tmp = linkTemp(path);
+    const made = this.op('symlink', path, (cb) => this.sftp.symlink(target, tmp, cb));
+    const moved = this.rename(tmp, path);
+    const [m, r] = await Promise.allSettled([made, moved]);
+    if (m.status === 'rejected') throw m.reason;
+    if (r.status === 'rejected') {
+      await this.op('unlink', tmp, (cb) => this.sftp.unlink(tmp, cb)).catch(() => undefined);
+      throw r.reason;
+    }
   }
 
   end(): void {
