@@ -8,15 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import type { HostCounters } from '../../src/connection/ssh/stats.js';
 
-export interface SshCounters {
-  connections: number;
-  handshakes: number;
-  execChannels: number;
-  sftpSessions: number;
-  sftpOps: number;
-  roundTrips: number;
-}
+/** What ORCHESTRATE_STATS_FILE holds per host and in total: the SSH layer's own counters. */
+export type SshCounters = HostCounters;
 
 export interface CliMeasure {
   code: number;

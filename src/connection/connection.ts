@@ -138,8 +138,8 @@ export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** A temp name for a link next to path: hidden and random, so it never collides. */
-export function linkTemp(path: string): string {
+/** A temp name next to path (a file being written, a link being replaced): hidden and random, so it never collides. */
+export function tempNameFor(path: string, suffix = ''): string {
   const slash = path.lastIndexOf('/');
-  return `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.orchestrate-${randomBytes(6).toString('hex')}.lnk`;
+  return `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.orchestrate-${randomBytes(6).toString('hex')}${suffix}`;
 }

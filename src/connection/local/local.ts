@@ -10,7 +10,7 @@ import * as fs from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { BecomeOptions, Connection, ConnectionSettings, ExecOptions, ExecResult, FileInfo, WriteOptions, WriteResult } from '../connection.js';
-import { linkTemp, shellQuote } from '../connection.js';
+import { shellQuote, tempNameFor } from '../connection.js';
 import { IdResolver } from './ids.js';
 
 export interface LocalConnectionOptions {
@@ -218,7 +218,7 @@ export class LocalConnection implements Connection {
   }
 
   async symlink(target: string, path: string): Promise<void> {
-    const tmp = linkTemp(path);
+    const tmp = tempNameFor(path, '.lnk');
     await fs.symlink(target, tmp);
     try {
       await fs.rename(tmp, path);

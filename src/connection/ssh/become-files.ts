@@ -2,9 +2,7 @@
  * File operations for become (sudo): each is one remote command. Writes go to a temp file in
  * the target's directory created under umask 077, get owner and mode, then `mv` over the target.
  */
-import { randomBytes } from 'node:crypto';
-import { posix } from 'node:path';
-import { shellQuote as q, type ExecResult, type FileInfo, type WriteOptions, type WriteResult } from '../connection.js';
+import { shellQuote as q, tempNameFor, type ExecResult, type FileInfo, type WriteOptions, type WriteResult } from '../connection.js';
 import { backupName, kindOf } from './sftp-files.js';
 
 /** Runs a script as the become user, with optional stdin. */
@@ -62,8 +60,7 @@ export interface WriteScriptOpts extends WriteOptions {
 }
 
 export function writeScript(path: string, o: WriteScriptOpts): string {
-  const dir = posix.dirname(path);
-  const tmp = q(posix.join(dir, `.${posix.basename(path)}.orchestrate-${randomBytes(6).toString('hex')}`));
+  const tmp = q(tempNameFor(path));
   const t = '"$t"';
   const p = q(path);
   const lines = [

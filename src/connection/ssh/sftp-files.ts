@@ -3,10 +3,10 @@
  * /etc/group, read once), read, hash, atomic private write, mkdir -p, chmod, chown, remove,
  * symlink, rename.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { SFTPWrapper, Stats } from 'ssh2';
-import { ConnectionError, linkTemp, type FileInfo, type FileKind, type WriteOptions, type WriteResult } from '../connection.js';
+import { ConnectionError, tempNameFor, type FileInfo, type FileKind, type WriteOptions, type WriteResult } from '../connection.js';
 import { IdMap } from './ids.js';
 import type { SshStats } from './stats.js';
 
@@ -200,8 +200,7 @@ export class SftpFiles {
    * for a small file. `opts.existing` is what the caller's lstat found at path, if it has one.
    */
   async writeAtomic(path: string, content: Buffer, opts: WriteOptions): Promise<WriteResult> {
-    const dir = posix.dirname(path);
-    const tmp = posix.join(dir, `.${posix.basename(path)}.orchestrate-${randomBytes(6).toString('hex')}`);
+    const tmp = tempNameFor(path);
     this.temps.add(tmp);
     const known = opts.existing;
     const [handle, existing, ids] = await Promise.all([
@@ -355,7 +354,7 @@ export class SftpFiles {
    * fails the rename too).
    */
   async symlink(target: string, path: string): Promise<void> {
-    const tmp = linkTemp(path);
+    const tmp = tempNameFor(path, '.lnk');
     const made = this.op('symlink', path, (cb) => this.sftp.symlink(target, tmp, cb));
     const moved = this.rename(tmp, path);
     const [m, r] = await Promise.allSettled([made, moved]);

@@ -2,7 +2,7 @@
 import { posix } from 'node:path';
 import {
   type BecomeOptions, type Connection, type ConnectionSettings, type ExecOptions, type ExecResult,
-  type FileInfo, linkTemp, type WriteOptions, type WriteResult,
+  type FileInfo, tempNameFor, type WriteOptions, type WriteResult,
 } from '../connection.js';
 import { buildScript, newMarker, plainCommand, sudoCommand } from './become.js';
 import {
@@ -116,7 +116,7 @@ export class SshConnection implements Connection {
 
   async symlink(target: string, path: string): Promise<void> {
     const run = this.runner();
-    if (run) return becomeRun(run, becomeScripts.symlink(target, path, linkTemp(path)), `symlink(${path})`);
+    if (run) return becomeRun(run, becomeScripts.symlink(target, path, tempNameFor(path, '.lnk')), `symlink(${path})`);
     return (await this.session.sftp()).symlink(target, path);
   }
 
