@@ -128,6 +128,8 @@ export interface ConnectionSettings {
   knownHostsFile?: string;
   connectTimeoutMs?: number;
   commandTimeoutMs?: number;
+  /** orchestrate_persistent_shell: false runs every command on its own exec channel. */
+  persistentShell?: boolean;
 }
 
 export type ConnectionFactory = (settings: ConnectionSettings) => Connection;

@@ -63,6 +63,38 @@ describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
     }
   });
 
+  it('runs sequential commands in one persistent shell: one channel, one round trip each', async () => {
+    const local = new SshStats();
+    const c = createSshConnection({ ...settings, host: 'shell' }, { ...runtime, stats: local });
+    try {
+      for (let i = 0; i < 10; i++) expect(await c.exec(`echo ${i}; echo e${i} >&2; exit ${i}`)).toEqual({ rc: i, stdout: `${i}\n`, stderr: `e${i}\n` });
+      // env and cwd apply to their command only
+      expect((await c.exec('echo "$FOO"; pwd', { env: { FOO: 'x y' }, cwd: '/tmp' })).stdout).toBe('x y\n/tmp\n');
+      expect((await c.exec('echo "[$FOO]"; pwd')).stdout).toBe(`[]\n${(await c.exec('echo $HOME')).stdout.trim()}\n`);
+      expect(local.get('shell')).toMatchObject({ connections: 1, execChannels: 1, shellCommands: 13, roundTrips: 2 + 12 });
+      // stdin still gets its own channel
+      expect((await c.exec('cat', { stdin: 'in' })).stdout).toBe('in');
+      expect(local.get('shell').execChannels).toBe(2);
+      // a killed shell fails its command only; the next command opens another shell
+      await expect(c.exec('kill -KILL $$')).rejects.toThrow(/shell: the remote shell ended while running a command/);
+      expect((await c.exec('echo again')).stdout).toBe('again\n');
+      expect(local.get('shell').execChannels).toBe(3);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('orchestrate_persistent_shell: false gives every command its own channel', async () => {
+    const local = new SshStats();
+    const c = createSshConnection({ ...settings, host: 'noshell', persistentShell: false }, { ...runtime, stats: local });
+    try {
+      for (let i = 0; i < 3; i++) expect((await c.exec(`echo ${i}`)).stdout).toBe(`${i}\n`);
+      expect(local.get('noshell')).toMatchObject({ execChannels: 3, shellCommands: 0, roundTrips: 6 });
+    } finally {
+      await c.close();
+    }
+  });
+
   it('pipelines SFTP: a write is 3 round trips, a read 2, requests sent together share one', async () => {
     const local = new SshStats();
     const c = createSshConnection({ ...settings, host: 'trips' }, { ...runtime, stats: local });

@@ -35,6 +35,8 @@ describe('ansible_* vars → ConnectionSettings', () => {
     expect(resolveSshSettings({ ansible_ssh_common_args: '-oStrictHostKeyChecking=yes' }, 'a').hostKeyChecking).toBe(true);
     expect(resolveSshSettings({ ansible_ssh_common_args: '-o UserKnownHostsFile=/abs/kh' }, 'a').knownHostsFile).toBe('/abs/kh');
     expect(resolveSshSettings({ ansible_ssh_common_args: '-o UserKnownHostsFile=kh' }, 'a').knownHostsFile).toBe(resolve('kh'));
+    expect(resolveSshSettings({ orchestrate_persistent_shell: 'no' }, 'a').persistentShell).toBe(false);
+    expect(resolveSshSettings({ orchestrate_persistent_shell: true }, 'a').persistentShell).toBeUndefined();
   });
 
   it.each([
@@ -42,6 +44,7 @@ describe('ansible_* vars → ConnectionSettings', () => {
     [{ ansible_port: 70000 }, 'host h: ansible_port must be an integer from 1 to 65535, got 70000'],
     [{ ansible_connection: 'winrm' }, 'host h: ansible_connection "winrm" is not supported (use ssh or local)'],
     [{ ansible_become: 'maybe' }, 'host h: ansible_become must be a boolean, got "maybe"'],
+    [{ orchestrate_persistent_shell: 'sometimes' }, 'host h: orchestrate_persistent_shell must be a boolean, got "sometimes"'],
     [{ ansible_become: true, ansible_become_method: 'su' }, 'host h: ansible_become_method "su" is not supported (only sudo)'],
     [{ ansible_ssh_common_args: '-o StrictHostKeyChecking=perhaps' }, 'StrictHostKeyChecking must be yes, no or accept-new'],
     [{ ansible_ssh_common_args: '-o "ProxyCommand=nc %h %p"' }, 'ProxyCommand "nc %h %p" is not supported; use -J'],

@@ -9,6 +9,11 @@ import { classifySudoError, stripSudoNoise, sudoErrorMessage, SUDO_PROMPT } from
 export interface RunSpec {
   host: string;
   commandLine: string;
+  /**
+   * The script the persistent shell evaluates for this command (commandLine without its
+   * `/bin/sh -c` wrapper; with become, the whole sudo command). Unset: exec channel only.
+   */
+  shellScript?: string;
   stdin?: string | Buffer;
   timeoutMs?: number;
   /** Set when commandLine was built by sudoCommand with this marker. */
@@ -54,6 +59,18 @@ export async function openExec(client: Client, cmd: string, attach: (ch: ClientC
       await new Promise((r) => setTimeout(r, 5 * 2 ** i));
     }
   }
+}
+
+/**
+ * A finished command's result from its whole output: with become, stdout up to the marker line is
+ * sudo's (no marker: sudo failed, and its stderr says why).
+ */
+export function becomeResult(spec: RunSpec, stdout: string, stderr: string, rc: number): ExecResult {
+  if (!spec.become) return { rc, stdout, stderr };
+  const marker = `${spec.become.marker}\n`;
+  const i = stdout.indexOf(marker);
+  if (i < 0) throw new Error(sudoErrorMessage(classifySudoError(stderr, 0), spec.become.options, spec.host, stderr));
+  return { rc, stdout: stdout.slice(i + marker.length), stderr: stripSudoNoise(stderr) };
 }
 
 export async function runCommand(client: Client, spec: RunSpec): Promise<ExecResult> {

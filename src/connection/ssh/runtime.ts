@@ -18,6 +18,11 @@ export interface SshRuntime {
   warn?: (message: string) => void;
   /** Channels (exec + sftp) open at once per connection. Default 8 (OpenSSH MaxSessions is 10). */
   maxChannels?: number;
+  /**
+   * Run commands in one persistent remote shell per host (one round trip each) rather than an
+   * exec channel each. Default true; hosts can opt out with orchestrate_persistent_shell: false.
+   */
+  persistentShell?: boolean;
   /** Default 10 000. */
   connectTimeoutMs?: number;
   /** Connect retries for refused / timed out connections. Default 2. */

@@ -16,6 +16,17 @@ export class Semaphore {
     }
   }
 
+  get size(): number {
+    return this.limit;
+  }
+
+  /** A permit now, or false (never waits). */
+  tryAcquire(): boolean {
+    if (this.active >= this.limit) return false;
+    this.active++;
+    return true;
+  }
+
   acquire(): Promise<void> {
     if (this.active < this.limit) {
       this.active++;

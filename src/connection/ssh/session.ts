@@ -1,13 +1,15 @@
 /**
  * The per-host SSH session shared by every view of a connection: one client opened lazily
- * (concurrent first calls share one connect), a channel semaphore, one SFTP session, and a
- * private remote temp dir created on first use and removed at close.
+ * (concurrent first calls share one connect), a channel semaphore, one persistent shell for
+ * commands, one SFTP session, and a private remote temp dir created on first use and removed at
+ * close.
  */
 import type { Client } from 'ssh2';
 import { ConnectionError, type ConnectionSettings, type ExecResult } from '../connection.js';
 import { reportPid, runCommand, type RunSpec } from './exec.js';
 import type { SshRuntime } from './runtime.js';
 import { Semaphore } from './semaphore.js';
+import { RemoteShell, shellEligible } from './shell.js';
 import { SftpFiles } from './sftp-files.js';
 import { loadSshConfig, type SshConfig } from './ssh-config.js';
 import { resolveTarget, type TargetChain } from './target.js';
@@ -34,6 +36,7 @@ export class SshSession {
   /** The SFTP session last opened (kept after a drop, for its leftover temp files). */
   private files: SftpFiles | undefined;
   private tmpP: Promise<string> | undefined;
+  private shell: RemoteShell | undefined;
   private lost: ConnectionError | undefined;
   private closing = false;
 
@@ -68,6 +71,7 @@ export class SshSession {
       if (!this.closing) this.lost = new ConnectionError(`${this.host}: connection lost`, this.host);
       this.files?.drop();
       this.opened = undefined;
+      this.shell = undefined;
       this.sftpP = undefined;
     });
     return o;
@@ -76,6 +80,8 @@ export class SshSession {
   async exec(spec: Omit<RunSpec, 'host'>): Promise<ExecResult> {
     const client = await this.connect();
     const run: RunSpec = { ...spec, host: this.host };
+    const viaShell = this.viaShell(client, run);
+    if (viaShell) return viaShell;
     if (spec.timeoutMs !== undefined && this.loginUser === 'root') {
       run.commandLine = reportPid(spec.commandLine);
       run.killGroup = (pgid) => this.killGroup(client, pgid);
@@ -85,6 +91,34 @@ export class SshSession {
       this.runtime.stats?.inc(this.host, 'roundTrips', 2);
       return runCommand(client, run);
     });
+  }
+
+  /**
+   * The command in the persistent shell, or undefined when it must (or, the shell being busy,
+   * had better) have its own channel. The shell holds one channel permit while it lives, and is
+   * only opened when that leaves room for the SFTP session and an exec channel.
+   */
+  private viaShell(client: Client, run: RunSpec): Promise<ExecResult> | undefined {
+    const script = run.shellScript;
+    if (script === undefined || this.runtime.persistentShell === false || this.settings.persistentShell === false) return undefined;
+    if (!shellEligible(run, script)) return undefined;
+    if (this.shell?.dead) this.shell = undefined;
+    const stats = this.runtime.stats;
+    if (!this.shell) {
+      if (this.sem.size < 3 || !this.sem.tryAcquire()) return undefined;
+      const sh = new RemoteShell(client, this.host, () => this.sem.release());
+      this.shell = sh;
+      stats?.inc(this.host, 'execChannels');
+      stats?.inc(this.host, 'shellCommands');
+      stats?.inc(this.host, 'roundTrips', 2);
+      return sh.start(run, script);
+    }
+    if (this.shell.busy) return undefined;
+    const result = this.shell.run(run, script);
+    if (!result) return undefined;
+    stats?.inc(this.host, 'shellCommands');
+    stats?.inc(this.host, 'roundTrips');
+    return result;
   }
 
   /** Outside the channel semaphore (its permits may all be held by hung commands). */
@@ -140,6 +174,7 @@ export class SshSession {
       if (dir) await this.exec({ commandLine: `rm -rf -- '${dir}'` }).catch(() => undefined);
     }
     this.closing = true;
+    this.shell?.end();
     if (this.sftpP) (await this.sftpP.catch(() => undefined))?.end();
     if (o) {
       const done = new Promise<void>((r) => o.client.once('close', () => r()));

@@ -111,6 +111,8 @@ export function resolveSshSettings(hostVars: Vars, inventoryName: string, cwd = 
   if (hkc !== undefined) s.hostKeyChecking = hkc;
   const timeout = num(host, hostVars, 1, 3600, 'ansible_ssh_timeout', 'ansible_timeout');
   if (timeout !== undefined) s.connectTimeoutMs = timeout * 1000;
+  const shell = bool(host, hostVars, 'orchestrate_persistent_shell');
+  if (shell === false) s.persistentShell = false;
   applyArgs(s, hostVars, cwd);
   return s;
 }

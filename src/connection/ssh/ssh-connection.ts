@@ -46,9 +46,10 @@ export class SshConnection implements Connection {
     const timeoutMs = opts.timeoutMs ?? this.session.settings.commandTimeoutMs;
     const b = this.sudoFor(opts.become);
     const base = { ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
-    if (!b) return this.session.exec({ ...base, commandLine: plainCommand(script) });
+    if (!b) return this.session.exec({ ...base, commandLine: plainCommand(script), shellScript: script });
     const marker = newMarker();
-    return this.session.exec({ ...base, commandLine: sudoCommand(script, b, marker), become: { options: b, marker } });
+    const line = sudoCommand(script, b, marker);
+    return this.session.exec({ ...base, commandLine: line, shellScript: line, become: { options: b, marker } });
   }
 
   /** Runner for file operations as the become user, or undefined to use SFTP as the login user. */

@@ -3,12 +3,15 @@ export interface HostCounters {
   connections: number;
   handshakes: number;
   execChannels: number;
+  /** Commands run in the host's persistent shell (its channel counts once in execChannels). */
+  shellCommands: number;
   sftpSessions: number;
   sftpOps: number;
   /**
    * Times the host's tasks waited on the network: an SFTP request sent while none of that session
    * is answered yet starts one (requests sent together share it); an exec channel is two (open,
-   * then exec); an SFTP session three (open, subsystem, version). Not the handshake.
+   * then exec); a command in the persistent shell one (the first, sent with its exec, two); an
+   * SFTP session three (open, subsystem, version). Not the handshake.
    */
   roundTrips: number;
 }
@@ -19,7 +22,7 @@ export class SshStats {
   private counters(host: string): HostCounters {
     let c = this.perHost.get(host);
     if (!c) {
-      c = { connections: 0, handshakes: 0, execChannels: 0, sftpSessions: 0, sftpOps: 0, roundTrips: 0 };
+      c = { connections: 0, handshakes: 0, execChannels: 0, shellCommands: 0, sftpSessions: 0, sftpOps: 0, roundTrips: 0 };
       this.perHost.set(host, c);
     }
     return c;
@@ -34,7 +37,7 @@ export class SshStats {
   }
 
   total(): HostCounters {
-    const t: HostCounters = { connections: 0, handshakes: 0, execChannels: 0, sftpSessions: 0, sftpOps: 0, roundTrips: 0 };
+    const t: HostCounters = { connections: 0, handshakes: 0, execChannels: 0, shellCommands: 0, sftpSessions: 0, sftpOps: 0, roundTrips: 0 };
     for (const c of this.perHost.values()) {
       for (const k of Object.keys(t) as (keyof HostCounters)[]) t[k] += c[k];
     }
