@@ -3,6 +3,7 @@
  * once per run with a passphrase from ORCHESTRATE_SSH_PASSPHRASE or a TTY prompt), then the
  * password when one is configured.
  */
+import { createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, AuthHandlerMiddleware, NextAuthHandler, ParsedKey } from 'ssh2';
@@ -56,7 +57,44 @@ async function parseKeyFile(k: KeyFile, host: string, runtime: SshRuntime): Prom
     if (k.explicit) throw new ConnectionError(`cannot read private key ${k.path}: ${parsed.message}`, host);
     return undefined;
   }
-  return Array.isArray(parsed) ? (parsed[0] as ParsedKey | undefined) : parsed;
+  const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey | undefined) : parsed;
+  return key && signWithKeyObject(key);
+}
+
+/** The digest ssh2 uses for a key type when the signature algorithm does not name one. */
+const DEFAULT_HASH: Record<string, string | null> = {
+  'ssh-ed25519': null,
+  'ecdsa-sha2-nistp256': 'sha256',
+  'ecdsa-sha2-nistp384': 'sha384',
+  'ecdsa-sha2-nistp521': 'sha512',
+  'ssh-rsa': 'sha1',
+};
+
+/**
+ * ssh2 hands the key's PEM text to crypto.sign for every signature, so each connection parses
+ * the key again (~0.5 ms for ed25519, ten times the signature itself). One key signs for every
+ * host of a run: parse it once into a KeyObject and sign with that. The signature is the same
+ * bytes crypto.sign gives ssh2 (DER for ECDSA, converted by ssh2 as before).
+ */
+export function signWithKeyObject(key: ParsedKey): ParsedKey {
+  const hash = DEFAULT_HASH[key.type];
+  const pem = key.getPrivatePEM();
+  if (hash === undefined || !pem) return key;
+  let ko: KeyObject;
+  try {
+    ko = createPrivateKey(pem);
+  } catch {
+    return key;
+  }
+  const viaPem = key.sign.bind(key);
+  key.sign = ((data: Buffer | string, algo?: string): Buffer | Error => {
+    try {
+      return cryptoSign(algo || hash, typeof data === 'string' ? Buffer.from(data) : data, ko);
+    } catch {
+      return viaPem(data, algo);
+    }
+  }) as ParsedKey['sign'];
+  return key;
 }
 
 async function defaultPassphrase(keyFile: string): Promise<string | undefined> {
