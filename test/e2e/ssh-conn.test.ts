@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError, type ConnectionSettings } from '../../src/connection/connection.js';
@@ -90,6 +90,33 @@ describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
     try {
       for (let i = 0; i < 3; i++) expect((await c.exec(`echo ${i}`)).stdout).toBe(`${i}\n`);
       expect(local.get('noshell')).toMatchObject({ execChannels: 3, shellCommands: 0, roundTrips: 6 });
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('mkdir: one round trip when the umask leaves the mode alone, exact modes, existing dirs untouched', async () => {
+    const local = new SshStats();
+    const c = createSshConnection({ ...settings, host: 'mk' }, { ...runtime, stats: local });
+    const dir = join(sshd.dir, 'mk');
+    try {
+      await c.stat(sshd.dir); // SFTP session and the id tables, out of the count
+      const trips = (): number => local.get('mk').roundTrips;
+      const umask = process.umask(); // the test's sshd (and so sftp-server) runs with it
+      let n = trips();
+      await c.mkdir(dir, 0o750);
+      expect(trips() - n).toBe(0o750 & umask ? 2 : 1); // mkdir and stat sent together
+      expect((await c.stat(dir)).mode).toBe(0o750);
+      n = trips();
+      await c.mkdir(join(dir, 'wide'), 0o777); // the server's umask strips bits: a chmod follows
+      expect(trips() - n).toBe(0o777 & umask ? 2 : 1);
+      expect((await c.stat(join(dir, 'wide'))).mode).toBe(0o777);
+      await c.mkdir(dir, 0o700); // exists: left as it is
+      expect((await c.stat(dir)).mode).toBe(0o750);
+      await c.mkdir(join(dir, 'a', 'b', 'c'), 0o755); // parents made as mkdir -p does
+      expect((await c.stat(join(dir, 'a', 'b'))).kind).toBe('directory');
+      writeFileSync(join(dir, 'file'), 'x');
+      await expect(c.mkdir(join(dir, 'file'), 0o755)).rejects.toThrow(/exists and is not a directory/);
     } finally {
       await c.close();
     }

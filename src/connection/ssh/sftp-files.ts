@@ -114,6 +114,9 @@ export class SftpFiles {
   }
 
   async stat(path: string): Promise<FileInfo> {
+    // The first look on a host also asks for /etc/passwd and /etc/group (names of owner and
+    // group), sent with the lstat rather than after it: one round trip less when the path exists.
+    void this.ids.load();
     const st = await this.lstatOrUndefined(path);
     if (!st) return { exists: false };
     const kind = kindOf(st.mode);
@@ -303,28 +306,31 @@ export class SftpFiles {
   }
 
   /**
-   * mkdir -p, optimistic: mkdir the path itself first (callers usually know it is missing), make
-   * the parents only when the server says one is missing, and look only when mkdir fails. Created
-   * directories get `mode` exactly (chmod after mkdir, as the server's umask applies at mkdir);
-   * existing ones are left as they are, so the chmod waits for the mkdir's answer.
+   * mkdir -p, optimistic: mkdir the path itself first (callers usually know it is missing), with a
+   * stat of it sent together, and make the parents only when the server says one is missing.
+   * Created directories get `mode` exactly: the server's umask applies at mkdir, so a chmod
+   * follows when the stat shows a different mode. Existing ones are left as they are (the stat
+   * tells a directory from something else).
    */
   async mkdirp(path: string, mode = 0o755): Promise<void> {
-    try {
-      await this.op('mkdir', path, (cb) => this.sftp.mkdir(path, { mode }, cb));
-    } catch (e) {
+    const made = this.op('mkdir', path, (cb) => this.sftp.mkdir(path, { mode }, cb));
+    // stat, not lstat: as with mkdir -p, a link to a directory is a directory.
+    const looked = this.op<Stats>('mkdir', path, (cb) => this.sftp.stat(path, cb));
+    const [m, l] = await Promise.allSettled([made, looked]);
+    const st = l.status === 'fulfilled' ? l.value : undefined;
+    if (m.status === 'rejected') {
+      const e: unknown = m.reason;
       if (e instanceof ConnectionError) throw e;
       const parent = posix.dirname(path);
       if (isMissing(e) && parent !== path) {
         await this.mkdirp(parent, mode);
         return this.mkdirp(path, mode);
       }
-      // stat, not lstat: as with mkdir -p, a link to a directory is a directory.
-      const st = await this.op<Stats>('mkdir', path, (cb) => this.sftp.stat(path, cb)).catch(() => undefined);
       if (st && kindOf(st.mode) === 'directory') return; // already there, or created concurrently
       if (st) throw new Error(`mkdir(${path}): exists and is not a directory`);
       throw e;
     }
-    await this.op('chmod', path, (cb) => this.sftp.chmod(path, mode, cb));
+    if (!st || (st.mode & 0o7777) !== mode) await this.op('chmod', path, (cb) => this.sftp.chmod(path, mode, cb));
   }
 
   chmod(path: string, mode: number): Promise<void> {
