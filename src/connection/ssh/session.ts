@@ -6,6 +6,7 @@
  */
 import type { Client } from 'ssh2';
 import { ConnectionError, type ConnectionSettings, type ExecResult } from '../connection.js';
+import { plainCommand } from './become.js';
 import { reportPid, runCommand, type RunSpec } from './exec.js';
 import type { SshRuntime } from './runtime.js';
 import { Semaphore } from './semaphore.js';
@@ -154,9 +155,8 @@ export class SshSession {
 
   /** A private (0700) temp dir for this connection, created once. */
   tmpDir(): Promise<string> {
-    this.tmpP ??= this.exec({
-      commandLine: `/bin/sh -c 'mktemp -d /tmp/.orchestrate-XXXXXXXX 2>/dev/null || { mkdir -p -m 0700 "$HOME/.orchestrate-tmp" && mktemp -d "$HOME/.orchestrate-tmp/XXXXXXXX"; }'`,
-    }).then((r) => {
+    const script = 'mktemp -d /tmp/.orchestrate-XXXXXXXX 2>/dev/null || { mkdir -p -m 0700 "$HOME/.orchestrate-tmp" && mktemp -d "$HOME/.orchestrate-tmp/XXXXXXXX"; }';
+    this.tmpP ??= this.exec({ commandLine: plainCommand(script), shellScript: script }).then((r) => {
       const dir = r.stdout.trim();
       if (r.rc !== 0 || !dir.startsWith('/')) throw new Error(`${this.host}: cannot create a private temp dir: ${r.stderr.trim()}`);
       return dir;
@@ -171,7 +171,8 @@ export class SshSession {
     const o = this.opened ?? (this.opening ? await this.opening.catch(() => undefined) : undefined);
     if (o && this.tmpP && !this.lost) {
       const dir = await this.tmpP.catch(() => undefined);
-      if (dir) await this.exec({ commandLine: `rm -rf -- '${dir}'` }).catch(() => undefined);
+      const rm = `rm -rf -- '${dir}'`;
+      if (dir) await this.exec({ commandLine: rm, shellScript: rm }).catch(() => undefined);
     }
     this.closing = true;
     this.shell?.end();
