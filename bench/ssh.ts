@@ -3,12 +3,12 @@
  * 10-task file/command playbook (first run, then the all-ok second run). Prints wall time, SSH
  * connections opened, channels per host and the control side's peak memory, and appends the table
  * to bench/results-ssh.md. Needs root (the lab). Usage:
- *   npm run bench:ssh [-- --sizes 4,16,64,200 --forks 200 --no-append]
+ *   npm run bench:ssh [-- --sizes 4,16,64,200 --forks 200 --reps 1 --no-append]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchLab, requireLab, type BenchLab } from './lib/lab.js';
+import { benchLab, requireLab, settle, type BenchLab } from './lib/lab.js';
 import { loadAverage, measureCli, repoRoot, type CliMeasure } from './lib/measure.js';
 import { appendResults, fmtMb, fmtMs, markdownTable, type Row } from './lib/report.js';
 import { checkArgs } from './lib/args.js';
@@ -53,6 +53,7 @@ function writePlaybooks(): string {
   writeFileSync(path.join(dir, 'noop.yml'), NOOP);
   writeFileSync(path.join(dir, 'ten.yml'), TEN);
   writeFileSync(path.join(dir, 'bench.conf.j2'), TEMPLATE);
+  writeFileSync(path.join(dir, 'reset.yml'), RESET);
   return dir;
 }
 
@@ -77,18 +78,48 @@ function row(hosts: number, what: string, m: CliMeasure, tasks: number): Row {
   };
 }
 
-async function runSize(size: number, dir: string, forks: string, rows: Row[]): Promise<void> {
+const RESET = `- hosts: all
+  gather_facts: false
+  tasks:
+    - file: { path: /opt/bench, state: absent }
+`;
+
+const RUNS = [['no-op', 'noop.yml'], ['10 tasks, 1st', 'ten.yml'], ['10 tasks, 2nd', 'ten.yml']] as const;
+
+/** The run whose wall time is the median (the lower middle one for an even count). */
+function medianRun(ms: CliMeasure[]): CliMeasure {
+  return [...ms].sort((a, b) => a.wallMs - b.wallMs)[Math.floor((ms.length - 1) / 2)]!;
+}
+
+async function runSize(size: number, dir: string, forks: string, reps: number, rows: Row[]): Promise<void> {
   let lab: BenchLab | undefined;
   try {
     lab = await benchLab({ name: `bench-ssh-${size}`, servers: 1, clients: size - 1 });
     console.log(`\nlab of ${lab.hosts} hosts up in ${fmtMs(lab.upMs)}`);
     const inv = path.relative(repoRoot(), lab.inventory);
-    for (const [what, file] of [['no-op', 'noop.yml'], ['10 tasks, 1st', 'ten.yml'], ['10 tasks, 2nd', 'ten.yml']] as const) {
-      const m = await measureCli(['run', path.join(dir, file), '-i', inv, '--forks', forks]);
-      const r = row(lab.hosts, what, m, file === 'noop.yml' ? 1 : 10);
+    const runs: CliMeasure[][] = RUNS.map(() => []);
+    for (let rep = 0; rep < reps; rep++) {
+      if (rep > 0) {
+        // back to a fresh host for the next first run (not timed)
+        const reset = await measureCli(['run', path.join(dir, 'reset.yml'), '-i', inv, '--forks', forks]);
+        if (reset.code !== 0) throw new Error(`resetting the lab failed (exit ${reset.code})`);
+        settle();
+      }
+      for (const [i, [what, file]] of RUNS.entries()) {
+        const m = await measureCli(['run', path.join(dir, file), '-i', inv, '--forks', forks]);
+        runs[i]!.push(m);
+        console.log(markdownTable([row(lab.hosts, what, m, file === 'noop.yml' ? 1 : 10)]).split('\n').slice(2).join('\n'));
+        if (m.code !== 0) process.stderr.write(`  exit ${m.code}: ${(m.stderr || m.stdout).split('\n').slice(-8).join('\n  ')}\n`);
+      }
+    }
+    for (const [i, [what, file]] of RUNS.entries()) {
+      const ms = runs[i]!;
+      const r = row(lab.hosts, what, medianRun(ms), file === 'noop.yml' ? 1 : 10);
+      if (reps > 1) {
+        const walls = ms.map((m) => m.wallMs);
+        r.wall = `${fmtMs(medianRun(ms).wallMs)} (${fmtMs(Math.min(...walls))}–${fmtMs(Math.max(...walls))})`;
+      }
       rows.push(r);
-      console.log(markdownTable([r]).split('\n').slice(2).join('\n'));
-      if (m.code !== 0) process.stderr.write(`  exit ${m.code}: ${(m.stderr || m.stdout).split('\n').slice(-8).join('\n  ')}\n`);
     }
   } finally {
     await lab?.down();
@@ -96,24 +127,26 @@ async function runSize(size: number, dir: string, forks: string, rows: Row[]): P
 }
 
 async function main(): Promise<void> {
-  checkArgs(`Usage: npm run bench:ssh [-- --sizes 4,16,64,200 --forks 200 --no-append]`, ['sizes', 'forks', 'no-append']);
+  checkArgs(`Usage: npm run bench:ssh [-- --sizes 4,16,64,200 --forks 200 --reps 1 --no-append]`, ['sizes', 'forks', 'reps', 'no-append']);
   requireLab();
   const sizes = (arg('sizes') ?? '4,16,64,200').split(',').map(Number);
   const bad = sizes.filter((n) => !Number.isInteger(n) || n < 2);
   if (bad.length > 0) throw new Error(`--sizes: whole numbers of at least 2 (got ${bad.join(', ')})`);
   const forks = arg('forks') ?? '200';
+  const reps = Number(arg('reps') ?? '1');
+  if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps: a whole number of at least 1 (got ${arg('reps')})`);
   const dir = writePlaybooks();
   const rows: Row[] = [];
   try {
-    for (const size of sizes) await runSize(size, dir, forks, rows);
+    for (const size of sizes) await runSize(size, dir, forks, reps, rows);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(`\n${markdownTable(rows)}`);
   if (!process.argv.includes('--no-append')) {
     const file = path.join(repoRoot(), 'bench', 'results-ssh.md');
-    appendResults(file, `bench:ssh: --forks ${forks}`, rows, [
-      'wall: CLI start to exit, including node start-up and connecting; cpu and peak RSS: the control-side process (time -v); load: 1-minute load average of the machine after the run (other work shares the 2 cores).',
+    appendResults(file, `bench:ssh: --forks ${forks}${reps > 1 ? ` --reps ${reps}` : ''}`, rows, [
+      `${reps > 1 ? `wall: median of ${reps} runs (fastest–slowest), the other columns from the median run; the hosts' files are removed between repetitions. ` : ''}wall: CLI start to exit, including node start-up and connecting; cpu and peak RSS: the control-side process (time -v); load: 1-minute load average of the machine after the run (other work shares the 2 cores).`,
     ]);
     console.log(`appended to ${path.relative(process.cwd(), file)}`);
   }
