@@ -131,7 +131,7 @@ export const file = {
     else if (d.op === 'mkdir') await conn.mkdir(p, resolveMode(args.mode, undefined, true) ?? 0o755);
     else if (d.op === 'create') {
       const mode = resolveMode(args.mode, undefined, false) ?? 0o644;
-      await conn.writeFile(p, '', { mode, ...(args.owner ? { owner: args.owner } : {}), ...(args.group ? { group: args.group } : {}) });
+      await conn.writeFile(p, '', { mode, existing: cur.info, ...(args.owner ? { owner: args.owner } : {}), ...(args.group ? { group: args.group } : {}) });
       return;
     } else if (d.op === 'touch') {
       const res = await conn.exec(`touch -c -- ${shellQuote(p)}`, ctx.become ? { become: ctx.become } : {});
