@@ -128,6 +128,7 @@ describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
     const dir = join(sshd.dir, 'trips');
     try {
       await c.mkdir(dir, 0o755);
+      await c.stat(dir); // the id tables (read with the first look at an existing file): out of the count
       const before = (): number => local.get('trips').roundTrips;
       let n = before();
       await c.writeFile(join(dir, 'a.conf'), 'x=1\n', { mode: 0o640 }); // open+lstat, fchmod+write+fsync, close+rename
