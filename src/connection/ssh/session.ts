@@ -111,7 +111,7 @@ export class SshSession {
       this.shell = sh;
       stats?.inc(this.host, 'execChannels');
       stats?.inc(this.host, 'shellCommands');
-      stats?.inc(this.host, 'roundTrips', 2);
+      stats?.inc(this.host, 'roundTrips', 3); // open, exec, then the script
       return sh.start(run, script);
     }
     if (this.shell.busy) return undefined;

@@ -1,10 +1,10 @@
 /**
  * The host's persistent shell: one exec channel running a small POSIX sh loop that reads scripts
  * on its stdin and runs each in a subshell (stdin from /dev/null, no positional parameters), then
- * writes an end record: `<nonce> <rc>\n` on stdout and `<nonce>\n` on stderr. After the first, a
- * command costs one round trip and one fork of that shell, where an exec channel costs two round
- * trips (open, exec), an sshd session process and a fresh /bin/sh. The first command rides in the
- * exec request that starts the loop, so even a host's only command costs no more than before.
+ * writes an end record: `<nonce> <rc>\n` on stdout and `<nonce>\n` on stderr. A command costs
+ * one round trip and one fork of that shell, where an exec channel costs two round trips (open,
+ * exec), an sshd session process and a fresh /bin/sh; opening the shell costs those once. Scripts
+ * travel on stdin only, so no command line of ours (and no secret in one) shows in the host's `ps`.
  *
  * A script reaches the loop as lines ended by a line holding only the nonce (random per shell, so
  * no script line can be mistaken for it); `read` takes stdin byte by byte, as POSIX requires, so
@@ -30,12 +30,11 @@ export function shellEligible(spec: RunSpec, script: string): boolean {
   );
 }
 
-/** The loop: sh -c LOOP sh FIRST runs FIRST, then every script read from stdin. */
+/** The loop (`sh -c LOOP`): every script read from stdin, in a subshell of its own. */
 export function shellLoop(nonce: string): string {
   return [
     `__o_n=${nonce}`,
     `__o_run() { ( __o_c=$1; unset __o_n __o_l __o_s __o_r; set --; eval "$__o_c" ) </dev/null; __o_r=$?; printf '%s %s\\n' "$__o_n" "$__o_r"; printf '%s\\n' "$__o_n" >&2; }`,
-    '__o_run "$1"',
     '__o_s=',
     'while IFS= read -r __o_l; do',
     '  case $__o_l in',
@@ -116,11 +115,18 @@ export class RemoteShell {
     return this.current !== undefined || this.ch === undefined;
   }
 
-  /** Open the channel with the first command in the exec request itself. */
+  /**
+   * Open the channel and send the first script as soon as the loop runs. Scripts only ever travel
+   * on stdin, never in a command line that other users of the host could read in `ps`.
+   */
   start(spec: RunSpec, script: string): Promise<ExecResult> {
     const result = this.expect(spec);
-    const cmd = `/bin/sh -c ${shellQuote(shellLoop(this.nonce))} sh ${shellQuote(script)}`;
-    openExec(this.client, cmd, (ch) => this.attach(ch)).catch((e: unknown) => {
+    const cmd = `/bin/sh -c ${shellQuote(shellLoop(this.nonce))}`;
+    const attach = (ch: ClientChannel): void => {
+      this.attach(ch);
+      this.send(script);
+    };
+    openExec(this.client, cmd, attach).catch((e: unknown) => {
       this.dead = true;
       this.onClose();
       this.settle(new ConnectionError(`${this.host}: cannot open a channel: ${e instanceof Error ? e.message : String(e)}`, this.host, e));
@@ -132,8 +138,12 @@ export class RemoteShell {
   run(spec: RunSpec, script: string): Promise<ExecResult> | undefined {
     if (script.includes(this.nonce)) return undefined;
     const result = this.expect(spec);
-    this.ch!.write(`${script}\n${this.nonce}\n`);
+    this.send(script);
     return result;
+  }
+
+  private send(script: string): void {
+    this.ch!.write(`${script}\n${this.nonce}\n`);
   }
 
   /** Ask the loop to exit (end of stdin). */

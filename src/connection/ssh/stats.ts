@@ -10,7 +10,7 @@ export interface HostCounters {
   /**
    * Times the host's tasks waited on the network: an SFTP request sent while none of that session
    * is answered yet starts one (requests sent together share it); an exec channel is two (open,
-   * then exec); a command in the persistent shell one (the first, sent with its exec, two); an
+   * then exec); a command in the persistent shell one (the first three: the shell's open and exec); an
    * SFTP session three (open, subsystem, version). Not the handshake.
    */
   roundTrips: number;
