@@ -302,7 +302,9 @@ export class SftpFiles {
       // chown may clear setuid/setgid bits: set the mode again when they are wanted.
       if (opts.mode & 0o6000) steps.push(this.op(p, '', (cb) => this.sftp.fchmod(handle, opts.mode, cb)));
     }
-    await Promise.all(steps);
+    // Every answer is in before this returns, a failure or not: no request of it is left in flight.
+    const failed = (await Promise.allSettled(steps)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   private async fsync(handle: Buffer): Promise<void> {
