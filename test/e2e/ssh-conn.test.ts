@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError, type ConnectionSettings } from '../../src/connection/connection.js';
-import { createSshConnection, SshStats, type SshRuntime } from '../../src/connection/ssh/index.js';
+import { createSshConnection, SshStats, type SshConnection, type SshRuntime } from '../../src/connection/ssh/index.js';
 import { sshdSkipReason, startSshd, type Sshd } from '../helpers/sshd.js';
 
 const skip = sshdSkipReason();
@@ -26,6 +26,12 @@ describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
   afterAll(async () => {
     await sshd?.stop();
   });
+
+  /** A connection with counters of its own, for the tests that count what it did. */
+  const counted = (extra: Partial<ConnectionSettings> & { host: string }): { c: SshConnection; local: SshStats } => {
+    const local = new SshStats();
+    return { c: createSshConnection({ ...settings, ...extra }, { ...runtime, stats: local }), local };
+  };
 
   it('runs commands: rc, stdout, stderr, stdin, env, cwd', async () => {
     const c = createSshConnection(settings, runtime);
@@ -52,8 +58,7 @@ describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
   });
 
   it('reuses one connection for 20 concurrent execs (bounded channels)', async () => {
-    const local = new SshStats();
-    const c = createSshConnection({ ...settings, host: 'reuse' }, { ...runtime, stats: local });
+    const { c, local } = counted({ host: 'reuse' });
     try {
       const rs = await Promise.all(Array.from({ length: 20 }, (_, i) => c.exec(`echo ${i}`)));
       expect(rs.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
@@ -64,8 +69,7 @@ describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
   });
 
   it('runs sequential commands in one persistent shell: one channel, one round trip each', async () => {
-    const local = new SshStats();
-    const c = createSshConnection({ ...settings, host: 'shell' }, { ...runtime, stats: local });
+    const { c, local } = counted({ host: 'shell' });
     try {
       for (let i = 0; i < 10; i++) expect(await c.exec(`echo ${i}; echo e${i} >&2; exit ${i}`)).toEqual({ rc: i, stdout: `${i}\n`, stderr: `e${i}\n` });
       // env and cwd apply to their command only
@@ -85,8 +89,7 @@ describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
   });
 
   it('orchestrate_persistent_shell: false gives every command its own channel', async () => {
-    const local = new SshStats();
-    const c = createSshConnection({ ...settings, host: 'noshell', persistentShell: false }, { ...runtime, stats: local });
+    const { c, local } = counted({ host: 'noshell', persistentShell: false });
     try {
       for (let i = 0; i < 3; i++) expect((await c.exec(`echo ${i}`)).stdout).toBe(`${i}\n`);
       expect(local.get('noshell')).toMatchObject({ execChannels: 3, shellCommands: 0, roundTrips: 6 });
@@ -96,8 +99,7 @@ describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
   });
 
   it('mkdir: one round trip when the umask leaves the mode alone, exact modes, existing dirs untouched', async () => {
-    const local = new SshStats();
-    const c = createSshConnection({ ...settings, host: 'mk' }, { ...runtime, stats: local });
+    const { c, local } = counted({ host: 'mk' });
     const dir = join(sshd.dir, 'mk');
     try {
       await c.stat(sshd.dir); // SFTP session and the id tables, out of the count
@@ -123,8 +125,7 @@ describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
   });
 
   it('pipelines SFTP: a write is 3 round trips (2 given the target\'s stat), a read 2, requests sent together share one', async () => {
-    const local = new SshStats();
-    const c = createSshConnection({ ...settings, host: 'trips' }, { ...runtime, stats: local });
+    const { c, local } = counted({ host: 'trips' });
     const dir = join(sshd.dir, 'trips');
     try {
       await c.mkdir(dir, 0o755);

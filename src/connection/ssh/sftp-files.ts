@@ -245,7 +245,7 @@ export class SftpFiles {
     });
     let closed = false;
     try {
-      if (early && guess!.equals(handle)) await early;
+      if (early && guess?.equals(handle)) await early;
       else {
         await early?.catch(() => undefined); // a wrong guess named no open handle: nothing happened
         await this.fillTemp(handle, content, opts, ids, existing);
