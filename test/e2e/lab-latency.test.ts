@@ -11,11 +11,11 @@ import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxies } from '../../lab/fleet/proxy.js';
 import { labCut, labRestore, labStatus } from '../../lab/fleet/status.js';
-import { labSupported, startLab, type LabHandle } from '../helpers/lab.js';
+import { labName, labSupported, startLab, type LabHandle } from '../helpers/lab.js';
 
 const exec = promisify(execFile);
 const support = labSupported();
-const NAME = 'e2e-latency';
+const NAME = labName('e2e-latency');
 
 describe('delaying proxy', () => {
   it('forwards every byte in order, both ways, and the end of stream', async () => {
@@ -43,7 +43,7 @@ describe.skipIf(!support.ok)('lab with --latency 40ms', () => {
   let lab: LabHandle;
 
   beforeAll(async () => {
-    lab = await startLab({ name: NAME, servers: 1, clients: 1, latency: '40ms' });
+    lab = await startLab({ name: 'e2e-latency', servers: 1, clients: 1, latency: '40ms' });
   });
   afterAll(async () => {
     await lab?.down();
@@ -75,6 +75,6 @@ describe.skipIf(!support.ok)('lab with --latency 40ms', () => {
   });
 
   it('rejects an unknown host with a suggestion', async () => {
-    await expect(labCut('sever1', NAME)).rejects.toThrow('lab e2e-latency has no host "sever1" (did you mean "server1"?)');
+    await expect(labCut('sever1', NAME)).rejects.toThrow(`lab ${NAME} has no host "sever1" (did you mean "server1"?)`);
   });
 });

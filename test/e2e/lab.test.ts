@@ -9,13 +9,13 @@ import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelNames } from '../../lab/fleet/naming.js';
 import { probeSsh, labCut, labRestore } from '../../lab/fleet/status.js';
-import { labSupported, startLab, type LabHandle } from '../helpers/lab.js';
+import { labName, labSupported, startLab, type LabHandle } from '../helpers/lab.js';
 
 const exec = promisify(execFile);
 const support = labSupported();
 if (!support.ok) console.log(`skipping lab e2e tests: ${support.reason}`);
 
-const NAME = 'e2e-fleet';
+const NAME = labName('e2e-fleet');
 
 async function ssh(lab: LabHandle, address: string, command: string, user = 'root'): Promise<string> {
   const args = ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${lab.knownHosts}`];
@@ -29,7 +29,7 @@ describe.skipIf(!support.ok)('lab fleet (1 server, 3 clients)', () => {
   let sshdPids: number[] = [];
 
   beforeAll(async () => {
-    lab = await startLab({ name: NAME, servers: 1, clients: 3 });
+    lab = await startLab({ name: 'e2e-fleet', servers: 1, clients: 3 });
     sshdPids = lab.hosts.map((h) => Number(readFileSync(`${lab.dir}/hosts/${h.name}/sshd.pid`, 'utf8')));
   });
   afterAll(async () => {

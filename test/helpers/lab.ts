@@ -2,6 +2,8 @@
  * Lab fleet for e2e tests: `startLab` brings up real sshd hosts (each in its own network and
  * mount namespace) and writes their inventory; `labSupported` says whether this machine can.
  * Give every test file its own lab name: labs with different names run side by side.
+ * `ORCHESTRATE_TEST_LAB_PREFIX` (e.g. "w2-") is put before every name, so two checkouts can run
+ * their e2e tests on one machine at the same time.
  */
 import { labDown } from '../../lab/fleet/down.js';
 import { labSupport } from '../../lab/fleet/support.js';
@@ -37,11 +39,17 @@ export function labSupported(): { ok: boolean; reason?: string } {
   return labSupport();
 }
 
+/** The lab name a test's base name gets on this machine (see ORCHESTRATE_TEST_LAB_PREFIX). */
+export function labName(base: string): string {
+  return `${process.env['ORCHESTRATE_TEST_LAB_PREFIX'] ?? ''}${base}`;
+}
+
 export async function startLab(opts: StartLabOptions): Promise<LabHandle> {
+  const name = labName(opts.name);
   // A lab left over from an interrupted run of the same test is taken down first.
-  await labDown({ name: opts.name });
+  await labDown({ name });
   const { state } = await labUp({
-    name: opts.name,
+    name,
     servers: opts.servers,
     clients: opts.clients,
     latency: opts.latency,
