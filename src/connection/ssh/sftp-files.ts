@@ -8,7 +8,6 @@ import { posix } from 'node:path';
 import type { OpenMode, SFTPWrapper, Stats } from 'ssh2';
 import { ConnectionError, tempNameFor, type FileInfo, type FileKind, type WriteOptions, type WriteResult } from '../connection.js';
 import { IdMap } from './ids.js';
-import { HandleGuess } from './sftp-handles.js';
 import type { SshStats } from './stats.js';
 
 const NO_SUCH_FILE = 2;
@@ -65,7 +64,6 @@ export class SftpFiles {
   readonly temps = new Set<string>();
   private readonly inflight = new Set<(e: Error) => void>();
   private lost: ConnectionError | undefined;
-  private readonly handles = new HandleGuess();
 
   constructor(
     private readonly sftp: SFTPWrapper,
@@ -106,19 +104,14 @@ export class SftpFiles {
     });
   }
 
-  /** Open (every open of the session goes through here, so its handles can be followed). */
+  /** Open a handle; its value is whatever the server names (never assumed). */
   private openHandle(name: string, label: string, path: string, flags: OpenMode, attrs?: { mode: number }): Promise<Buffer> {
-    const done = this.handles.opening();
-    const p = this.op<Buffer>(name, label, (cb) => (attrs ? this.sftp.open(path, flags, attrs, cb) : this.sftp.open(path, flags, cb)));
-    p.then(done, () => done(null));
-    return p;
+    return this.op<Buffer>(name, label, (cb) => (attrs ? this.sftp.open(path, flags, attrs, cb) : this.sftp.open(path, flags, cb)));
   }
 
   /** Close and wait for the answer. */
   private closeHandle(name: string, path: string, handle: Buffer): Promise<void> {
-    const p = this.op<void>(name, path, (cb) => this.sftp.close(handle, cb));
-    this.handles.closing(handle);
-    return p;
+    return this.op<void>(name, path, (cb) => this.sftp.close(handle, cb));
   }
 
   async lstatOrUndefined(path: string): Promise<Stats | undefined> {
@@ -195,7 +188,6 @@ export class SftpFiles {
     this.stats?.inc(this.host, 'sftpOps');
     try {
       this.sftp.close(handle, () => undefined);
-      this.handles.closing(handle);
     } catch {
       // the session is gone; nothing to close
     }
@@ -218,38 +210,26 @@ export class SftpFiles {
    * Atomic private write: a temp file in the target directory opened with the final mode, then
    * [fchmod, write, fsync, fchown] sent together, then close and rename together (the server
    * answers in order, and the rename is sent only once fsync has succeeded). Three round trips
-   * for a small file; two when the caller's look at the target is handed over (`opts.existing`)
-   * and the temp file's handle is known in advance (HandleGuess): the fchmod, write and fsync
-   * then leave with the open.
+   * on any SFTP server: the data waits for the handle the server names. The caller's look at the
+   * target (`opts.existing`) is used instead of a stat of our own.
    */
   async writeAtomic(path: string, content: Buffer, opts: WriteOptions): Promise<WriteResult> {
     const tmp = tempNameFor(path);
     this.temps.add(tmp);
     const known = opts.existing;
     const knownExisting = known?.exists ? { uid: known.uid, gid: known.gid, isFile: known.kind === 'file' } : undefined;
-    const guess = known && opts.owner === undefined && opts.group === undefined ? this.handles.next() : undefined;
     const opened = this.openHandle('writeFile', path, tmp, 'wx', { mode: opts.mode }).catch((e: unknown) => {
       if (!(e instanceof ConnectionError)) this.temps.delete(tmp); // not created
       throw e;
     });
-    // Sent right behind the open, so the server runs them on the file it has just opened.
-    const early = guess ? this.fillTemp(guess, content, opts, undefined, knownExisting) : undefined;
-    early?.catch(() => undefined);
     const [handle, existing, ids] = await Promise.all([
       opened,
       known ? knownExisting : this.existingOf(path),
       opts.owner !== undefined || opts.group !== undefined ? this.ids.resolve(opts.owner, opts.group) : undefined,
-    ]).catch(async (e: unknown) => {
-      await early?.catch(() => undefined); // no request of this write left unanswered
-      throw e;
-    });
+    ]);
     let closed = false;
     try {
-      if (early && guess?.equals(handle)) await early;
-      else {
-        await early?.catch(() => undefined); // a wrong guess named no open handle: nothing happened
-        await this.fillTemp(handle, content, opts, ids, existing);
-      }
+      await this.fillTemp(handle, content, opts, ids, existing);
       closed = true;
       const close = this.closeHandle('writeFile', path, handle);
       const res: WriteResult = {};
@@ -324,7 +304,6 @@ export class SftpFiles {
     } catch {
       const data = await this.readFile(path);
       const st = await this.op<Stats>('backup', path, (cb) => this.sftp.stat(path, cb));
-      this.handles.stop(); // ssh2's writeFile opens a handle of its own
       await this.op('backup', b, (cb) => this.sftp.writeFile(b, data, { mode: st.mode & 0o7777, flag: 'wx' }, cb));
     }
     return b;
