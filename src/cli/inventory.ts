@@ -17,6 +17,7 @@ export async function inventoryCommand(flags: InventoryFlags): Promise<number> {
   try {
     const sources = inventorySources(flags.inventory);
     inv = sources.length > 0 ? await Inventory.load(sources) : Inventory.empty();
+    for (const w of inv.warnings) process.stderr.write(`[WARNING]: ${w}\n`);
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     return EXIT.parse;

@@ -13,7 +13,7 @@ import { loadPlaybook } from '../playbook/load.js';
 import type { Playbook } from '../playbook/model.js';
 import { Secrets } from '../util/secrets.js';
 import { VaultSession } from '../vault/session.js';
-import { ProblemList } from '../yaml/index.js';
+import { ProblemList, ValidationError } from '../yaml/index.js';
 import { EXIT } from './main.js';
 import { OptionError, parseExtraVars } from './extra-vars.js';
 import { listHosts, listTags, listTasks } from './listing.js';
@@ -76,15 +76,17 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
     if (!existsSync(f)) problems.add(undefined, `playbook not found: ${f}`);
     else playbooks.push(await loadPlaybook(f, { problems, extraVars }));
   }
-  let inventory: Inventory;
+  let inventory: Inventory | undefined;
   try {
     const sources = inventorySources(flags.inventory);
     inventory = sources.length > 0 ? await Inventory.load(sources) : Inventory.empty();
+    for (const w of inventory.warnings) err(`[WARNING]: ${w}\n`);
   } catch (e) {
-    err(`${(e as Error).message}\n`);
-    return EXIT.parse;
+    // inventory and playbook problems are reported together, in one format
+    if (e instanceof ValidationError) problems.addAll(e.problems);
+    else problems.add(undefined, (e as Error).message);
   }
-  if (problems.hasErrors) {
+  if (problems.hasErrors || !inventory) {
     err(`${problems.format()}\n\n${problems.size} problem${problems.size === 1 ? '' : 's'} found; nothing was run.\n`);
     return EXIT.parse;
   }

@@ -1,33 +1,33 @@
-/** Errors raised while loading an inventory; every problem names file:line:column when known. */
-export class InventoryError extends Error {
-  readonly problems: string[];
-  constructor(problems: string[]) {
-    super(problems.length === 1 ? problems[0]! : `${problems.length} inventory problems:\n${problems.join('\n')}`);
+/**
+ * Inventory problems: the same Problem and format as playbook problems (src/yaml), so a run
+ * reports both together, each at file:line:column with its source line.
+ */
+import { LineIndex, ProblemList, ValidationError, formatProblem, type Problem } from '../yaml/index.js';
+
+/** Loading an inventory failed; carries every problem found (the CLI exits with code 4). */
+export class InventoryError extends ValidationError {
+  constructor(problems: readonly (Problem | string)[]) {
+    const list = problems.map((p) => (typeof p === 'string' ? { message: p } : p));
+    super(list, new ProblemList().addAll(list).format());
     this.name = 'InventoryError';
-    this.problems = problems;
+  }
+
+  /** Each problem formatted on its own: `file:line:column: message` and its source line. */
+  get lines(): string[] {
+    return this.problems.map((p) => formatProblem(p, p.text));
   }
 }
 
-/** A problem at a position in a text file (line and column are 1-based). */
-export function problemAt(file: string, text: string | undefined, line: number, column: number, message: string): string {
-  const head = `${file}:${line}:${column}: ${message}`;
-  if (text === undefined) return head;
-  const src = text.split(/\r?\n/)[line - 1];
-  if (src === undefined) return head;
-  const shown = src.length > 200 ? `${src.slice(0, 200)}...` : src;
-  const caretCol = Math.max(0, Math.min(column - 1, shown.length));
-  return `${head}\n  ${shown}\n  ${' '.repeat(caretCol)}^`;
+/** A problem at a 1-based line and column of a file whose text is known. */
+export function problemAt(file: string, text: string | undefined, line: number, column: number, message: string): Problem {
+  return { pos: { file, line, column }, message, text };
 }
 
-/** Byte offset -> 1-based line and column. */
+/** Character offset -> 1-based line and column. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let start = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      start = i + 1;
-    }
-  }
-  return { line, column: offset - start + 1 };
+  return new LineIndex(text).locate(offset);
+}
+
+export function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -1,6 +1,7 @@
 /** Ansible-compatible inventory: YAML/INI sources, group_vars/host_vars, variable precedence, host patterns. */
 import { resolve } from 'node:path';
 import { Host, InventoryData, type Vars } from './data.js';
+import type { Problem } from '../yaml/index.js';
 import { InventoryError } from './errors.js';
 import { graphText, listJson } from './output.js';
 import { Selector } from './select.js';
@@ -38,7 +39,7 @@ export class Inventory {
   static async load(sources: string[], opts: { cwd?: string } = {}): Promise<Inventory> {
     const cwd = opts.cwd ?? process.cwd();
     const data = new InventoryData();
-    const problems: string[] = [];
+    const problems: (Problem | string)[] = [];
     const dirs: VarsDir[] = [];
     for (const source of sources) {
       if (!source) continue;
@@ -151,8 +152,8 @@ export class Inventory {
   }
 
   /** Parse every vars file up front so that all bad files are reported at load time. */
-  private checkVarsFiles(dirs: VarsDir[]): string[] {
-    const problems: string[] = [];
+  private checkVarsFiles(dirs: VarsDir[]): (Problem | string)[] {
+    const problems: (Problem | string)[] = [];
     for (const d of dirs) {
       for (const [sub, get] of [
         ['group_vars', (n: string) => d.group(n)],

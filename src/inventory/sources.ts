@@ -5,8 +5,7 @@ import { parseAddress } from './address.js';
 import type { InventoryData } from './data.js';
 import { InventoryError } from './errors.js';
 import { parseIni } from './ini.js';
-import { loadYaml } from './yamlfile.js';
-import { looksLikeYamlInventory, parseYamlInventory } from './yamlinv.js';
+import { loadInventoryYaml, looksLikeYamlInventory, parseYamlInventory } from './yamlinv.js';
 
 const REJECT_EXTS = ['.pyc', '.pyo', '.swp', '.bak', '~', '.rpm', '.md', '.txt', '.rst', '.orig', '.ini', '.cfg', '.retry'];
 const IGNORED_ALWAYS = /^\.|^host_vars$|^group_vars$|^vars_plugins$/;
@@ -70,7 +69,7 @@ function parseFile(inv: InventoryData, path: string, shown: string): void {
     }
     if (ext === '.toml') throw new InventoryError([`${shown}: TOML inventories are not supported; use YAML or INI`]);
     if (YAML_EXTS.includes(ext)) {
-      parseYamlInventory(inv, loadYaml(text, shown));
+      parseYamlInventory(inv, loadInventoryYaml(text, shown));
       return;
     }
     if (ext === '' && parseYamlIfInventory(inv, text, shown)) return;
@@ -84,11 +83,11 @@ function parseFile(inv: InventoryData, path: string, shown: string): void {
 function parseYamlIfInventory(inv: InventoryData, text: string, shown: string): boolean {
   let doc;
   try {
-    doc = loadYaml(text, shown);
+    doc = loadInventoryYaml(text, shown);
   } catch {
     return false;
   }
-  if (doc.data === null || doc.data === undefined || !looksLikeYamlInventory(doc.data)) return false;
+  if (doc.value === null || doc.value === undefined || !looksLikeYamlInventory(doc.value)) return false;
   parseYamlInventory(inv, doc);
   return true;
 }

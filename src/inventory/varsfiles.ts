@@ -2,8 +2,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { Vars } from './data.js';
-import { InventoryError, lineColumn, problemAt } from './errors.js';
-import { isMapping, loadYaml } from './yamlfile.js';
+import { InventoryError, isMapping, lineColumn, problemAt } from './errors.js';
+import { loadInventoryYaml } from './yamlinv.js';
 
 const EXTENSIONS = ['', '.yml', '.yaml', '.json'];
 
@@ -53,7 +53,7 @@ export function loadVarsFile(file: string): Vars {
   try {
     data = JSON.parse(text);
   } catch {
-    data = loadYaml(text, file).data;
+    data = loadInventoryYaml(text, file).value;
   }
   if (data === null || data === undefined) return {};
   if (!isMapping(data)) {

@@ -1,31 +1,45 @@
 /** YAML inventory parser with Ansible's rules (plugins/inventory/yaml.py). */
 import { expandHostPattern } from './address.js';
 import type { InventoryData } from './data.js';
-import { InventoryError, problemAt } from './errors.js';
-import { isMapping, type LoadedYaml } from './yamlfile.js';
+import { parseYaml, YamlError, type YamlDoc } from '../yaml/index.js';
+import { InventoryError, isMapping, problemAt } from './errors.js';
+
+/** Parse YAML text with the playbooks' loader (YAML 1.1 as Ansible); syntax errors become InventoryError. */
+export function loadInventoryYaml(text: string, file: string): YamlDoc {
+  try {
+    return parseYaml(text, file);
+  } catch (e) {
+    if (e instanceof YamlError) throw new InventoryError([e.pos ? { pos: e.pos, message: e.reason, text } : `${file}: ${e.reason}`]);
+    throw new InventoryError([`${file}: ${e instanceof Error ? e.message : String(e)}`]);
+  }
+}
 
 const SECTIONS = ['vars', 'children', 'hosts'] as const;
 
 class YamlInventory {
   constructor(
     readonly inv: InventoryData,
-    readonly doc: LoadedYaml,
+    readonly doc: YamlDoc,
   ) {}
 
   fail(node: unknown, message: string): never {
-    const at = this.doc.where(node);
+    const at = this.where(node);
     if (!at) throw new InventoryError([`${this.doc.file}: ${message}`]);
     throw new InventoryError([problemAt(this.doc.file, this.doc.text, at.line, at.column, message)]);
   }
 
-  warn(node: unknown, message: string): void {
-    const at = this.doc.where(node);
+  where(node: unknown): { line: number; column: number } | undefined {
+    return typeof node === 'object' && node !== null ? this.doc.pos(node) : undefined;
+  }
+
+  warn(node: unknown, message: string, key?: string): void {
+    const at = key !== undefined && typeof node === 'object' && node !== null ? (this.doc.pos(node, key) ?? this.where(node)) : this.where(node);
     this.inv.warnings.push(at ? `${this.doc.file}:${at.line}:${at.column}: ${message}` : `${this.doc.file}: ${message}`);
   }
 
   group(name: string, data: unknown, parentNode: unknown): string {
     if (data !== null && !isMapping(data)) {
-      this.warn(parentNode, `skipping '${name}' as this is not a valid group definition`);
+      this.warn(parentNode, `Skipping '${name}' as this is not a valid group definition`, name);
       return name;
     }
     this.inv.addGroup(name);
@@ -40,7 +54,7 @@ class YamlInventory {
     for (const [key, value] of Object.entries(data)) {
       if (value === null) continue;
       if (!isMapping(value)) {
-        this.warn(data, `skipping key (${key}) in group (${name}) as it is not a mapping, it is a ${typeName(value)}`);
+        this.warn(data, `Skipping key (${key}) in group (${name}) as it is not a mapping, it is a ${typeName(value)}`, key);
         continue;
       }
       if (key === 'vars') for (const [k, v] of Object.entries(value)) this.setGroupVar(name, k, v, value);
@@ -50,7 +64,7 @@ class YamlInventory {
           this.relate(name, sub, value);
         }
       } else if (key === 'hosts') for (const [pattern, hv] of Object.entries(value)) this.hosts(name, pattern, hv, value);
-      else this.warn(data, `skipping unexpected key (${key}) in group (${name}), only "vars", "children" and "hosts" are valid`);
+      else this.warn(data, `Skipping unexpected key (${key}) in group (${name}), only "vars", "children" and "hosts" are valid`, key);
     }
     return name;
   }
@@ -95,8 +109,8 @@ function typeName(v: unknown): string {
 }
 
 /** Parse a loaded YAML document as an inventory into `inv`. */
-export function parseYamlInventory(inv: InventoryData, doc: LoadedYaml): void {
-  const data = doc.data;
+export function parseYamlInventory(inv: InventoryData, doc: YamlDoc): void {
+  const data = doc.value;
   if (data === null || data === undefined) return;
   if (!isMapping(data)) {
     throw new InventoryError([`${doc.file}:1:1: yaml inventory has invalid structure: it should be a mapping of groups, got ${typeName(data)}`]);

@@ -13,6 +13,8 @@ export interface Problem {
   message: string;
   /** Do not show the source line (it holds a secret). */
   hideLine?: boolean | undefined;
+  /** The text of the problem's file, when the list it joins has not registered it. */
+  text?: string | undefined;
 }
 
 const MAX_LINE = 200;
@@ -58,6 +60,15 @@ export class ProblemList {
     return this;
   }
 
+  /** Take problems found elsewhere (an inventory, say), with their source texts. */
+  addAll(problems: readonly Problem[]): this {
+    for (const p of problems) {
+      this.problems.push(p);
+      if (p.pos && p.text !== undefined && !this.sources.has(p.pos.file)) this.sources.set(p.pos.file, p.text);
+    }
+    return this;
+  }
+
   get hasErrors(): boolean {
     return this.problems.length > 0;
   }
@@ -69,7 +80,7 @@ export class ProblemList {
   /** All problems, ordered by file and position, each with its source line. */
   format(): string {
     return sortProblems(this.problems)
-      .map((p) => formatProblem(p, p.pos ? this.sources.get(p.pos.file) : undefined))
+      .map((p) => formatProblem(p, p.pos ? (this.sources.get(p.pos.file) ?? p.text) : undefined))
       .join('\n');
   }
 
@@ -85,7 +96,7 @@ export class ValidationError extends Error {
     readonly problems: readonly Problem[],
     formatted?: string,
   ) {
-    const text = formatted ?? problems.map((p) => formatProblem(p)).join('\n');
+    const text = formatted ?? problems.map((p) => formatProblem(p, p.text)).join('\n');
     super(text);
     this.name = 'ValidationError';
   }

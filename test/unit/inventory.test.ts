@@ -25,7 +25,7 @@ async function loadError(rel: string, text: string): Promise<string> {
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(InventoryError);
-  return (err as InventoryError).problems.join('\n');
+  return (err as InventoryError).lines.join('\n');
 }
 
 describe('INI values (Python literal_eval, as Ansible)', () => {
@@ -98,7 +98,7 @@ describe('INI inventory', () => {
   it('reports an unknown section type at file:line:column with the line', async () => {
     const msg = await loadError('bad1.ini', 'h1\n[web:child]\nh2\n');
     expect(msg).toMatch(/bad1\.ini:2:6: section \[web:child\] has unknown type/);
-    expect(msg).toContain('  [web:child]');
+    expect(msg).toContain('    2 | [web:child]');
   });
   it('reports a host variable without "=" at its column', async () => {
     expect(await loadError('bad2.ini', '[g]\n  h1 a=1 oops\n')).toMatch(/bad2\.ini:2:10: expected key=value host variable assignment, got: oops/);
@@ -122,7 +122,7 @@ describe('YAML inventory', () => {
     expect(inv.groups().get('db')).toEqual(['db-a', 'db-b', 'db-c']);
   });
   it('reports syntax errors at file:line:column', async () => {
-    expect(await loadError('bad.yml', 'all:\n  hosts:\n    a: [1,\n  b: 2\n')).toMatch(/bad\.yml:\d+:\d+: yaml syntax error/);
+    expect(await loadError('bad.yml', 'all:\n  hosts:\n    a: [1,\n  b: 2\n')).toMatch(/bad\.yml:\d+:\d+: YAML syntax error/);
   });
   it('reports a hosts list instead of a mapping at its position', async () => {
     expect(await loadError('bad2.yml', 'web:\n  hosts:\n    - h1\n    - h2\n')).toMatch(/bad2\.yml:3:\d+: invalid "hosts" entry for "web" group/);
@@ -132,13 +132,13 @@ describe('YAML inventory', () => {
     const b = write('multi-bad/b.yml', 'x: [\n');
     const err = await Inventory.load([a, b, join(tmp, 'nope')]).catch((e: unknown) => e);
     expect((err as InventoryError).problems).toHaveLength(3);
-    expect((err as InventoryError).problems[2]).toMatch(/nope: inventory source not found/);
+    expect((err as InventoryError).lines[2]).toMatch(/nope: inventory source not found/);
   });
   it('reports a vars file that is not a mapping', async () => {
     write('gv/inv.yml', 'g:\n  hosts:\n    h1:\n');
     write('gv/group_vars/g.yml', '- a\n- b\n');
     const err = await Inventory.load([join(tmp, 'gv/inv.yml')]).catch((e: unknown) => e);
-    expect((err as InventoryError).problems[0]).toMatch(/group_vars\/g\.yml:1:1: vars file must contain a mapping/);
+    expect((err as InventoryError).lines[0]).toMatch(/group_vars\/g\.yml:1:1: vars file must contain a mapping/);
   });
 });
 

@@ -62,7 +62,9 @@ describe('parseYaml positions', () => {
 describe('YAML 1.1 scalars and tags', () => {
   it.each([
     ['yes', true], ['No', false], ['on', true], ['OFF', false], ['true', true],
-    ['0755', 493], ['0644', 420], ['755', 755], ['0o17', 15], ['0x1f', 31], ['1.5', 1.5],
+    ['0755', 493], ['0644', 420], ['755', 755], ['0x1f', 31], ['1.5', 1.5],
+    // as PyYAML (Ansible's loader) reads them: no 0o octal, an exponent needs its sign, '09' is a string
+    ['0o17', '0o17'], ['1e3', '1e3'], ['1.5e+3', 1500], ['1_000', 1000], ['1:30', 90], ['-.5', '-.5'], ['09', '09'], ['0b11', 3],
     ['~', null], ['2024-01-01', '2024-01-01'], ['y', 'y'],
   ])('%s', (src, expected) => {
     expect((parseYaml(`v: ${src}\n`, 'f.yml').value as Record<string, unknown>)['v']).toEqual(expected);
