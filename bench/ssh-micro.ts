@@ -6,7 +6,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createSshConnection, SshStats } from '../src/connection/ssh/index.js';
-import { startSshd } from '../test/helpers/sshd.js';
+import { startSshd } from '../lab/sshd.js';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

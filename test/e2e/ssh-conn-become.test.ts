@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BecomeOptions, ConnectionSettings } from '../../src/connection/connection.js';
 import { createSshConnection, type SshRuntime } from '../../src/connection/ssh/index.js';
-import { sshdSkipReason, startSshd, type Sshd } from '../helpers/sshd.js';
+import { sshdSkipReason, startSshd, type Sshd } from '../../lab/sshd.js';
 
 const skip = sshdSkipReason();
 if (skip) console.log(`skipping ssh become tests: ${skip}`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError, type ConnectionSettings } from '../../src/connection/connection.js';
 import { createSshConnection, SshStats, type SshRuntime } from '../../src/connection/ssh/index.js';
-import { sshdSkipReason, startSshd, type Sshd } from '../helpers/sshd.js';
+import { sshdSkipReason, startSshd, type Sshd } from '../../lab/sshd.js';
 
 const skip = sshdSkipReason();
 if (skip) console.log(`skipping ssh host key tests: ${skip}`);

@@ -1,5 +1,5 @@
 /**
- * A throwaway OpenSSH sshd on 127.0.0.1 for tests: its own host key, an authorized ed25519
+ * A throwaway OpenSSH sshd on 127.0.0.1 for tests and benchmarks: its own host key, an authorized ed25519
  * client key, an empty known_hosts, stopped by PID. sshd runs in a private mount namespace;
  * with `users`, /etc/passwd, /etc/group, /etc/shadow and /etc/sudoers.d there are bind-mounted
  * copies that add those users, so the machine's own files are never touched.
