@@ -1,6 +1,6 @@
 /** PKI roles: Vault's field defaults, input normalisation and name constraints. */
 import { isIP } from 'node:net';
-import { DurationError, optionalDuration } from '../../src/vault/ttl.js';
+import { DurationError, fieldError, optionalDuration } from './duration.js';
 import { badRequest, bool, int, list, str } from './http.js';
 import { checkKeyParams } from './pki-crypto.js';
 
@@ -83,7 +83,7 @@ export function roleFromBody(body: Record<string, unknown>, base: Role = ROLE_DE
     try {
       role[k] = optionalDuration(body[k]) ?? base[k];
     } catch (e) {
-      throw badRequest(e instanceof DurationError ? `${k}: ${e.message}` : String(e));
+      throw badRequest(e instanceof DurationError ? fieldError(k, body[k], e) : String(e));
     }
   }
   role.key_type = str(body, 'key_type', base.key_type);
