@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, badRequest, bool, int, notFound, str, type ApiRequest, type Reply } from './http.js';
 import * as c from './pki-crypto.js';
-import { checkNames, roleFromBody, type Role } from './pki-roles.js';
+import { checkNames, CN_REQUIRED, roleFromBody, type Role } from './pki-roles.js';
 import { randomId } from './tokens.js';
 import { DurationError, fieldError, optionalDuration } from './duration.js';
 
@@ -160,7 +160,7 @@ function certData(cert: c.x509.X509Certificate): Record<string, unknown> {
 
 async function generateRoot(m: PkiMount, req: ApiRequest, type: string): Promise<Reply> {
   const cn = str(req.body, 'common_name');
-  if (!cn) throw badRequest('the common_name field is required');
+  if (!cn) throw badRequest(CN_REQUIRED);
   const warnings: string[] = [];
   const ttl = effectiveTtl(ttlField(req.body, 'ttl'), m.defaultTtl, m.maxTtl, warnings);
   const issuerName = str(req.body, 'issuer_name');
@@ -182,7 +182,7 @@ async function generateRoot(m: PkiMount, req: ApiRequest, type: string): Promise
 
 async function generateIntermediate(m: PkiMount, req: ApiRequest, type: string): Promise<Reply> {
   const cn = str(req.body, 'common_name');
-  if (!cn) throw badRequest('the common_name field is required');
+  if (!cn) throw badRequest(CN_REQUIRED);
   const key = await newKey(m, req.body);
   const csr = await c.buildCsr(cn, await c.importKeyPair(key));
   const data: Record<string, unknown> = { csr, key_id: key.id };
