@@ -121,6 +121,18 @@ describe('playbooks/mtls.yml, lab Vault over HTTPS with its own private CA', () 
     expect(readFileSync(path.join(f.work, 'CA_cert.crt'), 'utf8')).toContain('BEGIN CERTIFICATE');
   }, 600_000);
 
+  it('a node reaches the HTTPS Vault at vault_addr, trusting only vault_cacert', async (t) => {
+    const fleet = f.fleet();
+    if (!fleet) return t.skip(f.skip());
+    const vars = (yaml.load(readFileSync(fleet.inventory, 'utf8')) as { all: { vars: Record<string, string> } }).all.vars;
+    const url = `${vars['vault_addr']!}/v1/sys/health`;
+    const node = fleet.hosts[0]!;
+    const ok = await sshRun(fleet, node, `curl -sS --max-time 5 --cacert ${vars['vault_cacert']!} -o /dev/null -w '%{http_code}' ${url}`);
+    expect(ok.out).toBe('200');
+    const untrusted = await sshRun(fleet, node, `curl -sS --max-time 5 -o /dev/null ${url}`);
+    expect(untrusted.rc).not.toBe(0);
+  });
+
   it('second run: 0 changed', async (t) => {
     const fleet = f.fleet();
     if (!fleet) return t.skip(f.skip());
