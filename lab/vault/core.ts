@@ -4,7 +4,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DEFAULT_POLICY } from './acl.js';
-import { badRequest, int, bool, str } from './http.js';
+import { badRequest, bool, str } from './http.js';
 import type { PkiState } from './pki.js';
 import { initRequest, TransitSeal, validateInitParameters, validateSealConfig, type SealType } from './seal.js';
 import { combine, split } from './shamir.js';
