@@ -13,6 +13,7 @@ export interface UpFlags {
   inventory?: string;
   quiet?: boolean;
   provision?: boolean;
+  vaultMode?: string;
 }
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -34,6 +35,7 @@ export async function upAction(flags: UpFlags): Promise<void> {
     subnet: flags.subnet,
     inventory: flags.inventory,
     provision: flags.provision,
+    vaultMode: flags.vaultMode,
     log,
     warn: (m) => err(`warning: ${m}`),
   });

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { isAlive, run, sleep } from './exec.js';
 import { repoRoot } from './naming.js';
@@ -51,7 +52,8 @@ export function distScript(rel: string): string | undefined {
 
 function httpStatus(url: string): Promise<number | undefined> {
   return new Promise((resolve) => {
-    const req = request(url, { method: 'GET', timeout: 1000 }, (res) => {
+    // Only "does it answer": the lab Vault's HTTPS certificate is checked by its clients.
+    const req = (url.startsWith('https:') ? httpsRequest : request)(url, { method: 'GET', timeout: 1000, rejectUnauthorized: false }, (res) => {
       res.resume();
       resolve(res.statusCode);
     });
@@ -61,17 +63,39 @@ function httpStatus(url: string): Promise<number | undefined> {
   });
 }
 
-/** Start the Vault-compatible server on BRIDGE_IP:8200 and wait for /v1/sys/health to answer. */
-export async function startVault(dir: string, bridgeIp: string, warn: (m: string) => void): Promise<string | undefined> {
+/** How the lab Vault runs: its seal, and whether it serves HTTPS with a private CA. */
+export interface VaultMode {
+  seal: 'shamir' | 'transit';
+  tls: boolean;
+}
+
+const VAULT_MODES = ['shamir', 'auto-unseal', 'tls'];
+
+/** "shamir" (default), "auto-unseal", "tls", joined with + or , ("auto-unseal+tls"). */
+export function parseVaultMode(mode: string | undefined): VaultMode {
+  const parts = (mode ?? 'shamir').split(/[+,]/).map((p) => p.trim()).filter(Boolean);
+  const bad = parts.filter((p) => !VAULT_MODES.includes(p));
+  if (bad.length || (parts.includes('shamir') && parts.includes('auto-unseal'))) {
+    throw new Error(`--vault-mode ${JSON.stringify(mode)}: expected shamir, auto-unseal or tls, joined with + (e.g. auto-unseal+tls)`);
+  }
+  return { seal: parts.includes('auto-unseal') ? 'transit' : 'shamir', tls: parts.includes('tls') };
+}
+
+/**
+ * Start the Vault-compatible server on BRIDGE_IP:8200 and wait for /v1/sys/health to answer.
+ * Returns the inventory variables: vault_addr, and with TLS vault_cacert (the lab Vault's CA file).
+ */
+export async function startVault(dir: string, bridgeIp: string, mode: VaultMode, warn: (m: string) => void): Promise<Record<string, unknown>> {
   const script = distScript('lab/vault/server.js');
   if (!script) {
     warn('lab vault server (dist/lab/vault/server.js) not found: starting the lab without Vault');
-    return undefined;
+    return {};
   }
-  const addr = `http://${bridgeIp}:8200`;
-  const s = startService(dir, 'vault', script, ['--listen', `${bridgeIp}:8200`, '--state', join(dir, 'vault')]);
+  const addr = `${mode.tls ? 'https' : 'http'}://${bridgeIp}:8200`;
+  const stateDir = join(dir, 'vault');
+  const s = startService(dir, 'vault', script, ['--listen', `${bridgeIp}:8200`, '--state', stateDir, '--seal', mode.seal, ...(mode.tls ? ['--tls'] : [])]);
   await waitFor('vault', s, async () => ((await httpStatus(`${addr}/v1/sys/health`)) !== undefined ? true : undefined));
-  return addr;
+  return { vault_addr: addr, ...(mode.tls ? { vault_cacert: join(stateDir, 'tls', 'ca.crt') } : {}) };
 }
 
 /** Start the artifact server; returns the vars it prints ({ "vars": {...} } on one stdout line). */

@@ -9,7 +9,7 @@ import { writeInventory, writeKnownHosts } from './inventory.js';
 import { DEFAULT_LAB, checkLabName, defaultInventory, hostNames, kernelNames, preferredOctet, stateDir } from './naming.js';
 import { createBridge, createHostLinks } from './network.js';
 import { parseLatency } from './proxy.js';
-import { distScript, provisionHost, provisionScriptExists, startArtifacts, startService, startVault, waitFor } from './services.js';
+import { distScript, parseVaultMode, provisionHost, provisionScriptExists, startArtifacts, startService, startVault, waitFor, type VaultMode } from './services.js';
 import { readState, writeState, type LabHost, type LabState } from './state.js';
 import { chooseSubnet, intToIp, withNetLock } from './subnet.js';
 import { run } from './exec.js';
@@ -25,6 +25,8 @@ export interface UpOptions {
   inventory?: string;
   /** Run lab/standins/provision.sh in each host (default true; about 1 s of a busy core per host). */
   provision?: boolean;
+  /** The lab Vault: "shamir" (default), "auto-unseal", "tls", or "auto-unseal+tls". */
+  vaultMode?: string;
   log?: (message: string) => void;
   warn?: (message: string) => void;
 }
@@ -47,6 +49,7 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
   const servers = checkCount('servers', opts.servers ?? 1, 0);
   const clients = checkCount('clients', opts.clients ?? 3, 0);
   if (servers + clients === 0) throw new Error('the lab needs at least one host (--servers/--clients)');
+  const vault = parseVaultMode(opts.vaultMode);
   const latencyMs = opts.latency === undefined ? 0 : typeof opts.latency === 'number' ? opts.latency : parseLatency(opts.latency);
   const log = opts.log ?? ((): void => undefined);
   const warn = opts.warn ?? ((m: string): void => void process.stderr.write(`warning: ${m}\n`));
@@ -54,7 +57,7 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
   if (readState(dir)) throw new Error(`lab "${name}" is already up (state in ${dir}); run "orchestrate lab down --name ${name}" first`);
   await ensureSupport(log);
   try {
-    return await build({ name, servers, clients, latencyMs, dir, log, warn, subnet: opts.subnet, inventory: opts.inventory, provision: opts.provision ?? true });
+    return await build({ name, servers, clients, latencyMs, dir, log, warn, subnet: opts.subnet, inventory: opts.inventory, provision: opts.provision ?? true, vault });
   } catch (e) {
     log(`lab up failed, cleaning up: ${(e as Error).message}`);
     await labDown({ name }).catch(() => undefined);
@@ -71,6 +74,7 @@ interface BuildArgs {
   subnet: string | undefined;
   inventory: string | undefined;
   provision: boolean;
+  vault: VaultMode;
   log: (m: string) => void;
   warn: (m: string) => void;
 }
@@ -93,7 +97,7 @@ async function build(a: BuildArgs): Promise<UpResult> {
   });
   mark('bridge', t);
   a.log(`lab ${a.name}: ${state.subnet} on ${state.bridge} (${state.bridgeIp}), ${state.hosts.length} hosts`);
-  const services = startServices(state, a.warn);
+  const services = startServices(state, a.vault, a.warn);
   services.catch(() => undefined);
   t = Date.now();
   await createHostLinks(names.bridge, state.hosts);
@@ -182,9 +186,9 @@ function labKeypair(privateKey: string, name: string): string {
   return readFileSync(`${privateKey}.pub`, 'utf8');
 }
 
-async function startServices(state: LabState, warn: (m: string) => void): Promise<Record<string, unknown>> {
-  const [vaultAddr, artifactVars] = await Promise.all([startVault(state.dir, state.bridgeIp, warn), startArtifacts(state.dir, state.bridgeIp, warn)]);
-  return { ...artifactVars, ...(vaultAddr ? { vault_addr: vaultAddr } : {}) };
+async function startServices(state: LabState, vault: VaultMode, warn: (m: string) => void): Promise<Record<string, unknown>> {
+  const [vaultVars, artifactVars] = await Promise.all([startVault(state.dir, state.bridgeIp, vault, warn), startArtifacts(state.dir, state.bridgeIp, warn)]);
+  return { ...artifactVars, ...vaultVars };
 }
 
 async function startProxy(state: LabState): Promise<void> {

@@ -10,7 +10,7 @@ import { handlePki, pkiRoleExists, pkiUnauthenticated, type PkiMount } from './p
 import { aclFor, handleSys } from './routes-sys.js';
 import { handleToken } from './routes-token.js';
 import { SYSTEM_MAX_TTL } from './tokens.js';
-import { parseDuration } from '../../src/vault/ttl.js';
+import { parseDuration } from './duration.js';
 
 const SUDO = [/^sys\/seal$/, /^auth\/token\/create-orphan$/, /^auth\/token\/accessors/, /^sys\/rotate$/, /^sys\/raw/];
 

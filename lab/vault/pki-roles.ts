@@ -1,6 +1,6 @@
 /** PKI roles: Vault's field defaults, input normalisation and name constraints. */
 import { isIP } from 'node:net';
-import { DurationError, optionalDuration } from '../../src/vault/ttl.js';
+import { DurationError, fieldError, optionalDuration } from './duration.js';
 import { badRequest, bool, int, list, str } from './http.js';
 import { checkKeyParams } from './pki-crypto.js';
 
@@ -34,6 +34,9 @@ export interface Role {
   organization: string[];
   ou: string[];
 }
+
+/** builtin/logical/pki issuing: generateCreationBundle (roles and CA generation alike, RequireCN). */
+export const CN_REQUIRED = 'the common_name field is required, or must be provided in a CSR with "use_csr_common_name" set to true, unless "require_cn" is set to false';
 
 const BOOLS = ['allow_localhost', 'allow_bare_domains', 'allow_subdomains', 'allow_glob_domains', 'allow_wildcard_certificates', 'allow_any_name', 'enforce_hostnames', 'allow_ip_sans', 'server_flag', 'client_flag', 'code_signing_flag', 'email_protection_flag', 'use_csr_common_name', 'use_csr_sans', 'require_cn', 'generate_lease', 'no_store'] as const;
 const LISTS = ['allowed_domains', 'key_usage', 'ext_key_usage', 'organization', 'ou'] as const;
@@ -83,7 +86,7 @@ export function roleFromBody(body: Record<string, unknown>, base: Role = ROLE_DE
     try {
       role[k] = optionalDuration(body[k]) ?? base[k];
     } catch (e) {
-      throw badRequest(e instanceof DurationError ? `${k}: ${e.message}` : String(e));
+      throw badRequest(e instanceof DurationError ? fieldError(k, body[k], e) : String(e));
     }
   }
   role.key_type = str(body, 'key_type', base.key_type);
@@ -137,7 +140,7 @@ export interface LeafNames {
 export function checkNames(role: Role, body: Record<string, unknown>): LeafNames {
   const commonName = str(body, 'common_name');
   if (!commonName && role.require_cn) {
-    throw badRequest('the common_name field is required, or must be provided in a CSR with "use_csr_common_name" set to true, unless "require_cn" is set to false');
+    throw badRequest(CN_REQUIRED);
   }
   if (commonName && !nameAllowed(role, commonName)) throw badRequest(`common name ${commonName} not allowed by this role`);
   const dns: string[] = [];

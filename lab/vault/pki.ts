@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, badRequest, bool, int, notFound, str, type ApiRequest, type Reply } from './http.js';
 import * as c from './pki-crypto.js';
-import { checkNames, roleFromBody, type Role } from './pki-roles.js';
+import { checkNames, CN_REQUIRED, roleFromBody, type Role } from './pki-roles.js';
 import { randomId } from './tokens.js';
-import { DurationError, optionalDuration } from '../../src/vault/ttl.js';
+import { DurationError, fieldError, optionalDuration } from './duration.js';
 
 export interface Issuer {
   id: string;
@@ -53,10 +53,10 @@ const ROUTES: [string, RegExp, Handler][] = [
   ['POST', /^roles\/([^/]+)$/, writeRole],
   ['DELETE', /^roles\/([^/]+)$/, (m, _r, name) => (delete m.state.roles[name], { kind: 'empty' })],
   ['POST', /^issue\/([^/]+)$/, issue],
-  ['GET', /^cert\/ca$/, (m) => ({ kind: 'envelope', data: { certificate: defaultIssuer(m)?.certPem ?? '' } })],
-  ['GET', /^cert\/ca_chain$/, (m) => ({ kind: 'envelope', data: { certificate: chainOf(m, defaultIssuer(m)).join('\n') } })],
-  ['GET', /^ca\/pem$/, (m) => ({ kind: 'raw', contentType: 'application/pem-certificate-chain', body: defaultIssuer(m)?.certPem ?? '' })],
-  ['GET', /^(cert\/)?ca_chain$/, (m) => ({ kind: 'raw', contentType: 'application/pem-certificate-chain', body: chainOf(m, defaultIssuer(m)).join('\n') })],
+  ['GET', /^cert\/ca$/, (m) => ({ kind: 'envelope', data: fetchCa(m, false) })],
+  ['GET', /^cert\/ca_chain$/, (m) => ({ kind: 'envelope', data: fetchCa(m, true) })],
+  ['GET', /^ca\/pem$/, (m) => rawPem(defaultIssuer(m)?.certPem ?? '')],
+  ['GET', /^(cert\/)?ca_chain$/, (m) => rawPem(chainOf(m, defaultIssuer(m)).join('\n'))],
   ['LIST', /^issuers$/, listIssuers],
   ['GET', /^issuer\/([^/]+)$/, readIssuer],
   ['LIST', /^keys$/, (m) => listOf(m.state.keys.map((k) => k.id), Object.fromEntries(m.state.keys.map((k) => [k.id, { key_name: k.name, key_type: k.type }])))],
@@ -83,6 +83,21 @@ function defaultIssuer(m: PkiMount): Issuer | undefined {
   return m.state.issuers.find((i) => i.id === m.state.defaultIssuer);
 }
 
+/**
+ * path_fetch.go pathFetchRead for `cert/ca` and `cert/ca_chain`: fetchCAInfo(defaultRef) fails
+ * with the user error "no default issuer currently configured" (400) on a mount without one.
+ */
+function fetchCa(m: PkiMount, chain: boolean): Record<string, unknown> {
+  const issuer = findIssuer(m, 'default');
+  const full = chainOf(m, issuer).join('\n');
+  return { certificate: chain ? full : issuer.certPem, revocation_time: 0, revocation_time_rfc3339: '', ...(chain ? { ca_chain: full } : {}) };
+}
+
+/** The raw PEM routes answer 204 with no body when there is nothing to send (pathFetchRead's reply). */
+function rawPem(body: string): Reply {
+  return body ? { kind: 'raw', contentType: 'application/pem-certificate-chain', body } : { kind: 'empty' };
+}
+
 function findIssuer(m: PkiMount, ref: string): Issuer {
   const i = ref === 'default' ? defaultIssuer(m) : m.state.issuers.find((x) => x.id === ref || x.name === ref);
   if (!i) throw badRequest(ref === 'default' ? 'no default issuer currently configured' : `unable to find PKI issuer for reference: ${ref}`);
@@ -105,7 +120,7 @@ function ttlField(body: Record<string, unknown>, key: string): number | undefine
   try {
     return optionalDuration(body[key]);
   } catch (e) {
-    throw badRequest(e instanceof DurationError ? `${key}: ${e.message}` : String(e));
+    throw badRequest(e instanceof DurationError ? fieldError(key, body[key], e) : String(e));
   }
 }
 
@@ -145,7 +160,7 @@ function certData(cert: c.x509.X509Certificate): Record<string, unknown> {
 
 async function generateRoot(m: PkiMount, req: ApiRequest, type: string): Promise<Reply> {
   const cn = str(req.body, 'common_name');
-  if (!cn) throw badRequest('the common_name field is required');
+  if (!cn) throw badRequest(CN_REQUIRED);
   const warnings: string[] = [];
   const ttl = effectiveTtl(ttlField(req.body, 'ttl'), m.defaultTtl, m.maxTtl, warnings);
   const issuerName = str(req.body, 'issuer_name');
@@ -167,7 +182,7 @@ async function generateRoot(m: PkiMount, req: ApiRequest, type: string): Promise
 
 async function generateIntermediate(m: PkiMount, req: ApiRequest, type: string): Promise<Reply> {
   const cn = str(req.body, 'common_name');
-  if (!cn) throw badRequest('the common_name field is required');
+  if (!cn) throw badRequest(CN_REQUIRED);
   const key = await newKey(m, req.body);
   const csr = await c.buildCsr(cn, await c.importKeyPair(key));
   const data: Record<string, unknown> = { csr, key_id: key.id };
@@ -205,8 +220,9 @@ async function signIntermediate(m: PkiMount, req: ApiRequest): Promise<Reply> {
   let pathLen: number | undefined = requested >= 0 ? requested : undefined;
   if (parentLen !== undefined) pathLen = Math.min(pathLen ?? Infinity, parentLen - 1);
   const now = Date.now();
-  const notAfter = new Date(now + ttl * 1000);
-  notAfterWithin(s.cert, notAfter);
+  // Vault ≥ 1.17 (path_root.go pathIssuerSignIntermediate, via certutil's NotAfter handling with
+  // "truncate"): an intermediate never outlives the issuer that signs it.
+  const notAfter = new Date(Math.min(now + ttl * 1000, s.cert.notAfter.getTime()));
   const serial = c.newSerial();
   const cn = bool(req.body, 'use_csr_values', false) ? c.commonNameOf(csr) : str(req.body, 'common_name') || c.commonNameOf(csr);
   const cert = await c.buildCertificate({ commonName: cn, serialHex: serial.hex, notBefore: new Date(now - 30_000), notAfter, publicKey: csr.publicKey, ca: { pathLen } }, { keys: s.keys, cert: s.cert });

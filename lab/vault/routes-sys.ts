@@ -4,7 +4,7 @@ import { newMount, type BarrierData, type VaultCore } from './core.js';
 import { badRequest, list, notFound, str, type ApiRequest, type Reply } from './http.js';
 import { emptyPki } from './pki.js';
 import { SYSTEM_MAX_TTL, type TokenEntry } from './tokens.js';
-import { DurationError, parseDuration } from '../../src/vault/ttl.js';
+import { DurationError, parseDuration } from './duration.js';
 
 const ENGINES = new Set(['pki', 'kv']);
 const RESERVED = ['sys/', 'auth/', 'cubbyhole/', 'identity/'];
@@ -33,7 +33,7 @@ function tuneValue(body: Record<string, unknown>, key: string, current: number):
   try {
     return parseDuration(v);
   } catch (e) {
-    throw badRequest(e instanceof DurationError ? `unable to parse ${key}: ${e.message}` : String(e));
+    throw badRequest(e instanceof DurationError ? e.message : String(e));
   }
 }
 

@@ -1,14 +1,14 @@
 /** auth/token/* endpoints. */
 import type { VaultCore } from './core.js';
 import { badRequest, notFound, str, type ApiRequest, type Reply } from './http.js';
-import { DurationError, optionalDuration } from '../../src/vault/ttl.js';
+import { DurationError, fieldError, optionalDuration } from './duration.js';
 import type { TokenEntry } from './tokens.js';
 
 function increment(body: Record<string, unknown>): number {
   try {
     return optionalDuration(body['increment']) ?? 0;
   } catch (e) {
-    throw badRequest(e instanceof DurationError ? `increment: ${e.message}` : String(e));
+    throw badRequest(e instanceof DurationError ? fieldError('increment', body['increment'], e) : String(e));
   }
 }
 

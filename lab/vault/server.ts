@@ -1,28 +1,43 @@
 /**
  * The lab's Vault-compatible server (see lab/vault/README.md for where it differs from Vault).
- *   node dist/lab/vault/server.js --listen 127.0.0.1:8200 --state DIR
+ *   node dist/lab/vault/server.js --listen 127.0.0.1:8200 --state DIR [--seal shamir|transit] [--tls]
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { dispatch } from './app.js';
 import { VaultCore } from './core.js';
 import { ApiError, readRequest, sendJson, sendReply } from './http.js';
+import { SEAL_TYPES, type SealType } from './seal.js';
 import { StateDir } from './storage.js';
+import { serverTls } from './tls.js';
 
 export interface LabVault {
   server: Server;
   core: VaultCore;
-  /** http://IP:PORT */
+  /** http://IP:PORT, or https://IP:PORT with tls */
   addr: string;
+  /** With tls: the PEM file of the lab Vault's own CA (for VAULT_CACERT). */
+  caFile?: string;
   close(): Promise<void>;
 }
 
+export interface LabVaultOptions {
+  host?: string;
+  port?: number;
+  stateDir: string;
+  /** shamir (default): unseal by hand; transit: an auto-unseal seal with recovery keys. */
+  seal?: SealType;
+  /** Serve HTTPS with a certificate from a private CA of the lab Vault's own. */
+  tls?: boolean;
+}
+
 /** Start a lab Vault on host:port (port 0 = random) with its state in stateDir. */
-export async function startLabVault(opts: { host?: string; port?: number; stateDir: string }): Promise<LabVault> {
-  const core = new VaultCore(new StateDir(opts.stateDir));
+export async function startLabVault(opts: LabVaultOptions): Promise<LabVault> {
+  const core = new VaultCore(new StateDir(opts.stateDir), opts.seal ?? 'shamir');
   let queue: Promise<unknown> = Promise.resolve();
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     // One request at a time: the state is a single document persisted after each change.
     queue = queue.then(async () => {
       try {
@@ -32,7 +47,9 @@ export async function startLabVault(opts: { host?: string; port?: number; stateD
         else sendJson(res, 500, { errors: [e instanceof Error ? e.message : String(e)] });
       }
     });
-  });
+  };
+  const tls = opts.tls ? await serverTls(opts.stateDir, opts.host ?? '127.0.0.1') : undefined;
+  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 8200, opts.host ?? '127.0.0.1', () => resolve());
@@ -42,7 +59,8 @@ export async function startLabVault(opts: { host?: string; port?: number; stateD
   return {
     server,
     core,
-    addr: `http://${host}:${a.port}`,
+    addr: `${tls ? 'https' : 'http'}://${host}:${a.port}`,
+    ...(tls ? { caFile: tls.caFile } : {}),
     close: () =>
       new Promise<void>((resolve) => {
         if (!core.sealed) core.persist();
@@ -52,7 +70,7 @@ export async function startLabVault(opts: { host?: string; port?: number; stateD
   };
 }
 
-function parseArgs(argv: string[]): { host: string; port: number; stateDir: string } {
+function parseArgs(argv: string[]): LabVaultOptions & { host: string } {
   const get = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
@@ -62,13 +80,16 @@ function parseArgs(argv: string[]): { host: string; port: number; stateDir: stri
   const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(listen);
   if (!m) throw new Error(`--listen ${JSON.stringify(listen)}: expected IP:PORT`);
   if (!stateDir) throw new Error('--state DIR is required');
-  return { host: m[1]!, port: Number(m[2]), stateDir };
+  const seal = get('--seal') ?? 'shamir';
+  if (!(SEAL_TYPES as readonly string[]).includes(seal)) throw new Error(`--seal ${JSON.stringify(seal)}: expected ${SEAL_TYPES.join(' or ')}`);
+  return { host: m[1]!, port: Number(m[2]), stateDir, seal: seal as SealType, tls: argv.includes('--tls') };
 }
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const v = await startLabVault(opts);
-  process.stdout.write(`lab vault listening on ${v.addr} (state ${opts.stateDir}, ${v.core.core.initialized ? 'initialized, sealed' : 'not initialized'})\n`);
+  const state = !v.core.core.initialized ? 'not initialized' : v.core.sealed ? 'initialized, sealed' : 'initialized, unsealed';
+  process.stdout.write(`lab vault listening on ${v.addr} (state ${opts.stateDir}, ${opts.seal} seal, ${state}${v.caFile ? `, CA ${v.caFile}` : ''})\n`);
   const stop = (): void => void v.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

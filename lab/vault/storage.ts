@@ -15,6 +15,9 @@ export interface SealConfig {
 export interface CoreFile {
   initialized: boolean;
   seal?: SealConfig;
+  /** The seal type Vault was initialized with ('shamir' when absent) and its recovery config. */
+  sealType?: string;
+  recovery?: SealConfig;
   clusterId: string;
   clusterName: string;
 }

@@ -3,7 +3,7 @@
  * parent/child tree (children revoked with their parent unless orphan), num_uses, renewal.
  */
 import { randomBytes } from 'node:crypto';
-import { optionalDuration, DurationError } from '../../src/vault/ttl.js';
+import { DurationError, fieldError, optionalDuration } from './duration.js';
 import { badRequest, bool, int, list, str, type AuthInfo } from './http.js';
 
 /** Vault's system default and max lease TTL (768h). */
@@ -41,7 +41,7 @@ function durationField(body: Record<string, unknown>, key: string): number {
   try {
     return optionalDuration(body[key]) ?? 0;
   } catch (e) {
-    throw badRequest(e instanceof DurationError ? `${key}: ${e.message}` : String(e));
+    throw badRequest(e instanceof DurationError ? fieldError(key, body[key], e) : String(e));
   }
 }
 

@@ -21,6 +21,7 @@ export function registerLabCommand(program: Command): Command {
     .option('--subnet <cidr>', 'IPv4 subnet for the lab network (default 10.213.0.0/16 for the default lab)')
     .option('--inventory <path>', 'where to write the inventory (default inventory/lab.yml)')
     .option('--no-provision', 'do not run lab/standins/provision.sh in the hosts (no systemctl shim, no Nomad stand-in)')
+    .option('--vault-mode <mode>', 'lab Vault: shamir (default; unseal keys), auto-unseal (transit seal, recovery keys), tls (HTTPS, private CA); join with + (auto-unseal+tls)')
     .option('-q, --quiet', 'print only the summary')
     .action(async (flags: Parameters<Actions['upAction']>[0]) => (await actions()).upAction(flags));
   lab

@@ -1,20 +1,42 @@
 /**
- * vault_init: `vault operator init`. No-op when Vault is initialized. The unseal keys and root
- * token go to a local secrets file (0600, atomic; `vault operator init -format=json` shape),
- * never to the output; the root token is used by later Vault tasks of the run.
+ * vault_init: `vault operator init`. No-op when Vault is initialized. The unseal keys (or, for an
+ * auto-unseal seal, the recovery keys) and the root token go to a local secrets file (0600,
+ * atomic; `vault operator init -format=json` shape), never to the output; the root token is used
+ * by later Vault tasks of the run. Like the vault CLI, it reads `sys/seal-status` first: a seal
+ * with recovery keys (awskms, transit, pkcs11, ...) refuses secret_shares/secret_threshold
+ * (http/sys_init.go validateInitParameters), so it sends recovery_shares/recovery_threshold.
  */
 import type { ModuleDef } from './types.js';
 import { call, CONNECTION_ARGS, openVault, readSecretsFile, writeSecretsFile, type SecretsFile } from '../vault/module-kit.js';
 import type { VaultArgs } from '../vault/session.js';
 
-export type VaultInitArgs = VaultArgs & { key_shares: number; key_threshold: number };
+export type VaultInitArgs = VaultArgs & { key_shares: number; key_threshold: number; recovery_shares: number; recovery_threshold: number };
 interface State {
   initialized: boolean;
+  /** The seal type from sys/seal-status ("shamir", "transit", "awskms", ...). */
+  sealType: string;
+  recoverySeal: boolean;
   secretsFile: string;
   hasFile: boolean;
 }
 
 const label = 'vault_init';
+
+function sharesProblems(what: string, shares: number, threshold: number): string[] {
+  const p: string[] = [];
+  if (shares < 1 || shares > 255) p.push(`${what}_shares must be between 1 and 255`);
+  if (threshold < 1 || threshold > shares) p.push(`${what}_threshold must be between 1 and ${what}_shares`);
+  if (shares > 1 && threshold < 2) p.push(`${what}_threshold must be at least 2 when ${what}_shares > 1`);
+  return p;
+}
+
+/** vault/seal-status answers: recovery_seal (Vault ≥ 1.x), else any seal type but shamir. */
+export function hasRecoveryKeys(st: Record<string, unknown>): boolean {
+  if (typeof st['recovery_seal'] === 'boolean') return st['recovery_seal'];
+  return typeof st['type'] === 'string' && st['type'] !== '' && st['type'] !== 'shamir';
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 
 export const vault_init = {
   name: 'vault_init',
@@ -24,15 +46,11 @@ export const vault_init = {
     ...CONNECTION_ARGS,
     key_shares: { type: 'int', default: 5, aliases: ['secret_shares'] },
     key_threshold: { type: 'int', default: 3, aliases: ['secret_threshold'] },
+    recovery_shares: { type: 'int', default: 5 },
+    recovery_threshold: { type: 'int', default: 3 },
     secrets_file: { type: 'path' },
   },
-  validate(a) {
-    const p: string[] = [];
-    if (a.key_shares < 1 || a.key_shares > 255) p.push('key_shares must be between 1 and 255');
-    if (a.key_threshold < 1 || a.key_threshold > a.key_shares) p.push('key_threshold must be between 1 and key_shares');
-    if (a.key_shares > 1 && a.key_threshold < 2) p.push('key_threshold must be at least 2 when key_shares > 1');
-    return p;
-  },
+  validate: (a) => [...sharesProblems('key', a.key_shares, a.key_threshold), ...sharesProblems('recovery', a.recovery_shares, a.recovery_threshold)],
   async check(ctx, args) {
     const t = openVault(ctx, args, label);
     const st = await call(t, (c) => c.sealStatus());
@@ -40,24 +58,34 @@ export const vault_init = {
     const initialized = st['initialized'] === true;
     // An initialized Vault with our secrets file: later tasks use its root token.
     if (initialized && file && !ctx.vault.sessionToken) ctx.vault.sessionToken = file.root_token;
-    return { initialized, secretsFile: t.settings.secretsFile, hasFile: file !== undefined };
+    return { initialized, sealType: String(st['type'] ?? 'shamir'), recoverySeal: hasRecoveryKeys(st), secretsFile: t.settings.secretsFile, hasFile: file !== undefined };
   },
   plan(s, args) {
     if (s.initialized) {
-      return { changed: false, reason: `Vault already initialized${s.hasFile ? ` (keys in ${s.secretsFile})` : ''}`, data: { initialized: true, secrets_file: s.secretsFile } };
+      return { changed: false, reason: `Vault already initialized${s.hasFile ? ` (keys in ${s.secretsFile})` : ''}`, data: { initialized: true, secrets_file: s.secretsFile, seal_type: s.sealType } };
+    }
+    if (s.recoverySeal) {
+      return { changed: true, summary: `initialize Vault (${s.sealType} seal, unseals itself) with ${args.recovery_shares} recovery key shares, threshold ${args.recovery_threshold}; keys to ${s.secretsFile}` };
     }
     return { changed: true, summary: `initialize Vault with ${args.key_shares} key shares, threshold ${args.key_threshold}; keys to ${s.secretsFile}` };
   },
   async apply(ctx, args, _plan, s) {
     const t = openVault(ctx, args, label);
-    const res = await call(t, (c) => c.write('sys/init', { secret_shares: args.key_shares, secret_threshold: args.key_threshold }));
-    const hex = Array.isArray(res['keys']) ? res['keys'].map(String) : [];
-    const b64 = Array.isArray(res['keys_base64']) ? res['keys_base64'].map(String) : [];
+    const body = s.recoverySeal ? { recovery_shares: args.recovery_shares, recovery_threshold: args.recovery_threshold } : { secret_shares: args.key_shares, secret_threshold: args.key_threshold };
+    const res = await call(t, (c) => c.write('sys/init', body));
+    const hex = strings(res['keys']);
+    const b64 = strings(res['keys_base64']);
+    const rhex = strings(res['recovery_keys']);
+    const rb64 = strings(res['recovery_keys_base64']);
     const root = typeof res['root_token'] === 'string' ? res['root_token'] : '';
-    [...hex, ...b64, root].forEach((v) => ctx.secrets.add(v));
-    const file: SecretsFile = { unseal_keys_b64: b64, unseal_keys_hex: hex, unseal_shares: args.key_shares, unseal_threshold: args.key_threshold, root_token: root };
+    [...hex, ...b64, ...rhex, ...rb64, root].forEach((v) => ctx.secrets.add(v));
+    const file: SecretsFile = s.recoverySeal
+      ? { unseal_keys_b64: [], unseal_keys_hex: [], unseal_shares: 1, unseal_threshold: 1, recovery_keys_b64: rb64, recovery_keys_hex: rhex, recovery_keys_shares: args.recovery_shares, recovery_keys_threshold: args.recovery_threshold, root_token: root }
+      : { unseal_keys_b64: b64, unseal_keys_hex: hex, unseal_shares: args.key_shares, unseal_threshold: args.key_threshold, root_token: root };
     await writeSecretsFile(ctx, s.secretsFile, file);
     ctx.vault.sessionToken = root;
-    return { initialized: true, secrets_file: s.secretsFile, key_shares: args.key_shares, key_threshold: args.key_threshold };
+    return s.recoverySeal
+      ? { initialized: true, secrets_file: s.secretsFile, seal_type: s.sealType, recovery_shares: args.recovery_shares, recovery_threshold: args.recovery_threshold }
+      : { initialized: true, secrets_file: s.secretsFile, seal_type: s.sealType, key_shares: args.key_shares, key_threshold: args.key_threshold };
   },
 } satisfies ModuleDef<VaultInitArgs, State>;

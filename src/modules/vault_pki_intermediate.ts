@@ -9,6 +9,7 @@ import { dataOf } from '../vault/client.js';
 import { call, CONNECTION_ARGS, fail, openVault } from '../vault/module-kit.js';
 import { commonName, localText, mountCa, pemFile, type MountCa } from '../vault/pki-kit.js';
 import type { VaultArgs } from '../vault/session.js';
+import { durationProblems } from '../vault/ttl.js';
 
 export type VaultPkiIntermediateArgs = VaultArgs & { mount: string; root_mount: string; common_name: string; ttl?: string; key_type: string; key_bits?: number; cert_file?: string };
 type State = MountCa & { cn: string; certFile: string | undefined; certFileText: string | undefined };
@@ -29,7 +30,7 @@ export const vault_pki_intermediate = {
     key_bits: { type: 'int' },
     cert_file: { type: 'path' },
   },
-  validate: (a) => (a.mount === a.root_mount ? ['mount and root_mount must differ'] : []),
+  validate: (a) => [...(a.mount === a.root_mount ? ['mount and root_mount must differ'] : []), ...durationProblems(a, ['ttl'])],
   async check(ctx, args) {
     const t = openVault(ctx, args, label(args));
     const ca = await call(t, (c) => mountCa(c, args.mount));

@@ -8,6 +8,7 @@ import { dataOf } from '../vault/client.js';
 import { call, CONNECTION_ARGS, openVault } from '../vault/module-kit.js';
 import { commonName, localText, mountCa, pemFile, type MountCa } from '../vault/pki-kit.js';
 import type { VaultArgs } from '../vault/session.js';
+import { durationProblems } from '../vault/ttl.js';
 
 export type VaultPkiRootArgs = VaultArgs & { mount: string; common_name: string; ttl?: string; issuer_name?: string; key_type: string; key_bits?: number; ca_file?: string };
 type State = MountCa & { cn: string; caFile: string | undefined; caFileText: string | undefined };
@@ -28,6 +29,7 @@ export const vault_pki_root = {
     key_bits: { type: 'int' },
     ca_file: { type: 'path' },
   },
+  validate: (a) => durationProblems(a, ['ttl']),
   async check(ctx, args) {
     const t = openVault(ctx, args, label(args));
     const ca = await call(t, (c) => mountCa(c, args.mount));

@@ -1,12 +1,17 @@
-/** vault_secrets_tune: `vault secrets tune -max-lease-ttl=87600h pki`, compared in seconds first. */
+/**
+ * vault_secrets_tune: `vault secrets tune -max-lease-ttl=87600h pki`, compared in seconds first.
+ * "system" (use Vault's system-wide value) is compared with the mount's own setting: the tune
+ * endpoint reports the effective TTL (the system's when unset), `sys/mounts/<path>` the mount's
+ * own (0 when it follows the system), so "system" is a no-op once set.
+ */
 import type { ModuleDef } from './types.js';
-import { dataOf } from '../vault/client.js';
+import { dataOf, VaultError, type VaultBody, type VaultClient } from '../vault/client.js';
 import { call, CONNECTION_ARGS, differences, openVault } from '../vault/module-kit.js';
 import type { VaultArgs } from '../vault/session.js';
 import { formatDuration, durationProblems } from '../vault/ttl.js';
 
 export type VaultSecretsTuneArgs = VaultArgs & { path: string; max_lease_ttl?: string; default_lease_ttl?: string; description?: string };
-type State = Record<string, unknown>;
+type State = Record<string, unknown> & { own?: Record<string, unknown> };
 
 const FIELDS = ['max_lease_ttl', 'default_lease_ttl'] as const;
 const path = (a: VaultSecretsTuneArgs): string => a.path.replace(/^\/+|\/+$/g, '');
@@ -27,11 +32,18 @@ export const vault_secrets_tune = {
   validate: (a) => durationProblems(a, FIELDS, ['system']),
   async check(ctx, args) {
     const t = openVault(ctx, args, `vault_secrets_tune(${path(args)})`);
-    return dataOf(await call(t, (c) => c.read(`sys/mounts/${path(args)}/tune`)));
+    const tuned = dataOf(await call(t, (c) => c.read(`sys/mounts/${path(args)}/tune`)));
+    if (!FIELDS.some((f) => args[f] === 'system')) return tuned;
+    return { ...tuned, own: await call(t, (c) => ownConfig(c, path(args))) };
   },
   plan(cur, args) {
-    const diff = differences(wanted(args), cur, { max_lease_ttl: 'duration', default_lease_ttl: 'duration' });
-    const show = (f: string): string => `${f}=${typeof cur[f] === 'number' ? formatDuration(cur[f]) : String(cur[f] ?? '')}`;
+    const want = wanted(args);
+    const system = FIELDS.filter((f) => want[f] === 'system');
+    const diff = [
+      ...differences(Object.fromEntries(Object.entries(want).filter(([k]) => !(system as string[]).includes(k))), cur, { max_lease_ttl: 'duration', default_lease_ttl: 'duration' }),
+      ...system.filter((f) => Number(cur.own?.[f] ?? -1) !== 0),
+    ];
+    const show = (f: string): string => (want[f] === 'system' && Number(cur.own?.[f] ?? -1) === 0 ? `${f}=system` : `${f}=${typeof cur[f] === 'number' ? formatDuration(cur[f]) : String(cur[f] ?? '')}`);
     if (diff.length === 0) return { changed: false, reason: `${path(args)}/ already tuned: ${Object.keys(wanted(args)).map(show).join(', ')}` };
     const w = wanted(args);
     return { changed: true, summary: `tune ${path(args)}/: ${diff.map((f) => `${show(f)} → ${String(w[f])}`).join(', ')}` };
@@ -41,3 +53,18 @@ export const vault_secrets_tune = {
     await call(t, (c) => c.write(`sys/mounts/${path(args)}/tune`, wanted(args)));
   },
 } satisfies ModuleDef<VaultSecretsTuneArgs, State>;
+
+/** The mount's own lease settings (`config` of GET sys/mounts/<path>; of the sys/mounts list before Vault 1.10). */
+async function ownConfig(c: VaultClient, p: string): Promise<Record<string, unknown>> {
+  let mount: VaultBody;
+  try {
+    mount = dataOf(await c.read(`sys/mounts/${p}`));
+  } catch (e) {
+    if (!(e instanceof VaultError) || e.kind === 'denied' || e.kind === 'unreachable' || e.kind === 'sealed') throw e;
+    const all = dataOf(await c.read('sys/mounts'));
+    const m = all[`${p}/`];
+    mount = m && typeof m === 'object' ? (m as VaultBody) : {};
+  }
+  const config = mount['config'];
+  return config && typeof config === 'object' ? (config as Record<string, unknown>) : {};
+}

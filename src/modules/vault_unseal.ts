@@ -1,15 +1,21 @@
 /**
  * vault_unseal: `vault operator unseal` with keys from the vault_init secrets file (or `keys`).
  * No-op when unsealed. Submits keys until the threshold is reached; a previous partial attempt
- * is reset first so stale progress never mixes with these keys.
+ * is reset first so stale progress never mixes with these keys. A Vault whose seal unseals it
+ * by itself (awskms, transit, ...; `recovery_seal` in sys/seal-status) is waited for, never
+ * given keys: its recovery keys do not unseal it.
  */
 import type { ModuleDef } from './types.js';
-import { call, CONNECTION_ARGS, fail, openVault, readSecretsFile } from '../vault/module-kit.js';
+import { hasRecoveryKeys } from './vault_init.js';
+import { VaultError, type VaultBody } from '../vault/client.js';
+import { call, CONNECTION_ARGS, fail, openVault, readSecretsFile, type VaultTask } from '../vault/module-kit.js';
 import type { VaultArgs } from '../vault/session.js';
 
-export type VaultUnsealArgs = VaultArgs & { keys?: string[] };
+export type VaultUnsealArgs = VaultArgs & { keys?: string[]; auto_unseal_timeout: number };
 interface State {
   sealed: boolean;
+  /** The seal type when it unseals Vault by itself ("transit", "awskms", ...); '' for shamir. */
+  autoSeal: string;
   threshold: number;
   keys: string[];
   secretsFile: string;
@@ -17,37 +23,61 @@ interface State {
 
 const label = 'vault_unseal';
 
+/** An auto-unseal Vault unseals itself shortly after it starts: wait up to `seconds` for it. */
+async function waitAutoUnseal(t: VaultTask, st: VaultBody, seconds: number): Promise<VaultBody> {
+  const deadline = Date.now() + seconds * 1000;
+  while (st['sealed'] === true && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    st = await call(t, (c) => c.sealStatus());
+  }
+  return st;
+}
+
 export const vault_unseal = {
   name: 'vault_unseal',
   target: 'local',
   checkMode: 'full',
-  args: { ...CONNECTION_ARGS, keys: { type: 'list', elements: 'str', secret: true }, secrets_file: { type: 'path' } },
+  args: { ...CONNECTION_ARGS, keys: { type: 'list', elements: 'str', secret: true }, secrets_file: { type: 'path' }, auto_unseal_timeout: { type: 'int', default: 30 } },
   async check(ctx, args) {
     const t = openVault(ctx, args, label);
-    const st = await call(t, (c) => c.sealStatus());
+    let st = await call(t, (c) => c.sealStatus());
     if (st['initialized'] !== true) fail(t, 'Vault is not initialized: run vault_init first');
     const file = await readSecretsFile(ctx, t.settings.secretsFile, label);
     if (file && !ctx.vault.sessionToken && !args.token) ctx.vault.sessionToken = file.root_token;
+    if (hasRecoveryKeys(st)) {
+      const type = String(st['type'] ?? 'auto-unseal');
+      st = await waitAutoUnseal(t, st, args.auto_unseal_timeout);
+      if (st['sealed'] === true) fail(t, `Vault is still sealed after ${args.auto_unseal_timeout}s: its ${type} seal unseals it by itself (recovery keys cannot), so check that Vault can reach the seal's key service (Vault's log says why)`);
+      return { sealed: false, autoSeal: type, threshold: 0, keys: [], secretsFile: t.settings.secretsFile };
+    }
     const keys = args.keys ?? file?.unseal_keys_b64 ?? [];
     keys.forEach((k) => ctx.secrets.add(k));
     const sealed = st['sealed'] === true;
     const threshold = typeof st['t'] === 'number' ? st['t'] : 1;
     if (sealed && keys.length === 0) fail(t, `no unseal keys: give keys, or run vault_init first (it writes them to ${t.settings.secretsFile})`);
     if (sealed && keys.length < threshold) fail(t, `Vault needs ${threshold} unseal keys, only ${keys.length} given`);
-    return { sealed, threshold, keys, secretsFile: t.settings.secretsFile };
+    return { sealed, autoSeal: '', threshold, keys, secretsFile: t.settings.secretsFile };
   },
   plan(s) {
+    if (s.autoSeal) return { changed: false, reason: `Vault unsealed by its ${s.autoSeal} seal`, data: { sealed: false, seal_type: s.autoSeal } };
     if (!s.sealed) return { changed: false, reason: 'Vault already unsealed', data: { sealed: false } };
     return { changed: true, summary: `unseal Vault with ${s.threshold} of ${s.keys.length} keys` };
   },
   async apply(ctx, args, _plan, s) {
     const t = openVault(ctx, args, label);
+    const wrongKeys = `the keys do not belong to this Vault (from ${args.keys ? 'the keys argument' : s.secretsFile})`;
     await call(t, (c) => c.write('sys/unseal', { reset: true }));
-    let st: Record<string, unknown> = {};
+    let st: VaultBody = {};
     for (const key of s.keys) {
-      st = await call(t, (c) => c.write('sys/unseal', { key }));
+      try {
+        st = await t.client.write('sys/unseal', { key });
+      } catch (e) {
+        // Vault answers 400 when the threshold key does not open the barrier (wrong keys).
+        if (e instanceof VaultError && e.kind === 'invalid') fail(t, `Vault refused the unseal keys: ${wrongKeys}: ${e.message}`);
+        st = await call(t, () => Promise.reject(e));
+      }
       if (st['sealed'] === false) return { sealed: false, progress: 0, threshold: st['t'] };
     }
-    fail(t, `Vault is still sealed after ${s.keys.length} keys (progress ${String(st['progress'])}/${String(st['t'])}): the keys do not belong to this Vault`);
+    fail(t, `Vault is still sealed after ${s.keys.length} keys (progress ${String(st['progress'])}/${String(st['t'])}): ${wrongKeys}`);
   },
 } satisfies ModuleDef<VaultUnsealArgs, State>;

@@ -37,6 +37,8 @@ export interface VaultClientOptions {
   ca?: string;
   namespace?: string;
   timeoutMs?: number;
+  /** Skip TLS verification (VAULT_SKIP_VERIFY read as the vault CLI does, by the session). */
+  insecure?: boolean;
 }
 
 const NET_CODES: Record<string, string> = {
@@ -108,7 +110,12 @@ export class VaultClient {
       agentOptions: { keepAlive: false },
     };
     if (opts.ca) requestOptions.ca = opts.ca;
-    this.nv = loadNodeVault()({ endpoint: opts.addr, namespace: opts.namespace, noCustomHTTPVerbs: true, requestOptions });
+    // node-vault itself turns verification off when VAULT_SKIP_VERIFY has any value, even
+    // "false": the session has read it as the vault CLI does, so say it explicitly here.
+    const strictSSL = opts.insecure !== true;
+    requestOptions.strictSSL = strictSSL;
+    const options: nodeVault.VaultOptions & { rpDefaults: { strictSSL: boolean } } = { endpoint: opts.addr, namespace: opts.namespace, noCustomHTTPVerbs: true, requestOptions, rpDefaults: { strictSSL } };
+    this.nv = loadNodeVault()(options);
     // node-vault falls back to VAULT_TOKEN / VAULT_NAMESPACE itself; the session already resolved them.
     const fields = this.nv as unknown as { token: string; namespace: string | undefined };
     fields.token = opts.token ?? '';

@@ -96,6 +96,11 @@ export interface SecretsFile {
   unseal_keys_hex: string[];
   unseal_shares: number;
   unseal_threshold: number;
+  /** Auto-unseal seals: recovery keys instead of unseal keys (as `vault operator init -format=json`). */
+  recovery_keys_b64?: string[];
+  recovery_keys_hex?: string[];
+  recovery_keys_shares?: number;
+  recovery_keys_threshold?: number;
   root_token: string;
 }
 
@@ -112,9 +117,9 @@ export async function readSecretsFile(ctx: ModuleContext, path: string, label: s
   if (!f || typeof f !== 'object' || !Array.isArray(f.unseal_keys_b64) || typeof f.root_token !== 'string') {
     throw new ModuleFailure(`${label}: ${path} is not a valid Vault secrets file (expected unseal_keys_b64 and root_token)`);
   }
-  for (const k of [...f.unseal_keys_b64, ...(f.unseal_keys_hex ?? [])]) ctx.secrets.add(k);
+  for (const k of [...f.unseal_keys_b64, ...(f.unseal_keys_hex ?? []), ...(f.recovery_keys_b64 ?? []), ...(f.recovery_keys_hex ?? [])]) ctx.secrets.add(String(k));
   ctx.secrets.add(f.root_token);
-  if ((info.mode ?? 0) & 0o077) ctx.log(`${path} is readable by others (mode ${(info.mode ?? 0).toString(8)}): it holds unseal keys`);
+  if ((info.mode ?? 0) & 0o077) ctx.log(`${path} is readable by others (mode ${(info.mode ?? 0).toString(8)}): it holds Vault's keys and root token`);
   return f as SecretsFile;
 }
 

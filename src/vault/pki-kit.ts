@@ -1,6 +1,6 @@
 /** Helpers shared by the PKI modules: does a mount already have a CA, and local CA files. */
 import type { ModuleContext } from '../modules/types.js';
-import { dataOf, type VaultClient } from './client.js';
+import { dataOf, VaultError, type VaultBody, type VaultClient } from './client.js';
 import { readOptional } from './module-kit.js';
 
 export interface MountCa {
@@ -15,9 +15,24 @@ export interface MountCa {
  */
 export async function mountCa(c: VaultClient, mount: string): Promise<MountCa> {
   const issuers = await c.list(`${mount}/issuers`);
-  const ca = await readOptional(c, `${mount}/cert/ca`);
+  const ca = await readCa(c, `${mount}/cert/ca`);
   const certificate = ca ? String(dataOf(ca)['certificate'] ?? '').trim() : '';
   return { issuers, certificate };
+}
+
+/**
+ * `GET <mount>/cert/ca` on a mount with no issuer: Vault answers 400 (500 in some versions)
+ * "no default issuer currently configured" (builtin/logical/pki path_fetch.go pathFetchRead →
+ * fetchCAInfo → resolveIssuerReference), older Vaults 404 or an empty certificate. All mean
+ * "no CA yet"; anything else is an error.
+ */
+async function readCa(c: VaultClient, path: string): Promise<VaultBody | undefined> {
+  try {
+    return await readOptional(c, path);
+  } catch (e) {
+    if (e instanceof VaultError && (e.kind === 'invalid' || e.kind === 'server') && /no default issuer/i.test(e.message)) return undefined;
+    throw e;
+  }
 }
 
 /** Subject CN of a PEM certificate, for reasons ("CA CN=global.nomad"). */

@@ -1,7 +1,7 @@
 /** Register the secret values found in a Vault response (tokens, private keys, unseal keys). */
 import type { Secrets } from '../util/secrets.js';
 
-const SECRET_KEYS = /^(client_token|token|id|private_key|root_token|keys_base64|secret_id|password|secret_key|secret|unseal_keys_b64|unseal_keys_hex)$/;
+const SECRET_KEYS = /^(client_token|token|id|private_key|root_token|keys_base64|secret_id|password|secret_key|secret|unseal_keys_b64|unseal_keys_hex|recovery_keys|recovery_keys_base64|recovery_keys_b64|recovery_keys_hex)$/;
 
 /** Walk a response; values under secret-looking keys (or every string when `all`) become secrets. */
 export function registerSecrets(secrets: Secrets, value: unknown, all = false, underSecret = false): void {

@@ -15,6 +15,10 @@ export interface VaultSettings {
   cacert?: string;
   namespace?: string;
   secretsFile: string;
+  /** VAULT_SKIP_VERIFY / vault_skip_verify: do not verify Vault's TLS certificate. */
+  skipVerify?: boolean;
+  /** Why VAULT_SKIP_VERIFY / vault_skip_verify could not be read (the client is then refused). */
+  skipVerifyError?: string;
   /** Where the token came from, for error messages (never the token itself). */
   tokenSource?: string;
 }
@@ -30,6 +34,24 @@ export interface VaultArgs {
 
 export const DEFAULT_ADDR = 'https://127.0.0.1:8200';
 export const DEFAULT_SECRETS_FILE = '.vault-secrets.json';
+
+/** Go's strconv.ParseBool, which the vault CLI and its API client use for VAULT_SKIP_VERIFY. */
+const GO_BOOL: Record<string, boolean> = { '1': true, t: true, T: true, TRUE: true, true: true, True: true, '0': false, f: false, F: false, FALSE: false, false: false, False: false };
+
+export function parseGoBool(value: string): boolean | undefined {
+  return Object.hasOwn(GO_BOOL, value) ? GO_BOOL[value] : undefined;
+}
+
+/** vault_skip_verify (a boolean, or a string read as VAULT_SKIP_VERIFY is) > VAULT_SKIP_VERIFY. */
+function skipVerify(vars: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): Pick<VaultSettings, 'skipVerify' | 'skipVerifyError'> {
+  const v = vars['vault_skip_verify'];
+  if (typeof v === 'boolean') return { skipVerify: v };
+  const [raw, from] = v !== undefined && v !== null && v !== '' ? [String(v), 'vault_skip_verify'] : [env['VAULT_SKIP_VERIFY'] ?? '', 'VAULT_SKIP_VERIFY'];
+  if (raw === '') return {};
+  const b = parseGoBool(raw);
+  if (b === undefined) return { skipVerifyError: `could not parse ${from}=${JSON.stringify(raw)}: expected true or false (1, t, TRUE, 0, f, FALSE, ...), as the vault CLI reads it` };
+  return { skipVerify: b };
+}
 
 function strVar(vars: Readonly<Record<string, unknown>>, key: string): string | undefined {
   const v = vars[key];
@@ -83,12 +105,13 @@ export class VaultSession {
     if (cacert) s.cacert = this.resolvePath(cacert);
     const ns = args.vault_namespace ?? strVar(vars, 'vault_namespace') ?? env('VAULT_NAMESPACE');
     if (ns) s.namespace = ns;
-    return s;
+    return { ...s, ...skipVerify(vars, this.env) };
   }
 
   /** A client for these settings (cached per address/token/CA/namespace). */
   client(s: VaultSettings): VaultClient {
-    const key = JSON.stringify([s.addr, s.token ?? '', s.cacert ?? '', s.namespace ?? '']);
+    if (s.skipVerifyError) throw new Error(s.skipVerifyError);
+    const key = JSON.stringify([s.addr, s.token ?? '', s.cacert ?? '', s.namespace ?? '', s.skipVerify === true]);
     let c = this.clients.get(key);
     if (!c) {
       let ca: string | undefined;
@@ -99,7 +122,7 @@ export class VaultSession {
           throw new Error(`cannot read the Vault CA certificate ${s.cacert}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
         }
       }
-      c = new VaultClient({ addr: s.addr, ...(s.token ? { token: s.token } : {}), ...(ca ? { ca } : {}), ...(s.namespace ? { namespace: s.namespace } : {}) });
+      c = new VaultClient({ addr: s.addr, insecure: s.skipVerify === true, ...(s.token ? { token: s.token } : {}), ...(ca ? { ca } : {}), ...(s.namespace ? { namespace: s.namespace } : {}) });
       this.clients.set(key, c);
     }
     return c;

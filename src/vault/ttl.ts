@@ -1,35 +1,46 @@
 /**
- * Vault-style durations: integers are seconds; strings are Go durations ("87600h", "1h30m",
- * "86400s", "500ms") with Vault's extra "d" (days) unit, or a bare number of seconds ("3600").
+ * Durations as Vault reads them (go-secure-stdlib parseutil.ParseDurationSecond, then whole
+ * seconds, never negative): an integer is seconds ("3600", 3600); "<integer>d" is days, alone
+ * ("30d"; not "1d12h" nor "1.5d"); anything else is a Go duration ("87600h", "1h30m", "1.5h",
+ * "500ms") with units ns, us, µs, ms, s, m, h. What Vault would refuse is refused here, before
+ * any request is sent.
  */
-const UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600, d: 86400 };
+const UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, 'μs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+const GO_INT = /^[+-]?\d+$/;
+/** Go's time.ParseDuration grammar: [-+]? then one or more <number><unit>, or "0". */
+const GO_DURATION = /^[+-]?(?:0|(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/;
 
 export class DurationError extends Error {
   constructor(value: unknown) {
-    super(`invalid duration ${JSON.stringify(value)}: expected seconds or a duration like "24h", "1h30m", "86400s"`);
+    super(`invalid duration ${JSON.stringify(value)}: Vault reads whole seconds ("3600"), a Go duration ("87600h", "1h30m") or whole days alone ("30d")`);
     this.name = 'DurationError';
   }
 }
 
-/** Parse a duration to whole seconds (rounded down). Throws DurationError. */
+/** Parse a duration to whole seconds (truncated) as Vault does. Throws DurationError. */
 export function parseDuration(value: unknown): number {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) throw new DurationError(value);
-    return Math.floor(value);
+    // Sent as a JSON number, Vault reads its text: a fraction has no unit and is refused.
+    if (!Number.isSafeInteger(value) || value < 0) throw new DurationError(value);
+    return value;
   }
   if (typeof value !== 'string') throw new DurationError(value);
-  const s = value.trim();
-  if (s === '') return 0;
-  if (/^\d+$/.test(s)) return Number(s);
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/gy;
-  let total = 0;
-  let consumed = 0;
-  for (let m = re.exec(s); m; m = re.exec(s)) {
-    total += Number(m[1]) * UNITS[m[2]!]!;
-    consumed = re.lastIndex;
+  if (value === '') return 0;
+  let seconds: number;
+  if (GO_INT.test(value)) seconds = Number(value);
+  else if (value.endsWith('d')) {
+    if (!GO_INT.test(value.slice(0, -1))) throw new DurationError(value);
+    seconds = Number(value.slice(0, -1)) * 86400;
+  } else {
+    if (!GO_DURATION.test(value)) throw new DurationError(value);
+    const sign = value.startsWith('-') ? -1 : 1;
+    seconds = 0;
+    for (const m of value.matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) seconds += Number(m[1]) * UNITS[m[2]!]!;
+    seconds *= sign;
   }
-  if (consumed !== s.length || consumed === 0) throw new DurationError(value);
-  return Math.floor(total + 1e-9);
+  const whole = Math.trunc(seconds + (seconds >= 0 ? 1e-9 : -1e-9));
+  if (whole < 0) throw new DurationError(value);
+  return whole === 0 ? 0 : whole;
 }
 
 /** Like parseDuration, but undefined/null/'' give undefined. */

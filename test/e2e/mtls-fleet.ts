@@ -31,10 +31,11 @@ export interface Fleet {
 type Lab = { inventory?: unknown; down?: () => Promise<void>; stop?: () => Promise<void>; skip?: unknown; reason?: unknown };
 
 /** The lab helper's startLab when it exists; undefined otherwise. */
-async function helperStart(): Promise<((o: { name: string; servers: number; clients: number }) => Promise<Lab>) | undefined> {
+type StartOpts = { name: string; servers: number; clients: number; vaultMode?: string };
+async function helperStart(): Promise<((o: StartOpts) => Promise<Lab>) | undefined> {
   const helper = '../helpers/lab.js';
   try {
-    const mod = (await import(helper)) as { startLab?: (o: { name: string; servers: number; clients: number }) => Promise<Lab> };
+    const mod = (await import(helper)) as { startLab?: (o: StartOpts) => Promise<Lab> };
     return typeof mod.startLab === 'function' ? mod.startLab : undefined;
   } catch {
     return undefined;
@@ -62,12 +63,12 @@ export function readInventory(file: string): Omit<Fleet, 'down' | 'inventory'> {
   return { hosts, key, knownHosts };
 }
 
-/** A fleet, or the reason it cannot be built here. */
-export async function startFleet(name: string, servers: number, clients: number): Promise<Fleet | string> {
+/** A fleet, or the reason it cannot be built here. `vaultMode`: see `lab up --vault-mode`. */
+export async function startFleet(name: string, servers: number, clients: number, vaultMode?: string): Promise<Fleet | string> {
   if (process.getuid?.() !== 0) return 'the lab needs root (network and mount namespaces)';
   const start = await helperStart();
   if (start) {
-    const lab = await start({ name, servers, clients });
+    const lab = await start({ name, servers, clients, ...(vaultMode ? { vaultMode } : {}) });
     if (lab.skip || lab.reason) return str(lab.skip ?? lab.reason);
     const inventory = path.resolve(REPO, str(lab.inventory));
     const down = lab.down ?? lab.stop ?? (async () => undefined);
@@ -75,7 +76,8 @@ export async function startFleet(name: string, servers: number, clients: number)
   }
   const dir = mkdtempSync(path.join(tmpdir(), `orchestrate-${name}-`));
   const inventory = path.join(dir, 'inventory.yml');
-  const up = await orchestrate(['lab', 'up', '--name', name, '--servers', String(servers), '--clients', String(clients), '--inventory', inventory, '-q'], { timeoutMs: 300_000 });
+  const mode = vaultMode ? ['--vault-mode', vaultMode] : [];
+  const up = await orchestrate(['lab', 'up', '--name', name, '--servers', String(servers), '--clients', String(clients), '--inventory', inventory, ...mode, '-q'], { timeoutMs: 300_000 });
   if (up.code !== 0 || !existsSync(inventory)) return `lab up failed: ${(up.stderr || up.stdout).trim().split('\n').slice(-3).join(' / ')}`;
   return {
     inventory,

@@ -19,7 +19,7 @@ export async function startLab(stateDir: string): Promise<LabVault> {
 
 /** One "run" of the tool: its own session (as a new process would have) and secrets. */
 export class Run {
-  readonly session: VaultSession;
+  session: VaultSession;
   readonly secrets = new Secrets();
   readonly results: { module: string; result: ModuleResult }[] = [];
   private readonly connection = new LocalConnection({ host: 'localhost' });

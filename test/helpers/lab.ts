@@ -17,6 +17,8 @@ export interface StartLabOptions {
   latency?: string;
   /** Run lab/standins/provision.sh in each host (default true). */
   provision?: boolean;
+  /** The lab Vault: shamir (default), auto-unseal, tls, auto-unseal+tls (see `lab up --vault-mode`). */
+  vaultMode?: string;
 }
 
 export interface LabHandle {
@@ -54,6 +56,7 @@ export async function startLab(opts: StartLabOptions): Promise<LabHandle> {
     clients: opts.clients,
     latency: opts.latency,
     provision: opts.provision,
+    vaultMode: opts.vaultMode,
     warn: () => undefined,
   });
   let downed = false;
