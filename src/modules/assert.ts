@@ -2,10 +2,11 @@
 import { evalCondition } from '../template/index.js';
 import type { ModuleDef } from './types.js';
 import { ModuleFailure } from './types.js';
+import { legacyModule } from './legacy.js';
 
 export type AssertArgs = { that: unknown[]; fail_msg?: unknown; success_msg: unknown; quiet: boolean };
 
-export const assert = {
+export const assert = legacyModule({
   name: 'assert',
   target: 'controller',
   checkMode: 'full',
@@ -29,4 +30,4 @@ export const assert = {
   },
   plan: (_s, args) => ({ changed: false, reason: 'all assertions passed', data: args.quiet ? {} : { msg: args.success_msg } }),
   apply: async () => ({}),
-} satisfies ModuleDef<AssertArgs, Record<string, never>>;
+} satisfies ModuleDef<AssertArgs, Record<string, never>>);

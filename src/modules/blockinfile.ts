@@ -3,6 +3,7 @@ import type { EditArgs, EditResult } from './lineedit.js';
 import { applyEdit, planEdit, readForEdit, splitLines, stripEol } from './lineedit.js';
 import type { ModuleDef } from './types.js';
 import type { CurrentFile } from './write.js';
+import { legacyModule } from './legacy.js';
 
 export type BlockinfileArgs = EditArgs & {
   block: string;
@@ -52,7 +53,7 @@ function edit(cur: CurrentFile, args: BlockinfileArgs): EditResult {
   return editBlock((cur.content ?? Buffer.alloc(0)).toString('utf8'), args);
 }
 
-export const blockinfile = {
+export const blockinfile = legacyModule({
   name: 'blockinfile',
   target: 'remote',
   checkMode: 'full',
@@ -87,4 +88,4 @@ export const blockinfile = {
   check: (ctx, args) => readForEdit(ctx, 'blockinfile', args),
   plan: (cur, args, ctx) => planEdit('blockinfile', cur, args, edit(cur, args), ctx.diffMode, {}, ctx.checkMode),
   apply: (ctx, args, _plan, cur) => applyEdit(ctx, cur, args, edit(cur, args).text),
-} satisfies ModuleDef<BlockinfileArgs, CurrentFile>;
+} satisfies ModuleDef<BlockinfileArgs, CurrentFile>);

@@ -1,6 +1,6 @@
 /** Shared by command, shell and raw: creates/removes gating and the registered result. */
 import type { ExecOptions, ExecResult } from '../connection/connection.js';
-import type { ModuleContext, Plan } from './types.js';
+import type { ModuleContext, LegacyPlan as Plan } from './types.js';
 import { ModuleFailure } from './types.js';
 
 export type Gate = { creates?: string; removes?: string };

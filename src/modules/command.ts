@@ -4,6 +4,7 @@ import type { GateState } from './cmdutil.js';
 import { checkGate, gatePlan, runCommand } from './cmdutil.js';
 import { splitArgv } from './kv.js';
 import type { ModuleDef } from './types.js';
+import { legacyModule } from './legacy.js';
 
 export type CommandArgs = {
   cmd?: string;
@@ -25,7 +26,7 @@ export function stdinOf(args: { stdin?: string; stdin_add_newline: boolean }): s
   return args.stdin_add_newline && !args.stdin.endsWith('\n') ? `${args.stdin}\n` : args.stdin;
 }
 
-export const command = {
+export const command = legacyModule({
   name: 'command',
   target: 'remote',
   freeForm: 'cmd',
@@ -56,4 +57,4 @@ export const command = {
     const stdin = stdinOf(args);
     return runCommand(ctx, argv.map(shellQuote).join(' '), argv, { ...(args.chdir ? { cwd: args.chdir } : {}), ...(stdin !== undefined ? { stdin } : {}) });
   },
-} satisfies ModuleDef<CommandArgs, GateState>;
+} satisfies ModuleDef<CommandArgs, GateState>);

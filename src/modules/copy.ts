@@ -3,10 +3,11 @@ import type { ModeArg } from './mode.js';
 import { ConnectionError } from '../connection/connection.js';
 import { missingParent, resolveDest, readLocalSource } from './dest.js';
 import type { ResolvedDest } from './dest.js';
-import type { ModuleContext, ModuleDef, Plan } from './types.js';
+import type { ModuleContext, ModuleDef, LegacyPlan as Plan } from './types.js';
 import { ModuleFailure } from './types.js';
 import type { CurrentFile, WriteTarget } from './write.js';
 import { applyWrite, fileResult, planWrite, readCurrent } from './write.js';
+import { legacyModule } from './legacy.js';
 
 export type CopyArgs = {
   src?: string;
@@ -61,7 +62,7 @@ export function writeTarget(path: string, content: Buffer, args: { mode?: ModeAr
   return t;
 }
 
-export const copy = {
+export const copy = legacyModule({
   name: 'copy',
   target: 'remote',
   checkMode: 'full',
@@ -88,4 +89,4 @@ export const copy = {
   },
   plan: (s, args, ctx) => planWriteState(s, args.force, ctx.diffMode),
   apply: (ctx, args, _plan, s) => applyWriteState(ctx, s, args.directory_mode),
-} satisfies ModuleDef<CopyArgs, WriteState>;
+} satisfies ModuleDef<CopyArgs, WriteState>);

@@ -1,5 +1,6 @@
 /** debug: print a message or a variable (data.msg / data[var]); data.__verbosity gates display. */
 import type { ModuleContext, ModuleDef } from './types.js';
+import { legacyModule } from './legacy.js';
 
 export type DebugArgs = { msg?: unknown; var?: string; verbosity: number };
 
@@ -29,7 +30,7 @@ export function resolveVar(ctx: ModuleContext, expr: string): unknown {
   }
 }
 
-export const debug = {
+export const debug = legacyModule({
   name: 'debug',
   target: 'controller',
   checkMode: 'full',
@@ -42,4 +43,4 @@ export const debug = {
     return { changed: false, reason: args.var !== undefined ? `var ${args.var}` : 'message', data };
   },
   apply: async () => ({}),
-} satisfies ModuleDef<DebugArgs, unknown>;
+} satisfies ModuleDef<DebugArgs, unknown>);

@@ -1,10 +1,11 @@
 /** fail: fail the task with a message. */
 import type { ModuleDef } from './types.js';
 import { ModuleFailure } from './types.js';
+import { legacyModule } from './legacy.js';
 
 export type FailArgs = { msg: string };
 
-export const fail = {
+export const fail = legacyModule({
   name: 'fail',
   target: 'controller',
   checkMode: 'full',
@@ -14,4 +15,4 @@ export const fail = {
   },
   plan: () => ({ changed: false, reason: 'unreachable' }),
   apply: async () => ({}),
-} satisfies ModuleDef<FailArgs, never>;
+} satisfies ModuleDef<FailArgs, never>);

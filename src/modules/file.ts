@@ -4,10 +4,11 @@ import { shellQuote } from '../connection/connection.js';
 import type { FileInfo } from '../connection/connection.js';
 import type { ModeArg } from './mode.js';
 import { formatMode, resolveMode } from './mode.js';
-import type { ModuleDef, Plan } from './types.js';
+import type { ModuleDef, LegacyPlan as Plan } from './types.js';
 import { ModuleFailure } from './types.js';
 import type { AttrChanges } from './write.js';
 import { applyAttrs, attrChanges, hasAttrChanges } from './write.js';
+import { legacyModule } from './legacy.js';
 
 export type FileState = 'file' | 'directory' | 'absent' | 'touch' | 'link';
 
@@ -96,7 +97,7 @@ function toPlan(d: Decision, cur: FileCurrent, args: FileArgs, diffMode: boolean
   return { changed: true, summary, diff: [{ path: args.path, before, after }], data };
 }
 
-export const file = {
+export const file = legacyModule({
   name: 'file',
   target: 'remote',
   checkMode: 'full',
@@ -141,4 +142,4 @@ export const file = {
     }
     if (d.op !== 'remove') await applyAttrs(ctx, p, d.op === 'mkdir' ? { ...d.attrs, mode: undefined } : d.attrs);
   },
-} satisfies ModuleDef<FileArgs, FileCurrent>;
+} satisfies ModuleDef<FileArgs, FileCurrent>);

@@ -11,6 +11,7 @@ import { formatMode, resolveMode } from './mode.js';
 import type { ModuleDef } from './types.js';
 import { ModuleFailure } from './types.js';
 import { attrChanges, applyAttrs, hasAttrChanges } from './write.js';
+import { legacyModule } from './legacy.js';
 
 export type GetUrlArgs = {
   url: string;
@@ -56,7 +57,7 @@ export function downloadScript(args: GetUrlArgs, path: string, mode: number): st
   ].join('\n');
 }
 
-export const get_url = {
+export const get_url = legacyModule({
   name: 'get_url',
   target: 'remote',
   checkMode: 'full',
@@ -115,4 +116,4 @@ export const get_url = {
     if (args.owner !== undefined || args.group !== undefined) await ctx.connection.chown(s.path, args.owner, args.group);
     return { ...plan.data, checksum_dest: r.stdout.trim() };
   },
-} satisfies ModuleDef<GetUrlArgs, GetUrlState>;
+} satisfies ModuleDef<GetUrlArgs, GetUrlState>);

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ModuleDef } from './types.js';
+import { legacyModule } from './legacy.js';
 
 export type GossipKeyArgs = { existing?: string; bytes: number };
 
@@ -31,7 +32,7 @@ export function generateGossipKey(bytes = 16): string {
   return randomBytes(bytes).toString('base64');
 }
 
-export const gossip_key = {
+export const gossip_key = legacyModule({
   name: 'gossip_key',
   target: 'controller',
   checkMode: 'full',
@@ -57,4 +58,4 @@ export const gossip_key = {
     return { changed: true, summary: `generated a new key (${current.rejected ?? 'no existing key'})`, data: { key } };
   },
   apply: async () => ({}),
-} satisfies ModuleDef<GossipKeyArgs, GossipKeyState>;
+} satisfies ModuleDef<GossipKeyArgs, GossipKeyState>);

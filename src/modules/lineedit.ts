@@ -1,7 +1,7 @@
 /** Shared by lineinfile and blockinfile: read the file, compute new text purely, write via write.ts. */
 import { ConnectionError } from '../connection/connection.js';
 import type { ModeArg } from './mode.js';
-import type { ModuleContext, Plan } from './types.js';
+import type { ModuleContext, LegacyPlan as Plan } from './types.js';
 import { ModuleFailure } from './types.js';
 import type { CurrentFile, WriteTarget } from './write.js';
 import { applyWrite, planWrite, readCurrent } from './write.js';

@@ -4,6 +4,7 @@ import { applyEdit, planEdit, readForEdit, splitLines, stripEol } from './lineed
 import type { ModeArg } from './mode.js';
 import type { ModuleDef } from './types.js';
 import type { CurrentFile } from './write.js';
+import { legacyModule } from './legacy.js';
 
 export type LineinfileArgs = EditArgs & {
   line?: string;
@@ -96,7 +97,7 @@ function edit(cur: CurrentFile, args: LineinfileArgs): EditResult {
   return args.state === 'absent' ? absent(text, args) : present(text, args);
 }
 
-export const lineinfile = {
+export const lineinfile = legacyModule({
   name: 'lineinfile',
   target: 'remote',
   checkMode: 'full',
@@ -136,4 +137,4 @@ export const lineinfile = {
   check: (ctx, args) => readForEdit(ctx, 'lineinfile', args),
   plan: (cur, args, ctx) => planEdit('lineinfile', cur, args, edit(cur, args), ctx.diffMode, {}, ctx.checkMode),
   apply: (ctx, args, _plan, cur) => applyEdit(ctx, cur, args, edit(cur, args).text),
-} satisfies ModuleDef<LineinfileArgs, CurrentFile>;
+} satisfies ModuleDef<LineinfileArgs, CurrentFile>);

@@ -1,11 +1,12 @@
 /** meta: executor control actions (data.__meta = action); the executor acts on them. */
 import type { ModuleDef } from './types.js';
+import { legacyModule } from './legacy.js';
 
 export const META_ACTIONS = ['flush_handlers', 'noop', 'end_play', 'end_host', 'end_batch', 'clear_host_errors', 'clear_facts', 'refresh_inventory', 'reset_connection'] as const;
 export type MetaAction = (typeof META_ACTIONS)[number];
 export type MetaArgs = { action: MetaAction };
 
-export const meta = {
+export const meta = legacyModule({
   name: 'meta',
   target: 'controller',
   checkMode: 'full',
@@ -14,4 +15,4 @@ export const meta = {
   check: async () => ({}),
   plan: (_s, args) => ({ changed: false, reason: `meta: ${args.action}`, data: { __meta: args.action } }),
   apply: async () => ({}),
-} satisfies ModuleDef<MetaArgs, Record<string, never>>;
+} satisfies ModuleDef<MetaArgs, Record<string, never>>);

@@ -1,10 +1,11 @@
 /** ping: prove the host answers (a stat over the connection: no process spawned). */
 import type { ModuleDef } from './types.js';
 import { ModuleFailure } from './types.js';
+import { legacyModule } from './legacy.js';
 
 export type PingArgs = { data: string };
 
-export const ping = {
+export const ping = legacyModule({
   name: 'ping',
   target: 'remote',
   checkMode: 'full',
@@ -16,4 +17,4 @@ export const ping = {
   },
   plan: (_s, args) => ({ changed: false, reason: 'pong', data: { ping: args.data } }),
   apply: async () => ({}),
-} satisfies ModuleDef<PingArgs, Record<string, never>>;
+} satisfies ModuleDef<PingArgs, Record<string, never>>);

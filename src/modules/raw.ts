@@ -2,10 +2,11 @@
 import { shellQuote } from '../connection/connection.js';
 import { runCommand } from './cmdutil.js';
 import type { ModuleDef } from './types.js';
+import { legacyModule } from './legacy.js';
 
 export type RawArgs = { cmd: string; executable?: string };
 
-export const raw = {
+export const raw = legacyModule({
   name: 'raw',
   target: 'remote',
   freeForm: 'cmd',
@@ -14,4 +15,4 @@ export const raw = {
   check: async () => ({}),
   plan: (_s, args) => ({ changed: true, summary: `run: ${args.cmd}` }),
   apply: (ctx, args) => runCommand(ctx, args.executable ? `${shellQuote(args.executable)} -c ${shellQuote(args.cmd)}` : args.cmd, args.cmd, {}),
-} satisfies ModuleDef<RawArgs, Record<string, never>>;
+} satisfies ModuleDef<RawArgs, Record<string, never>>);

@@ -1,11 +1,12 @@
 /** set_fact: any keys become host variables (data.ansible_facts); the executor stores them. */
 import type { ModuleDef } from './types.js';
+import { legacyModule } from './legacy.js';
 
 export type SetFactArgs = Record<string, unknown> & { cacheable?: boolean };
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export const set_fact = {
+export const set_fact = legacyModule({
   name: 'set_fact',
   target: 'controller',
   checkMode: 'full',
@@ -22,4 +23,4 @@ export const set_fact = {
     return { changed: false, reason: `set ${Object.keys(facts).join(', ')}`, data: { ansible_facts: facts, ...(args.cacheable ? { cacheable: true } : {}) } };
   },
   apply: async () => ({}),
-} satisfies ModuleDef<SetFactArgs, Record<string, never>>;
+} satisfies ModuleDef<SetFactArgs, Record<string, never>>);

@@ -4,6 +4,7 @@ import type { GateState } from './cmdutil.js';
 import { checkGate, gatePlan, runCommand } from './cmdutil.js';
 import { stdinOf } from './command.js';
 import type { ModuleDef } from './types.js';
+import { legacyModule } from './legacy.js';
 
 export type ShellArgs = {
   cmd: string;
@@ -15,7 +16,7 @@ export type ShellArgs = {
   stdin_add_newline: boolean;
 };
 
-export const shell = {
+export const shell = legacyModule({
   name: 'shell',
   target: 'remote',
   freeForm: 'cmd',
@@ -36,4 +37,4 @@ export const shell = {
     const stdin = stdinOf(args);
     return runCommand(ctx, script, args.cmd, { ...(args.chdir ? { cwd: args.chdir } : {}), ...(stdin !== undefined ? { stdin } : {}) });
   },
-} satisfies ModuleDef<ShellArgs, GateState>;
+} satisfies ModuleDef<ShellArgs, GateState>);

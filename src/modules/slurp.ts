@@ -1,10 +1,11 @@
 /** slurp: a remote file's content, base64-encoded. */
 import type { ModuleDef } from './types.js';
 import { ModuleFailure } from './types.js';
+import { legacyModule } from './legacy.js';
 
 export type SlurpArgs = { src: string };
 
-export const slurp = {
+export const slurp = legacyModule({
   name: 'slurp',
   target: 'remote',
   checkMode: 'full',
@@ -21,4 +22,4 @@ export const slurp = {
     data: { content: content.toString('base64'), encoding: 'base64', source: args.src },
   }),
   apply: async () => ({}),
-} satisfies ModuleDef<SlurpArgs, Buffer>;
+} satisfies ModuleDef<SlurpArgs, Buffer>);

@@ -4,6 +4,7 @@ import { posix } from 'node:path';
 import type { FileInfo } from '../connection/connection.js';
 import { formatMode } from './mode.js';
 import type { ModuleDef } from './types.js';
+import { legacyModule } from './legacy.js';
 
 export type StatArgs = { path: string; get_checksum: boolean; checksum_algorithm: 'sha1' | 'sha256' | 'md5'; follow: boolean };
 export type StatState = { info: FileInfo; checksums?: Record<string, string> };
@@ -31,7 +32,7 @@ function describe(path: string, info: FileInfo, checksums: Record<string, string
   };
 }
 
-export const stat = {
+export const stat = legacyModule({
   name: 'stat',
   target: 'remote',
   checkMode: 'full',
@@ -64,4 +65,4 @@ export const stat = {
     data: { stat: describe(args.path, s.info, s.checksums) },
   }),
   apply: async () => ({}),
-} satisfies ModuleDef<StatArgs & { get_mime: boolean; get_attributes: boolean }, StatState>;
+} satisfies ModuleDef<StatArgs & { get_mime: boolean; get_attributes: boolean }, StatState>);

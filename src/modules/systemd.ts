@@ -1,7 +1,8 @@
 /** systemd / service: unit state and enablement via systemctl; state read in one command. */
 import { shellQuote } from '../connection/connection.js';
-import type { ModuleContext, ModuleDef, Plan } from './types.js';
+import type { ModuleContext, ModuleDef, LegacyPlan as Plan } from './types.js';
 import { ModuleFailure } from './types.js';
+import { legacyModule } from './legacy.js';
 
 export type SystemdArgs = {
   name?: string;
@@ -73,7 +74,7 @@ function planUnit(cur: UnitState, args: SystemdArgs): Plan {
   return { changed: true, summary: `systemctl ${todo.join(', ')} ${name}`, diff: [{ path: `${name} (service)`, before, after }], data };
 }
 
-export const systemd = {
+export const systemd = legacyModule({
   name: 'systemd',
   aliases: ['service', 'systemd_service', 'ansible.builtin.service', 'ansible.builtin.systemd_service'],
   target: 'remote',
@@ -113,4 +114,4 @@ export const systemd = {
     const r = await run(ctx, script);
     if (r.rc !== 0) throw new ModuleFailure(`systemd(${args.name}): ${script} failed: ${r.stderr.trim() || `rc ${r.rc}`}`, { rc: r.rc, stderr: r.stderr });
   },
-} satisfies ModuleDef<SystemdArgs, UnitState>;
+} satisfies ModuleDef<SystemdArgs, UnitState>);

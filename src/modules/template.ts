@@ -6,6 +6,7 @@ import { readLocalSource, resolveDest } from './dest.js';
 import type { ModuleDef } from './types.js';
 import { ModuleFailure } from './types.js';
 import { readCurrent } from './write.js';
+import { legacyModule } from './legacy.js';
 
 export type TemplateArgs = {
   src: string;
@@ -18,7 +19,7 @@ export type TemplateArgs = {
   newline_sequence: string;
 };
 
-export const template = {
+export const template = legacyModule({
   name: 'template',
   target: 'remote',
   checkMode: 'full',
@@ -48,4 +49,4 @@ export const template = {
   },
   plan: (s, args, ctx) => planWriteState(s, args.force, ctx.diffMode),
   apply: (ctx, _args, _plan, s) => applyWriteState(ctx, s, undefined),
-} satisfies ModuleDef<TemplateArgs, WriteState>;
+} satisfies ModuleDef<TemplateArgs, WriteState>);

@@ -8,6 +8,7 @@
 import { shellQuote } from '../connection/connection.js';
 import type { ModuleContext, ModuleDef } from './types.js';
 import { ModuleFailure } from './types.js';
+import { legacyModule } from './legacy.js';
 
 export type TlsProbeArgs = {
   host: string;
@@ -92,7 +93,7 @@ async function probe(ctx: ModuleContext, args: TlsProbeArgs): Promise<TlsProbeRe
   return args.ca ? res : { ...res, verified: null, verify_message: '' };
 }
 
-export const tls_probe = {
+export const tls_probe = legacyModule({
   name: 'tls_probe',
   target: 'remote',
   checkMode: 'full',
@@ -112,4 +113,4 @@ export const tls_probe = {
   check: (ctx, args) => probe(ctx, args),
   plan: (res, args) => ({ changed: false, reason: `${args.host}:${args.port} serves serial ${res.serial} (${res.subject}, until ${res.not_after})`, data: res }),
   apply: async () => undefined,
-} satisfies ModuleDef<TlsProbeArgs, TlsProbeResult>;
+} satisfies ModuleDef<TlsProbeArgs, TlsProbeResult>);

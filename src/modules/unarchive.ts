@@ -10,6 +10,7 @@ import { shellQuote } from '../connection/connection.js';
 import { readLocalSource } from './dest.js';
 import type { ModuleContext, ModuleDef } from './types.js';
 import { ModuleFailure } from './types.js';
+import { legacyModule } from './legacy.js';
 
 export type UnarchiveArgs = { src: string; dest: string; remote_src: boolean; creates?: string; extra_opts: string[] };
 export type UnarchiveState = { skip?: string; missing: number; members: number };
@@ -53,7 +54,7 @@ async function countMissing(ctx: ModuleContext, args: UnarchiveArgs): Promise<Un
   return { members: n ?? 0, missing: m ?? 0 };
 }
 
-export const unarchive = {
+export const unarchive = legacyModule({
   name: 'unarchive',
   target: 'remote',
   checkMode: 'full',
@@ -91,4 +92,4 @@ export const unarchive = {
     const r = await conn.exec(`${cmd}${cleanup}`, ctx.become ? { become: ctx.become } : {});
     if (r.rc !== 0) throw new ModuleFailure(`unarchive(${args.src}): extraction failed: ${r.stderr.trim() || `rc ${r.rc}`}`);
   },
-} satisfies ModuleDef<UnarchiveArgs, UnarchiveState>;
+} satisfies ModuleDef<UnarchiveArgs, UnarchiveState>);

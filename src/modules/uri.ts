@@ -6,6 +6,7 @@
 import { shellQuote } from '../connection/connection.js';
 import type { ModuleContext, ModuleDef } from './types.js';
 import { ModuleFailure } from './types.js';
+import { legacyModule } from './legacy.js';
 
 export type UriArgs = {
   url: string;
@@ -74,7 +75,7 @@ async function request(ctx: ModuleContext, args: UriArgs): Promise<UriResponse> 
 
 const isRead = (m: string): boolean => m === 'GET' || m === 'HEAD';
 
-export const uri = {
+export const uri = legacyModule({
   name: 'uri',
   target: 'remote',
   checkMode: 'none',
@@ -99,4 +100,4 @@ export const uri = {
     return { changed: true, summary: `${args.method.toUpperCase()} ${args.url}` };
   },
   apply: (ctx, args) => request(ctx, { ...args, method: args.method.toUpperCase() }),
-} satisfies ModuleDef<UriArgs, UriResponse | undefined>;
+} satisfies ModuleDef<UriArgs, UriResponse | undefined>);

@@ -7,6 +7,7 @@
 import { shellQuote } from '../connection/connection.js';
 import type { ModuleContext, ModuleDef } from './types.js';
 import { ModuleFailure } from './types.js';
+import { legacyModule } from './legacy.js';
 
 export type WaitForArgs = {
   host: string;
@@ -68,7 +69,7 @@ function target(args: WaitForArgs): string {
   return args.port !== undefined ? `port ${args.host}:${args.port}` : `path ${args.path}`;
 }
 
-export const wait_for = {
+export const wait_for = legacyModule({
   name: 'wait_for',
   target: 'remote',
   checkMode: 'full',
@@ -111,4 +112,4 @@ export const wait_for = {
     return { changed: false, reason: ctx.checkMode || s.elapsed === 0 ? reason : `${reason} after ${s.elapsed}s`, data };
   },
   apply: async () => ({}),
-} satisfies ModuleDef<WaitForArgs, WaitState>;
+} satisfies ModuleDef<WaitForArgs, WaitState>);

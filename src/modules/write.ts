@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { FileInfo } from '../connection/connection.js';
 import type { ModeArg } from './mode.js';
 import { formatMode, resolveMode } from './mode.js';
-import type { FileDiff, ModuleContext, Plan } from './types.js';
+import type { FileDiff, ModuleContext, LegacyPlan as Plan } from './types.js';
 
 export type FileAttrs = { mode?: ModeArg; owner?: string; group?: string };
 
