@@ -235,10 +235,9 @@ async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, a
   if (msg !== undefined) out.msg = msg;
   if (res.reason !== undefined) out.reason = res.reason;
   if (res.diff) out.diff = res.diff;
-  const data = res.data ?? {};
-  if (data['ansible_facts'] && typeof data['ansible_facts'] === 'object') out.facts = data['ansible_facts'] as Record<string, unknown>;
-  if (typeof data['__meta'] === 'string') out.meta = data['__meta'];
-  if (action === 'debug') out.output = 'msg' in data ? data['msg'] : data;
+  if (res.facts) out.facts = res.facts;
+  if (res.control) out.meta = res.control;
+  if (res.output) out.output = res.output.value;
   return out;
 }
 
