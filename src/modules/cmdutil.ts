@@ -1,10 +1,23 @@
-/** Shared by command, shell and raw: creates/removes gating and the registered result. */
+/** Shared by command, shell and raw: creates/removes gating, the command to run, and its registered result. */
 import type { ExecOptions, ExecResult } from '../connection/connection.js';
-import type { ModuleContext, LegacyPlan as Plan } from './types.js';
+import type { ModuleContext, Plan, Registered } from './types.js';
 import { ModuleFailure } from './types.js';
 
 export type Gate = { creates?: string; removes?: string };
 export type GateState = { createsExists?: boolean; removesExists?: boolean };
+
+/** The change of command, shell and raw: one script to run, as decided by plan(). */
+export interface CommandRun {
+  script: string;
+  /** What is registered as `cmd` (argv for command, the line for shell and raw). */
+  cmd: unknown;
+  opts: ExecOptions;
+}
+
+/** cwd and stdin for a run, when given. */
+export function runOptions(chdir: string | undefined, stdin: string | undefined): ExecOptions {
+  return { ...(chdir ? { cwd: chdir } : {}), ...(stdin !== undefined ? { stdin } : {}) };
+}
 
 /** One stat per given path (SFTP on ssh hosts, no process spawn). */
 export async function checkGate(ctx: ModuleContext, args: Gate, chdir?: string): Promise<GateState> {
@@ -16,10 +29,10 @@ export async function checkGate(ctx: ModuleContext, args: Gate, chdir?: string):
 }
 
 /** Ansible's wording: "Did not run command since '/x' exists". */
-export function gatePlan(st: GateState, args: Gate, label: string, what: string): Plan {
-  if (st.createsExists === true) return { changed: false, reason: `did not run ${what} since '${args.creates}' exists`, data: { rc: 0, stdout: `skipped, since ${args.creates} exists`, cmd: label } };
-  if (st.removesExists === false) return { changed: false, reason: `did not run ${what} since '${args.removes}' does not exist`, data: { rc: 0, stdout: `skipped, since ${args.removes} does not exist`, cmd: label } };
-  return { changed: true, summary: `run: ${label}` };
+export function gatePlan(st: GateState, args: Gate, label: string, run: CommandRun): Plan<CommandRun> {
+  if (st.createsExists === true) return { ok: true, reason: `did not run command since '${args.creates}' exists`, data: { rc: 0, stdout: `skipped, since ${args.creates} exists`, cmd: label } };
+  if (st.removesExists === false) return { ok: true, reason: `did not run command since '${args.removes}' does not exist`, data: { rc: 0, stdout: `skipped, since ${args.removes} does not exist`, cmd: label } };
+  return { change: run, summary: `run: ${label}` };
 }
 
 function lines(s: string): string[] {
@@ -38,21 +51,21 @@ function formatDelta(ms: number): string {
 }
 
 /** Run and register rc/stdout/stderr/stdout_lines/stderr_lines/cmd/start/end/delta; rc != 0 fails. */
-export async function runCommand(ctx: ModuleContext, script: string, cmd: unknown, opts: ExecOptions): Promise<Record<string, unknown>> {
+export async function runCommand(ctx: ModuleContext, run: CommandRun): Promise<Registered> {
   const start = new Date();
-  const execOpts: ExecOptions = { ...opts };
+  const execOpts: ExecOptions = { ...run.opts };
   if (ctx.become && execOpts.become === undefined) execOpts.become = ctx.become;
-  const res: ExecResult = await ctx.connection.exec(script, execOpts);
+  const res: ExecResult = await ctx.connection.exec(run.script, execOpts);
   const end = new Date();
   const stdout = stripEnd(res.stdout);
   const stderr = stripEnd(res.stderr);
-  const data: Record<string, unknown> = {
+  const data: Registered = {
     rc: res.rc,
     stdout,
     stderr,
     stdout_lines: lines(stdout),
     stderr_lines: lines(stderr),
-    cmd,
+    cmd: run.cmd,
     start: start.toISOString(),
     end: end.toISOString(),
     delta: formatDelta(end.getTime() - start.getTime()),

@@ -70,7 +70,7 @@ export async function runModule(def: AnyModule, ctx: ModuleContext, rawArgs: Rec
       return { changed: true, failed: false, skipped: false, ...base, ...channels(plan) };
     }
     if (!def.apply) throw new Error(`${def.name} planned a change but has no apply()`);
-    const extra = await def.apply(ctx, plan.change);
+    const extra = await def.apply(ctx, plan.change as never);
     const res = channels(plan);
     return { changed: true, failed: false, skipped: false, ...base, ...res, data: { ...res.data, ...(extra ?? {}) } };
   } catch (e) {

@@ -166,8 +166,10 @@ export interface Module<A, St, C> extends ModuleInfo {
   check(ctx: ModuleContext, args: A): Promise<St>;
   /** Decide, purely: nothing to do (with the reason) or the change. */
   plan(current: St, args: A, ctx: ModuleContext): Plan<C>;
-  /** Make exactly the planned change; returns registered data. Read-only modules have none. */
-  apply?(ctx: ModuleContext, change: C): Promise<Registered | void>;
+  /** Make exactly the planned change; returns registered data. Read-only modules have none.
+   * (NonNullable: a plan() answering both kinds of object literal infers C with `| undefined`
+   * from the NoChange branch; a change itself is never undefined.) */
+  apply?(ctx: ModuleContext, change: NonNullable<C>): Promise<Registered | void>;
 }
 
 /** One declaration: the schema's type gives the arguments' type to every step. */
