@@ -3,26 +3,34 @@ import type { ModeArg } from './mode.js';
 import { ConnectionError } from '../connection/connection.js';
 import { missingParent, resolveDest, readLocalSource } from './dest.js';
 import type { ResolvedDest } from './dest.js';
-import type { ModuleContext, ModuleDef, LegacyPlan as Plan } from './types.js';
-import { ModuleFailure } from './types.js';
-import type { CurrentFile, WriteTarget } from './write.js';
+import type { ArgsOf, ModuleContext, Plan, Registered } from './types.js';
+import { defineModule, ModuleFailure } from './types.js';
+import type { CurrentFile, WriteChange, WriteTarget } from './write.js';
 import { applyWrite, fileResult, planWrite, readCurrent } from './write.js';
-import { legacyModule } from './legacy.js';
 
-export type CopyArgs = {
-  src?: string;
-  content?: string;
-  dest: string;
-  mode?: ModeArg;
-  owner?: string;
-  group?: string;
-  backup: boolean;
-  force: boolean;
-  directory_mode?: ModeArg;
-  remote_src: boolean;
-};
+const ARGS = {
+  src: { type: 'path' },
+  content: { type: 'str' },
+  dest: { type: 'path', required: true },
+  mode: { type: 'mode' },
+  owner: { type: 'str' },
+  group: { type: 'str' },
+  backup: { type: 'bool', default: false },
+  force: { type: 'bool', default: true, aliases: ['thirsty'] },
+  directory_mode: { type: 'mode' },
+  remote_src: { type: 'bool', default: false },
+} as const;
+
+export type CopyArgs = ArgsOf<typeof ARGS>;
 
 export type WriteState = { label: string; dest: ResolvedDest; target: WriteTarget; cur: CurrentFile };
+
+/** The change of copy and template: a missing directory to make first (dest ended with '/'), then the write. */
+export interface FileWriteChange {
+  label: string;
+  mkdir?: { path: string; mode: number };
+  write: WriteChange;
+}
 
 async function source(ctx: ModuleContext, args: CopyArgs, label: string): Promise<{ content: Buffer; mode?: number }> {
   if (args.content !== undefined) return { content: Buffer.from(args.content) };
@@ -35,21 +43,23 @@ async function source(ctx: ModuleContext, args: CopyArgs, label: string): Promis
 }
 
 /** Shared by copy and template: the pure plan over a WriteState. */
-export function planWriteState(s: WriteState, force: boolean, diffMode: boolean): Plan {
+export function planWriteState(s: WriteState, force: boolean, diffMode: boolean, directoryMode?: ModeArg): Plan<FileWriteChange> {
   const data = fileResult(s.target.path, s.target.content, undefined);
-  if (!force && s.cur.info.exists) return { changed: false, reason: `${s.target.path} exists and force is false`, data };
+  if (!force && s.cur.info.exists) return { ok: true, reason: `${s.target.path} exists and force is false`, data };
   const plan = planWrite(s.cur, s.target, diffMode, data);
-  if (plan.changed && s.dest.mkdir) return { ...plan, summary: `${plan.summary} (creating ${s.dest.mkdir})` };
-  return plan;
+  if ('ok' in plan) return plan;
+  const mkdir = s.dest.mkdir ? { path: s.dest.mkdir, mode: typeof directoryMode === 'number' ? directoryMode : 0o755 } : undefined;
+  const change: FileWriteChange = { label: s.label, write: plan.change, ...(mkdir ? { mkdir } : {}) };
+  return { ...plan, change, summary: mkdir ? `${plan.summary} (creating ${mkdir.path})` : plan.summary };
 }
 
-export async function applyWriteState(ctx: ModuleContext, s: WriteState, directoryMode: ModeArg | undefined): Promise<Record<string, unknown>> {
-  if (s.dest.mkdir) await ctx.connection.mkdir(s.dest.mkdir, typeof directoryMode === 'number' ? directoryMode : 0o755);
+export async function applyWriteState(ctx: ModuleContext, c: FileWriteChange): Promise<Registered> {
+  if (c.mkdir) await ctx.connection.mkdir(c.mkdir.path, c.mkdir.mode);
   try {
-    return await applyWrite(ctx, s.cur, s.target);
+    return await applyWrite(ctx, c.write);
   } catch (e) {
-    if (s.cur.info.exists || e instanceof ConnectionError) throw e;
-    throw (await missingParent(ctx, s.label, s.target.path)) ?? e;
+    if (c.write.cur.info.exists || e instanceof ConnectionError) throw e;
+    throw (await missingParent(ctx, c.label, c.write.target.path)) ?? e;
   }
 }
 
@@ -62,31 +72,20 @@ export function writeTarget(path: string, content: Buffer, args: { mode?: ModeAr
   return t;
 }
 
-export const copy = legacyModule({
+export const copy = defineModule({
   name: 'copy',
   target: 'remote',
   checkMode: 'full',
-  args: {
-    src: { type: 'path' },
-    content: { type: 'str' },
-    dest: { type: 'path', required: true },
-    mode: { type: 'mode' },
-    owner: { type: 'str' },
-    group: { type: 'str' },
-    backup: { type: 'bool', default: false },
-    force: { type: 'bool', default: true, aliases: ['thirsty'] },
-    directory_mode: { type: 'mode' },
-    remote_src: { type: 'bool', default: false },
-  },
+  args: ARGS,
   requiredOneOf: [['src', 'content']],
   mutuallyExclusive: [['src', 'content']],
-  async check(ctx, args) {
+  async check(ctx, args): Promise<WriteState> {
     const label = `copy(${args.dest})`;
     const src = await source(ctx, args, label);
     const dest = await resolveDest(ctx, label, args.dest, args.src, ctx.diffMode);
     const cur = dest.cur ?? (await readCurrent(ctx, dest.path, ctx.diffMode));
     return { label, dest, target: writeTarget(dest.path, src.content, args, src.mode), cur };
   },
-  plan: (s, args, ctx) => planWriteState(s, args.force, ctx.diffMode),
-  apply: (ctx, args, _plan, s) => applyWriteState(ctx, s, args.directory_mode),
-} satisfies ModuleDef<CopyArgs, WriteState>);
+  plan: (s, args, ctx) => planWriteState(s, args.force, ctx.diffMode, args.directory_mode),
+  apply: (ctx, c) => applyWriteState(ctx, c),
+});

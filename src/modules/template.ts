@@ -1,25 +1,11 @@
 /** template: render a Jinja template from templates/ with the task's vars and write it like copy. */
-import type { ModeArg } from './mode.js';
 import { applyWriteState, planWriteState, writeTarget } from './copy.js';
 import type { WriteState } from './copy.js';
 import { readLocalSource, resolveDest } from './dest.js';
-import type { ModuleDef } from './types.js';
-import { ModuleFailure } from './types.js';
+import { defineModule, ModuleFailure } from './types.js';
 import { readCurrent } from './write.js';
-import { legacyModule } from './legacy.js';
 
-export type TemplateArgs = {
-  src: string;
-  dest: string;
-  mode?: ModeArg;
-  owner?: string;
-  group?: string;
-  backup: boolean;
-  force: boolean;
-  newline_sequence: string;
-};
-
-export const template = legacyModule({
+export const template = defineModule({
   name: 'template',
   target: 'remote',
   checkMode: 'full',
@@ -33,7 +19,7 @@ export const template = legacyModule({
     force: { type: 'bool', default: true },
     newline_sequence: { type: 'str', default: '\n', choices: ['\n', '\r', '\r\n'] },
   },
-  async check(ctx, args) {
+  async check(ctx, args): Promise<WriteState> {
     const label = `template(${args.dest})`;
     const src = await readLocalSource(ctx, 'templates', args.src, label);
     let text: string;
@@ -48,5 +34,5 @@ export const template = legacyModule({
     return { label, dest, target: writeTarget(dest.path, Buffer.from(text), args, src.mode), cur };
   },
   plan: (s, args, ctx) => planWriteState(s, args.force, ctx.diffMode),
-  apply: (ctx, _args, _plan, s) => applyWriteState(ctx, s, undefined),
-} satisfies ModuleDef<TemplateArgs, WriteState>);
+  apply: (ctx, c) => applyWriteState(ctx, c),
+});

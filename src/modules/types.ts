@@ -182,4 +182,4 @@ export function defineModule<const S extends ArgSchema, St, C = never>(def: Modu
 export type AnyModule = Module<never, unknown, unknown>;
 
 /** The previous contract, for the vault_* modules until they move (see legacy.ts). */
-export type { LegacyModuleDef as ModuleDef, LegacyPlan } from './legacy.js';
+export type { LegacyModuleDef as ModuleDef } from './legacy.js';
