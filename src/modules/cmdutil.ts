@@ -14,6 +14,12 @@ export interface CommandRun {
   opts: ExecOptions;
 }
 
+/** The stdin argument as sent (stdin_add_newline). */
+export function stdinOf(args: { stdin?: string; stdin_add_newline: boolean }): string | undefined {
+  if (args.stdin === undefined) return undefined;
+  return args.stdin_add_newline && !args.stdin.endsWith('\n') ? `${args.stdin}\n` : args.stdin;
+}
+
 /** cwd and stdin for a run, when given. */
 export function runOptions(chdir: string | undefined, stdin: string | undefined): ExecOptions {
   return { ...(chdir ? { cwd: chdir } : {}), ...(stdin !== undefined ? { stdin } : {}) };

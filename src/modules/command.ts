@@ -1,7 +1,7 @@
 /** command: run a program without a shell (argv is quoted, so no pipes, globs or variables). */
 import { shellQuote } from '../connection/connection.js';
 import type { GateState } from './cmdutil.js';
-import { checkGate, gatePlan, runCommand, runOptions } from './cmdutil.js';
+import { checkGate, gatePlan, runCommand, runOptions, stdinOf } from './cmdutil.js';
 import { splitArgv } from './kv.js';
 import type { ArgsOf } from './types.js';
 import { defineModule } from './types.js';
@@ -21,11 +21,6 @@ export type CommandArgs = ArgsOf<typeof ARGS>;
 
 export function commandArgv(args: CommandArgs): string[] {
   return args.argv ?? splitArgv(args.cmd ?? '');
-}
-
-export function stdinOf(args: { stdin?: string; stdin_add_newline: boolean }): string | undefined {
-  if (args.stdin === undefined) return undefined;
-  return args.stdin_add_newline && !args.stdin.endsWith('\n') ? `${args.stdin}\n` : args.stdin;
 }
 
 export const command = defineModule({

@@ -1,8 +1,7 @@
 /** shell: run a command line through a shell (`sh -c`, or `executable -c`). */
 import { shellQuote } from '../connection/connection.js';
 import type { GateState } from './cmdutil.js';
-import { checkGate, gatePlan, runCommand, runOptions } from './cmdutil.js';
-import { stdinOf } from './command.js';
+import { checkGate, gatePlan, runCommand, runOptions, stdinOf } from './cmdutil.js';
 import { defineModule } from './types.js';
 
 export const shell = defineModule({

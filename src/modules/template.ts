@@ -1,7 +1,6 @@
 /** template: render a Jinja template from templates/ with the task's vars and write it like copy. */
-import { applyWriteState, planWriteState, writeTarget } from './copy.js';
-import type { WriteState } from './copy.js';
-import { readLocalSource, resolveDest } from './dest.js';
+import type { WriteState } from './dest.js';
+import { applyWriteState, planWriteState, readLocalSource, resolveDest, writeTarget } from './dest.js';
 import { defineModule, ModuleFailure } from './types.js';
 import { readCurrent } from './write.js';
 
