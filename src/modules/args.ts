@@ -6,8 +6,8 @@
  * A schema key "*" accepts any other key with its spec (set_fact).
  */
 import { didYouMean } from '../util/suggest.js';
-import { parseKv } from './kv.js';
-import { parseModeArg } from './mode.js';
+import { parseKv } from './lib/kv.js';
+import { parseModeArg } from './lib/mode.js';
 import type { ArgSchema, ArgSpec, ArgType, ModuleInfo } from './types.js';
 
 export interface ArgProblem {

@@ -1,9 +1,9 @@
 /** blockinfile: a marked block of lines, inserted, updated or removed, like Ansible's. */
-import type { EditResult } from './lineedit.js';
-import { applyEdit, EDIT_ARGS, planEdit, readForEdit, splitLines, stripEol } from './lineedit.js';
+import type { EditResult } from './lib/lineedit.js';
+import { applyEdit, EDIT_ARGS, planEdit, readForEdit, splitLines, stripEol } from './lib/lineedit.js';
 import type { ArgsOf } from './types.js';
 import { defineModule } from './types.js';
-import type { CurrentFile } from './write.js';
+import type { CurrentFile } from './lib/write.js';
 
 const ARGS = {
   ...EDIT_ARGS,

@@ -1,8 +1,8 @@
 /** command: run a program without a shell (argv is quoted, so no pipes, globs or variables). */
 import { shellQuote } from '../connection/connection.js';
-import type { GateState } from './cmdutil.js';
-import { checkGate, gatePlan, runCommand, runOptions, stdinOf } from './cmdutil.js';
-import { splitArgv } from './kv.js';
+import type { GateState } from './lib/cmdutil.js';
+import { checkGate, gatePlan, runCommand, runOptions, stdinOf } from './lib/cmdutil.js';
+import { splitArgv } from './lib/kv.js';
 import type { ArgsOf } from './types.js';
 import { defineModule } from './types.js';
 

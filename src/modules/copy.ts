@@ -1,9 +1,9 @@
 /** copy: put content (inline or from a file) at dest, atomically, with mode/owner/group. */
-import type { WriteState } from './dest.js';
-import { applyWriteState, planWriteState, readLocalSource, resolveDest, writeTarget } from './dest.js';
+import type { WriteState } from './lib/dest.js';
+import { applyWriteState, planWriteState, readLocalSource, resolveDest, writeTarget } from './lib/dest.js';
 import type { ArgsOf, ModuleContext } from './types.js';
 import { defineModule, ModuleFailure } from './types.js';
-import { readCurrent } from './write.js';
+import { readCurrent } from './lib/write.js';
 
 const ARGS = {
   src: { type: 'path' },

@@ -2,11 +2,11 @@
 import { posix } from 'node:path';
 import { shellQuote } from '../connection/connection.js';
 import type { FileInfo } from '../connection/connection.js';
-import { formatMode, resolveMode } from './mode.js';
+import { formatMode, resolveMode } from './lib/mode.js';
 import type { ArgsOf, Plan } from './types.js';
 import { defineModule, ModuleFailure } from './types.js';
-import type { AttrChanges } from './write.js';
-import { applyAttrs, attrChanges, hasAttrChanges } from './write.js';
+import type { AttrChanges } from './lib/write.js';
+import { applyAttrs, attrChanges, hasAttrChanges } from './lib/write.js';
 
 const ARGS = {
   path: { type: 'path', required: true, aliases: ['dest', 'name'] },

@@ -1,9 +1,9 @@
 /** lineinfile: ensure a line is present (or replaced via regexp) or absent, like Ansible's. */
-import type { EditResult } from './lineedit.js';
-import { applyEdit, EDIT_ARGS, planEdit, readForEdit, splitLines, stripEol } from './lineedit.js';
+import type { EditResult } from './lib/lineedit.js';
+import { applyEdit, EDIT_ARGS, planEdit, readForEdit, splitLines, stripEol } from './lib/lineedit.js';
 import type { ArgsOf } from './types.js';
 import { defineModule } from './types.js';
-import type { CurrentFile } from './write.js';
+import type { CurrentFile } from './lib/write.js';
 
 const ARGS = {
   ...EDIT_ARGS,

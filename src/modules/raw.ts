@@ -1,7 +1,7 @@
 /** raw: send the command line as-is to the host's shell. */
 import { shellQuote } from '../connection/connection.js';
-import type { CommandRun } from './cmdutil.js';
-import { runCommand } from './cmdutil.js';
+import type { CommandRun } from './lib/cmdutil.js';
+import { runCommand } from './lib/cmdutil.js';
 import { defineModule } from './types.js';
 
 export const raw = defineModule({

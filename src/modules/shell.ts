@@ -1,7 +1,7 @@
 /** shell: run a command line through a shell (`sh -c`, or `executable -c`). */
 import { shellQuote } from '../connection/connection.js';
-import type { GateState } from './cmdutil.js';
-import { checkGate, gatePlan, runCommand, runOptions, stdinOf } from './cmdutil.js';
+import type { GateState } from './lib/cmdutil.js';
+import { checkGate, gatePlan, runCommand, runOptions, stdinOf } from './lib/cmdutil.js';
 import { defineModule } from './types.js';
 
 export const shell = defineModule({

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { FileInfo } from '../connection/connection.js';
-import { formatMode } from './mode.js';
+import { formatMode } from './lib/mode.js';
 import { defineModule } from './types.js';
 
 export type StatState = { info: FileInfo; checksums?: Record<string, string> };

@@ -1,8 +1,8 @@
 /** template: render a Jinja template from templates/ with the task's vars and write it like copy. */
-import type { WriteState } from './dest.js';
-import { applyWriteState, planWriteState, readLocalSource, resolveDest, writeTarget } from './dest.js';
+import type { WriteState } from './lib/dest.js';
+import { applyWriteState, planWriteState, readLocalSource, resolveDest, writeTarget } from './lib/dest.js';
 import { defineModule, ModuleFailure } from './types.js';
-import { readCurrent } from './write.js';
+import { readCurrent } from './lib/write.js';
 
 export const template = defineModule({
   name: 'template',

@@ -9,7 +9,7 @@ import type { BecomeOptions, Connection } from '../connection/connection.js';
 import type { Secrets } from '../util/secrets.js';
 import type { VaultSession } from '../vault/session.js';
 import type { MetaAction } from './meta.js';
-import type { ModeArg } from './mode.js';
+import type { ModeArg } from './lib/mode.js';
 
 export type ArgType = 'str' | 'int' | 'float' | 'bool' | 'list' | 'dict' | 'raw' | 'path' | 'mode';
 

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { posix } from 'node:path';
 import { promisify } from 'node:util';
 import { shellQuote } from '../connection/connection.js';
-import { readLocalSource } from './dest.js';
+import { readLocalSource } from './lib/dest.js';
 import type { ArgsOf, ModuleContext } from './types.js';
 import { defineModule, ModuleFailure } from './types.js';
 

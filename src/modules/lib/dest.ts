@@ -4,10 +4,10 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { ConnectionError } from '../connection/connection.js';
+import { ConnectionError } from '../../connection/connection.js';
 import type { ModeArg } from './mode.js';
-import type { ModuleContext, Plan, Registered } from './types.js';
-import { ModuleFailure } from './types.js';
+import type { ModuleContext, Plan, Registered } from '../types.js';
+import { ModuleFailure } from '../types.js';
 import type { WriteChange, WriteTarget } from './write.js';
 import { applyWrite, fileResult, planWrite, readCurrent, type CurrentFile } from './write.js';
 

@@ -1,7 +1,7 @@
 /** Shared by lineinfile and blockinfile: read the file, compute new text purely, write via write.ts. */
-import { ConnectionError } from '../connection/connection.js';
-import type { ArgsOf, ModuleContext, Plan, Registered } from './types.js';
-import { ModuleFailure } from './types.js';
+import { ConnectionError } from '../../connection/connection.js';
+import type { ArgsOf, ModuleContext, Plan, Registered } from '../types.js';
+import { ModuleFailure } from '../types.js';
 import type { CurrentFile, WriteChange, WriteTarget } from './write.js';
 import { applyWrite, planWrite, readCurrent, writeChange } from './write.js';
 

@@ -5,10 +5,10 @@
  * or a chmod/chown when only attributes differ.
  */
 import { createHash } from 'node:crypto';
-import type { FileInfo } from '../connection/connection.js';
+import type { FileInfo } from '../../connection/connection.js';
 import type { ModeArg } from './mode.js';
 import { formatMode, resolveMode } from './mode.js';
-import type { FileDiff, ModuleContext, Plan, Registered } from './types.js';
+import type { FileDiff, ModuleContext, Plan, Registered } from '../types.js';
 
 export type FileAttrs = { mode?: ModeArg; owner?: string; group?: string };
 

@@ -1,7 +1,7 @@
 /** Shared by command, shell and raw: creates/removes gating, the command to run, and its registered result. */
-import type { ExecOptions, ExecResult } from '../connection/connection.js';
-import type { ModuleContext, Plan, Registered } from './types.js';
-import { ModuleFailure } from './types.js';
+import type { ExecOptions, ExecResult } from '../../connection/connection.js';
+import type { ModuleContext, Plan, Registered } from '../types.js';
+import { ModuleFailure } from '../types.js';
 
 export type Gate = { creates?: string; removes?: string };
 export type GateState = { createsExists?: boolean; removesExists?: boolean };
