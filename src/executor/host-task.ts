@@ -37,6 +37,8 @@ export interface TaskEnv {
   signal: AbortSignal;
   log(host: string, message: string): void;
   sleep(ms: number): Promise<void>;
+  /** -v count: a module's output shown only from a higher verbosity is skipped (debug's verbosity). */
+  verbosity: number;
   /** Variables of another inventory host (connection settings for delegate_to). */
   hostVars(host: string): Record<string, unknown> | undefined;
 }
@@ -174,7 +176,7 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   const attempts = task.until !== undefined ? Math.max(1, retries + 1) : 1;
   let out: HostTaskResult | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    out = await attemptOnce(task, def.name, ctx, args, vars);
+    out = await attemptOnce(task, def.name, ctx, args, vars, env.verbosity);
     if (out.status === 'unreachable') return out;
     if (task.until === undefined) break;
     const evalVars = resultVars(task, vars, out.registered);
@@ -199,7 +201,7 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   return out!;
 }
 
-async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, args: unknown, vars: Record<string, unknown>): Promise<HostTaskResult> {
+async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, args: unknown, vars: Record<string, unknown>, verbosity: number): Promise<HostTaskResult> {
   const def = getModule(action)!;
   let res;
   try {
@@ -207,6 +209,10 @@ async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, a
   } catch (err) {
     if (err instanceof ConnectionError) return { status: 'unreachable', changed: false, msg: err.message, registered: { unreachable: true, msg: err.message } };
     return { status: 'failed', changed: false, msg: `${action}: ${errMessage(err)}`, registered: { failed: true, msg: errMessage(err) } };
+  }
+  if (res.output && res.output.verbosity > verbosity) {
+    // As Ansible's debug: below its verbosity the task is skipped, and registered as such.
+    return { status: 'skipped', changed: false, reason: 'verbosity threshold not met', registered: { changed: false, failed: false, skipped: true, skipped_reason: 'Verbosity threshold not met.' } };
   }
   const registered: Record<string, unknown> = { ...res.data, changed: res.changed, failed: res.failed };
   if (res.msg !== undefined) registered['msg'] = res.msg;
