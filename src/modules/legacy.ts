@@ -54,5 +54,5 @@ export function legacyModule<A, S>(def: LegacyModuleDef<A, S>): AnyModule {
     },
     apply: (ctx, c) => def.apply(ctx, c.args, c.plan, c.current),
   };
-  return m as AnyModule;
+  return m;
 }
