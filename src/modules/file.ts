@@ -34,18 +34,11 @@ interface Decision {
 }
 
 /** The change: one operation on path (or none), then the attributes that differ. */
-export interface FileChange {
-  op: Op;
-  path: string;
-  attrs: AttrChanges;
-  /** The mode a new directory or file is made with. */
-  mode?: number;
-  /** The link's target (op link). */
-  src?: string;
-  owner?: string;
-  group?: string;
-  existing: FileInfo;
-}
+export type FileChange = { path: string; attrs: AttrChanges; owner?: string; group?: string; existing: FileInfo } & (
+  | { op: 'mkdir' | 'create'; /** The mode it is made with. */ mode: number }
+  | { op: 'link'; src: string }
+  | { op: 'none' | 'remove' | 'touch' }
+);
 
 const NO_ATTRS: AttrChanges = { matching: [], before: [], after: [] };
 
@@ -100,12 +93,11 @@ function describeState(info: FileInfo, state: FileState, mode?: number): string 
 }
 
 function changeOf(d: Decision, cur: FileCurrent, args: FileArgs): FileChange {
-  const mode = d.op === 'mkdir' ? (resolveMode(args.mode, undefined, true) ?? 0o755) : d.op === 'create' ? (resolveMode(args.mode, undefined, false) ?? 0o644) : undefined;
-  return {
-    op: d.op, path: args.path, attrs: d.attrs, existing: cur.info,
-    ...(mode !== undefined ? { mode } : {}), ...(d.op === 'link' ? { src: args.src! } : {}),
-    ...(args.owner ? { owner: args.owner } : {}), ...(args.group ? { group: args.group } : {}),
-  };
+  const base = { path: args.path, attrs: d.attrs, existing: cur.info, ...(args.owner ? { owner: args.owner } : {}), ...(args.group ? { group: args.group } : {}) };
+  if (d.op === 'mkdir') return { ...base, op: d.op, mode: resolveMode(args.mode, undefined, true) ?? 0o755 };
+  if (d.op === 'create') return { ...base, op: d.op, mode: resolveMode(args.mode, undefined, false) ?? 0o644 };
+  if (d.op === 'link') return { ...base, op: d.op, src: args.src ?? '' };
+  return { ...base, op: d.op };
 }
 
 function toPlan(d: Decision, cur: FileCurrent, args: FileArgs, diffMode: boolean): Plan<FileChange> {
@@ -141,15 +133,15 @@ export const file = defineModule({
     const conn = ctx.connection;
     const p = c.path;
     if (c.op === 'remove') await conn.remove(p, true);
-    else if (c.op === 'mkdir') await conn.mkdir(p, c.mode!);
+    else if (c.op === 'mkdir') await conn.mkdir(p, c.mode);
     else if (c.op === 'create') {
-      await conn.writeFile(p, '', { mode: c.mode!, existing: c.existing, ...(c.owner ? { owner: c.owner } : {}), ...(c.group ? { group: c.group } : {}) });
+      await conn.writeFile(p, '', { mode: c.mode, existing: c.existing, ...(c.owner ? { owner: c.owner } : {}), ...(c.group ? { group: c.group } : {}) });
       return;
     } else if (c.op === 'touch') {
       const res = await conn.exec(`touch -c -- ${shellQuote(p)}`, ctx.become ? { become: ctx.become } : {});
       if (res.rc !== 0) throw new ModuleFailure(`file(${p}): touch failed: ${res.stderr.trim()}`);
     } else if (c.op === 'link') {
-      await conn.symlink(c.src!, p); // a temp link renamed over p
+      await conn.symlink(c.src, p); // a temp link renamed over p
     }
     if (c.op !== 'remove') await applyAttrs(ctx, p, c.op === 'mkdir' ? { ...c.attrs, mode: undefined } : c.attrs);
   },
