@@ -1,9 +1,9 @@
 /** copy: put content (inline or from a file) at dest, atomically, with mode/owner/group. */
 import type { WriteState } from './lib/dest.js';
-import { applyWriteState, planWriteState, readLocalSource, resolveDest, writeTarget } from './lib/dest.js';
+import { applyWriteState, planWriteState, readLocalSource, resolveDest } from './lib/dest.js';
 import type { ArgsOf, ModuleContext } from './types.js';
 import { defineModule, ModuleFailure } from './types.js';
-import { readCurrent } from './lib/write.js';
+import { readCurrent, writeTarget } from './lib/write.js';
 
 const ARGS = {
   src: { type: 'path' },

@@ -1,8 +1,8 @@
 /** template: render a Jinja template from templates/ with the task's vars and write it like copy. */
 import type { WriteState } from './lib/dest.js';
-import { applyWriteState, planWriteState, readLocalSource, resolveDest, writeTarget } from './lib/dest.js';
+import { applyWriteState, planWriteState, readLocalSource, resolveDest } from './lib/dest.js';
 import { defineModule, ModuleFailure } from './types.js';
-import { readCurrent } from './lib/write.js';
+import { readCurrent, writeTarget } from './lib/write.js';
 
 export const template = defineModule({
   name: 'template',

@@ -98,12 +98,3 @@ export async function applyWriteState(ctx: ModuleContext, c: FileWriteChange): P
     throw (await missingParent(ctx, c.label, c.write.target.path)) ?? e;
   }
 }
-
-export function writeTarget(path: string, content: Buffer, args: { mode?: ModeArg; owner?: string; group?: string; backup: boolean }, preserveMode?: number): WriteTarget {
-  const t: WriteTarget = { path, content, backup: args.backup };
-  if (args.mode !== undefined) t.mode = args.mode;
-  if (args.owner !== undefined) t.owner = args.owner;
-  if (args.group !== undefined) t.group = args.group;
-  if (preserveMode !== undefined) t.preserveMode = preserveMode;
-  return t;
-}

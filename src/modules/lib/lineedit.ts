@@ -3,7 +3,7 @@ import { ConnectionError } from '../../connection/connection.js';
 import type { ArgsOf, ModuleContext, Plan, Registered } from '../types.js';
 import { ModuleFailure } from '../types.js';
 import type { CurrentFile, WriteChange, WriteTarget } from './write.js';
-import { applyWrite, planWrite, readCurrent, writeChange } from './write.js';
+import { applyWrite, planWrite, readCurrent, writeChange, writeTarget } from './write.js';
 
 /** The arguments lineinfile and blockinfile share. */
 export const EDIT_ARGS = {
@@ -40,11 +40,7 @@ export interface EditResult {
 }
 
 function target(args: EditArgs, text: string): WriteTarget {
-  const t: WriteTarget = { path: args.path, content: Buffer.from(text), backup: args.backup };
-  if (args.mode !== undefined) t.mode = args.mode;
-  if (args.owner !== undefined) t.owner = args.owner;
-  if (args.group !== undefined) t.group = args.group;
-  return t;
+  return writeTarget(args.path, Buffer.from(text), args);
 }
 
 /** Turn an edit into a plan: content via planWrite, "ok" reason from the edit's message. */

@@ -20,6 +20,16 @@ export type WriteTarget = FileAttrs & {
   preserveMode?: number;
 };
 
+/** What to write at path, with the arguments' mode/owner/group/backup. */
+export function writeTarget(path: string, content: Buffer, args: { mode?: ModeArg; owner?: string; group?: string; backup: boolean }, preserveMode?: number): WriteTarget {
+  const t: WriteTarget = { path, content, backup: args.backup };
+  if (args.mode !== undefined) t.mode = args.mode;
+  if (args.owner !== undefined) t.owner = args.owner;
+  if (args.group !== undefined) t.group = args.group;
+  if (preserveMode !== undefined) t.preserveMode = preserveMode;
+  return t;
+}
+
 export interface CurrentFile {
   path: string;
   info: FileInfo;
