@@ -37,6 +37,8 @@ export interface TaskEnv {
   signal: AbortSignal;
   log(host: string, message: string): void;
   sleep(ms: number): Promise<void>;
+  /** -v count: a module's output shown only from a higher verbosity is skipped (debug's verbosity). */
+  verbosity: number;
   /** Variables of another inventory host (connection settings for delegate_to). */
   hostVars(host: string): Record<string, unknown> | undefined;
 }
@@ -174,7 +176,7 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   const attempts = task.until !== undefined ? Math.max(1, retries + 1) : 1;
   let out: HostTaskResult | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    out = await attemptOnce(task, def.name, ctx, args, vars);
+    out = await attemptOnce(task, def.name, ctx, args, vars, env.verbosity);
     if (out.status === 'unreachable') return out;
     if (task.until === undefined) break;
     const evalVars = resultVars(task, vars, out.registered);
@@ -199,7 +201,7 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   return out!;
 }
 
-async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, args: unknown, vars: Record<string, unknown>): Promise<HostTaskResult> {
+async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, args: unknown, vars: Record<string, unknown>, verbosity: number): Promise<HostTaskResult> {
   const def = getModule(action)!;
   let res;
   try {
@@ -207,6 +209,10 @@ async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, a
   } catch (err) {
     if (err instanceof ConnectionError) return { status: 'unreachable', changed: false, msg: err.message, registered: { unreachable: true, msg: err.message } };
     return { status: 'failed', changed: false, msg: `${action}: ${errMessage(err)}`, registered: { failed: true, msg: errMessage(err) } };
+  }
+  if (res.output && res.output.verbosity > verbosity) {
+    // As Ansible's debug: below its verbosity the task is skipped, and registered as such.
+    return { status: 'skipped', changed: false, reason: 'verbosity threshold not met', registered: { changed: false, failed: false, skipped: true, skipped_reason: 'Verbosity threshold not met.' } };
   }
   const registered: Record<string, unknown> = { ...res.data, changed: res.changed, failed: res.failed };
   if (res.msg !== undefined) registered['msg'] = res.msg;
@@ -235,10 +241,9 @@ async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, a
   if (msg !== undefined) out.msg = msg;
   if (res.reason !== undefined) out.reason = res.reason;
   if (res.diff) out.diff = res.diff;
-  const data = res.data ?? {};
-  if (data['ansible_facts'] && typeof data['ansible_facts'] === 'object') out.facts = data['ansible_facts'] as Record<string, unknown>;
-  if (typeof data['__meta'] === 'string') out.meta = data['__meta'];
-  if (action === 'debug') out.output = 'msg' in data ? data['msg'] : data;
+  if (res.facts) out.facts = res.facts;
+  if (res.control) out.meta = res.control;
+  if (res.output) out.output = res.output.value;
   return out;
 }
 

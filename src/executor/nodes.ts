@@ -51,6 +51,7 @@ export class NodeRunner {
       signal: opts.signal,
       log: (host, message) => opts.bus.emit({ type: 'log', host, message, verbosity: 1 }),
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      verbosity: opts.verbosity,
       hostVars: (host) => run.vars.hostvars[host] as Record<string, unknown> | undefined,
     };
   }

@@ -6,9 +6,9 @@
  * A schema key "*" accepts any other key with its spec (set_fact).
  */
 import { didYouMean } from '../util/suggest.js';
-import { parseKv } from './kv.js';
-import { parseModeArg } from './mode.js';
-import type { ArgSchema, ArgSpec, ArgType, ModuleDef } from './types.js';
+import { parseKv } from './lib/kv.js';
+import { parseModeArg } from './lib/mode.js';
+import type { ArgSchema, ArgSpec, ArgType, ModuleInfo } from './types.js';
 
 export interface ArgProblem {
   key?: string;
@@ -20,7 +20,7 @@ export interface ValidatedArgs {
   problems: ArgProblem[];
 }
 
-type SchemaHolder = Pick<ModuleDef<never, unknown>, 'name' | 'args' | 'freeForm' | 'requiredOneOf' | 'mutuallyExclusive'> & {
+type SchemaHolder = Pick<ModuleInfo, 'name' | 'args' | 'freeForm' | 'requiredOneOf' | 'mutuallyExclusive'> & {
   validate?(args: never): string[];
 };
 

@@ -1,11 +1,8 @@
 /** assert: every condition in `that` must hold (evaluated like `when:`), else the task fails. */
 import { evalCondition } from '../template/index.js';
-import type { ModuleDef } from './types.js';
-import { ModuleFailure } from './types.js';
+import { defineModule, ModuleFailure } from './types.js';
 
-export type AssertArgs = { that: unknown[]; fail_msg?: unknown; success_msg: unknown; quiet: boolean };
-
-export const assert = {
+export const assert = defineModule({
   name: 'assert',
   target: 'controller',
   checkMode: 'full',
@@ -27,6 +24,5 @@ export const assert = {
     }
     return {};
   },
-  plan: (_s, args) => ({ changed: false, reason: 'all assertions passed', data: args.quiet ? {} : { msg: args.success_msg } }),
-  apply: async () => ({}),
-} satisfies ModuleDef<AssertArgs, Record<string, never>>;
+  plan: (_s, args) => ({ ok: true, reason: 'all assertions passed', data: args.quiet ? {} : { msg: args.success_msg } }),
+});

@@ -1,18 +1,22 @@
 /** blockinfile: a marked block of lines, inserted, updated or removed, like Ansible's. */
-import type { EditArgs, EditResult } from './lineedit.js';
-import { applyEdit, planEdit, readForEdit, splitLines, stripEol } from './lineedit.js';
-import type { ModuleDef } from './types.js';
-import type { CurrentFile } from './write.js';
+import type { EditResult } from './lib/lineedit.js';
+import { applyEdit, EDIT_ARGS, planEdit, readForEdit, splitLines, stripEol } from './lib/lineedit.js';
+import type { ArgsOf } from './types.js';
+import { defineModule } from './types.js';
+import type { CurrentFile } from './lib/write.js';
 
-export type BlockinfileArgs = EditArgs & {
-  block: string;
-  marker: string;
-  marker_begin: string;
-  marker_end: string;
-  state: 'present' | 'absent';
-  insertafter?: string;
-  insertbefore?: string;
-};
+const ARGS = {
+  ...EDIT_ARGS,
+  block: { type: 'str', default: '', aliases: ['content'] },
+  marker: { type: 'str', default: '# {mark} ANSIBLE MANAGED BLOCK' },
+  marker_begin: { type: 'str', default: 'BEGIN' },
+  marker_end: { type: 'str', default: 'END' },
+  state: { type: 'str', default: 'present', choices: ['present', 'absent'] },
+  insertafter: { type: 'str' },
+  insertbefore: { type: 'str' },
+} as const;
+
+export type BlockinfileArgs = ArgsOf<typeof ARGS>;
 
 function anchor(lines: string[], args: BlockinfileArgs): number {
   if (args.insertbefore === 'BOF') return 0;
@@ -52,25 +56,11 @@ function edit(cur: CurrentFile, args: BlockinfileArgs): EditResult {
   return editBlock((cur.content ?? Buffer.alloc(0)).toString('utf8'), args);
 }
 
-export const blockinfile = {
+export const blockinfile = defineModule({
   name: 'blockinfile',
   target: 'remote',
   checkMode: 'full',
-  args: {
-    path: { type: 'path', required: true, aliases: ['dest', 'destfile', 'name'] },
-    block: { type: 'str', default: '', aliases: ['content'] },
-    marker: { type: 'str', default: '# {mark} ANSIBLE MANAGED BLOCK' },
-    marker_begin: { type: 'str', default: 'BEGIN' },
-    marker_end: { type: 'str', default: 'END' },
-    state: { type: 'str', default: 'present', choices: ['present', 'absent'] },
-    insertafter: { type: 'str' },
-    insertbefore: { type: 'str' },
-    create: { type: 'bool', default: false },
-    backup: { type: 'bool', default: false },
-    mode: { type: 'mode' },
-    owner: { type: 'str' },
-    group: { type: 'str' },
-  },
+  args: ARGS,
   mutuallyExclusive: [['insertafter', 'insertbefore']],
   validate(args) {
     if (!args.marker.includes('{mark}')) return ['marker must contain {mark}'];
@@ -84,7 +74,7 @@ export const blockinfile = {
     }
     return [];
   },
-  check: (ctx, args) => readForEdit(ctx, 'blockinfile', args),
+  check: (ctx, args): Promise<CurrentFile> => readForEdit(ctx, 'blockinfile', args),
   plan: (cur, args, ctx) => planEdit('blockinfile', cur, args, edit(cur, args), ctx.diffMode, {}, ctx.checkMode),
-  apply: (ctx, args, _plan, cur) => applyEdit(ctx, cur, args, edit(cur, args).text),
-} satisfies ModuleDef<BlockinfileArgs, CurrentFile>;
+  apply: (ctx, change) => applyEdit(ctx, change),
+});

@@ -1,7 +1,9 @@
-/** debug: print a message or a variable (data.msg / data[var]); data.__verbosity gates display. */
-import type { ModuleContext, ModuleDef } from './types.js';
-
-export type DebugArgs = { msg?: unknown; var?: string; verbosity: number };
+/**
+ * debug: show a message or a variable (the `output` channel, with its verbosity) and register
+ * it as `msg` or under the variable's name.
+ */
+import type { ModuleContext } from './types.js';
+import { defineModule } from './types.js';
 
 const PATH = /^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*|\[\d+\]|\[['"][^'"]+['"]\])*$/;
 
@@ -29,7 +31,7 @@ export function resolveVar(ctx: ModuleContext, expr: string): unknown {
   }
 }
 
-export const debug = {
+export const debug = defineModule({
   name: 'debug',
   target: 'controller',
   checkMode: 'full',
@@ -37,9 +39,9 @@ export const debug = {
   mutuallyExclusive: [['msg', 'var']],
   check: async (ctx, args) => (args.var !== undefined ? resolveVar(ctx, args.var) : undefined),
   plan(value, args) {
-    const data: Record<string, unknown> = args.var !== undefined ? { [args.var]: value } : { msg: args.msg ?? 'Hello world!' };
-    if (args.verbosity > 0) data['__verbosity'] = args.verbosity;
-    return { changed: false, reason: args.var !== undefined ? `var ${args.var}` : 'message', data };
+    const msg = args.msg ?? 'Hello world!';
+    const data: Record<string, unknown> = args.var !== undefined ? { [args.var]: value } : { msg };
+    const output = { value: args.var !== undefined ? data : msg, verbosity: args.verbosity };
+    return { ok: true, reason: args.var !== undefined ? `var ${args.var}` : 'message', data, output };
   },
-  apply: async () => ({}),
-} satisfies ModuleDef<DebugArgs, unknown>;
+});

@@ -1,17 +1,13 @@
 /** fail: fail the task with a message. */
-import type { ModuleDef } from './types.js';
-import { ModuleFailure } from './types.js';
+import { defineModule, ModuleFailure } from './types.js';
 
-export type FailArgs = { msg: string };
-
-export const fail = {
+export const fail = defineModule({
   name: 'fail',
   target: 'controller',
   checkMode: 'full',
   args: { msg: { type: 'str', default: 'Failed as requested from task' } },
-  check: async (_ctx, args) => {
+  check: async (_ctx, args): Promise<never> => {
     throw new ModuleFailure(args.msg);
   },
-  plan: () => ({ changed: false, reason: 'unreachable' }),
-  apply: async () => ({}),
-} satisfies ModuleDef<FailArgs, never>;
+  plan: () => ({ ok: true, reason: 'unreachable' }),
+});

@@ -2,26 +2,26 @@
 import { posix } from 'node:path';
 import { shellQuote } from '../connection/connection.js';
 import type { FileInfo } from '../connection/connection.js';
-import type { ModeArg } from './mode.js';
-import { formatMode, resolveMode } from './mode.js';
-import type { ModuleDef, Plan } from './types.js';
-import { ModuleFailure } from './types.js';
-import type { AttrChanges } from './write.js';
-import { applyAttrs, attrChanges, hasAttrChanges } from './write.js';
+import { formatMode, resolveMode } from './lib/mode.js';
+import type { ArgsOf, Plan } from './types.js';
+import { defineModule, ModuleFailure } from './types.js';
+import type { AttrChanges } from './lib/write.js';
+import { applyAttrs, attrChanges, hasAttrChanges } from './lib/write.js';
 
-export type FileState = 'file' | 'directory' | 'absent' | 'touch' | 'link';
+const ARGS = {
+  path: { type: 'path', required: true, aliases: ['dest', 'name'] },
+  state: { type: 'str', choices: ['file', 'directory', 'absent', 'touch', 'link'] },
+  mode: { type: 'mode' },
+  owner: { type: 'str' },
+  group: { type: 'str' },
+  src: { type: 'path' },
+  force: { type: 'bool', default: false },
+  modification_time: { type: 'str' },
+  access_time: { type: 'str' },
+} as const;
 
-export type FileArgs = {
-  path: string;
-  state?: FileState;
-  mode?: ModeArg;
-  owner?: string;
-  group?: string;
-  src?: string;
-  force: boolean;
-  modification_time?: string;
-  access_time?: string;
-};
+export type FileArgs = ArgsOf<typeof ARGS>;
+export type FileState = NonNullable<FileArgs['state']>;
 
 export type FileCurrent = { info: FileInfo; srcExists?: boolean };
 
@@ -32,6 +32,13 @@ interface Decision {
   attrs: AttrChanges;
   reason: string;
 }
+
+/** The change: one operation on path (or none), then the attributes that differ. */
+export type FileChange = { path: string; attrs: AttrChanges; owner?: string; group?: string; existing: FileInfo } & (
+  | { op: 'mkdir' | 'create'; /** The mode it is made with. */ mode: number }
+  | { op: 'link'; src: string }
+  | { op: 'none' | 'remove' | 'touch' }
+);
 
 const NO_ATTRS: AttrChanges = { matching: [], before: [], after: [] };
 
@@ -85,60 +92,57 @@ function describeState(info: FileInfo, state: FileState, mode?: number): string 
   return `state: ${state}\n${mode !== undefined ? `mode: ${formatMode(mode)}\n` : ''}${info.linkTarget && state === 'link' ? `src: ${info.linkTarget}\n` : ''}`;
 }
 
-function toPlan(d: Decision, cur: FileCurrent, args: FileArgs, diffMode: boolean): Plan {
+function changeOf(d: Decision, cur: FileCurrent, args: FileArgs): FileChange {
+  const base = { path: args.path, attrs: d.attrs, existing: cur.info, ...(args.owner ? { owner: args.owner } : {}), ...(args.group ? { group: args.group } : {}) };
+  if (d.op === 'mkdir') return { ...base, op: d.op, mode: resolveMode(args.mode, undefined, true) ?? 0o755 };
+  if (d.op === 'create') return { ...base, op: d.op, mode: resolveMode(args.mode, undefined, false) ?? 0o644 };
+  if (d.op === 'link') return { ...base, op: d.op, src: args.src ?? '' };
+  return { ...base, op: d.op };
+}
+
+function toPlan(d: Decision, cur: FileCurrent, args: FileArgs, diffMode: boolean): Plan<FileChange> {
   const data: Record<string, unknown> = { path: args.path, state: d.state };
-  if (d.op === 'none' && !hasAttrChanges(d.attrs)) return { changed: false, reason: d.reason, data };
+  if (d.op === 'none' && !hasAttrChanges(d.attrs)) return { ok: true, reason: d.reason, data };
+  const change = changeOf(d, cur, args);
   const summary = d.op === 'none' ? `${args.path}: ${d.attrs.after.join(', ')}` : `${d.op} ${args.path}${d.op === 'link' ? ` -> ${args.src}` : ''}`;
-  if (!diffMode) return { changed: true, summary, data };
+  if (!diffMode) return { change, summary, data };
   const before = `path: ${args.path}\n${describeState(cur.info, kindState(cur.info), cur.info.mode)}`;
   const afterMode = d.op === 'remove' || d.op === 'link' ? undefined : (d.attrs.mode ?? cur.info.mode);
   const after = `path: ${args.path}\nstate: ${d.op === 'touch' || d.op === 'create' ? 'file' : d.state}\n${afterMode !== undefined ? `mode: ${formatMode(afterMode)}\n` : ''}${d.op === 'link' ? `src: ${args.src}\n` : ''}${d.attrs.after.filter((s) => !s.startsWith('mode')).map((s) => `${s}\n`).join('')}`;
-  return { changed: true, summary, diff: [{ path: args.path, before, after }], data };
+  return { change, summary, diff: [{ path: args.path, before, after }], data };
 }
 
-export const file = {
+export const file = defineModule({
   name: 'file',
   target: 'remote',
   checkMode: 'full',
-  args: {
-    path: { type: 'path', required: true, aliases: ['dest', 'name'] },
-    state: { type: 'str', choices: ['file', 'directory', 'absent', 'touch', 'link'] },
-    mode: { type: 'mode' },
-    owner: { type: 'str' },
-    group: { type: 'str' },
-    src: { type: 'path' },
-    force: { type: 'bool', default: false },
-    modification_time: { type: 'str' },
-    access_time: { type: 'str' },
-  },
+  args: ARGS,
   validate(args) {
     if (args.state === 'link' && args.src === undefined) return ['src is required for state=link'];
     if (args.src !== undefined && args.state !== 'link') return ['src is only used with state=link'];
     return [];
   },
-  async check(ctx, args) {
+  async check(ctx, args): Promise<FileCurrent> {
     if (args.state !== 'link' || !args.src) return { info: await ctx.connection.stat(args.path) };
     const srcPath = posix.isAbsolute(args.src) ? args.src : posix.join(posix.dirname(args.path), args.src);
     const [info, src] = await Promise.all([ctx.connection.stat(args.path), ctx.connection.stat(srcPath)]); // one round trip
     return { info, srcExists: src.exists };
   },
   plan: (cur, args, ctx) => toPlan(decide(cur, args, ctx.checkMode), cur, args, ctx.diffMode),
-  async apply(ctx, args, _plan, cur) {
-    const d = decide(cur, args);
+  async apply(ctx, c) {
     const conn = ctx.connection;
-    const p = args.path;
-    if (d.op === 'remove') await conn.remove(p, true);
-    else if (d.op === 'mkdir') await conn.mkdir(p, resolveMode(args.mode, undefined, true) ?? 0o755);
-    else if (d.op === 'create') {
-      const mode = resolveMode(args.mode, undefined, false) ?? 0o644;
-      await conn.writeFile(p, '', { mode, existing: cur.info, ...(args.owner ? { owner: args.owner } : {}), ...(args.group ? { group: args.group } : {}) });
+    const p = c.path;
+    if (c.op === 'remove') await conn.remove(p, true);
+    else if (c.op === 'mkdir') await conn.mkdir(p, c.mode);
+    else if (c.op === 'create') {
+      await conn.writeFile(p, '', { mode: c.mode, existing: c.existing, ...(c.owner ? { owner: c.owner } : {}), ...(c.group ? { group: c.group } : {}) });
       return;
-    } else if (d.op === 'touch') {
+    } else if (c.op === 'touch') {
       const res = await conn.exec(`touch -c -- ${shellQuote(p)}`, ctx.become ? { become: ctx.become } : {});
       if (res.rc !== 0) throw new ModuleFailure(`file(${p}): touch failed: ${res.stderr.trim()}`);
-    } else if (d.op === 'link') {
-      await conn.symlink(args.src!, p); // a temp link renamed over p
+    } else if (c.op === 'link') {
+      await conn.symlink(c.src, p); // a temp link renamed over p
     }
-    if (d.op !== 'remove') await applyAttrs(ctx, p, d.op === 'mkdir' ? { ...d.attrs, mode: undefined } : d.attrs);
+    if (c.op !== 'remove') await applyAttrs(ctx, p, c.op === 'mkdir' ? { ...c.attrs, mode: undefined } : c.attrs);
   },
-} satisfies ModuleDef<FileArgs, FileCurrent>;
+});

@@ -6,26 +6,33 @@
 import { posix } from 'node:path';
 import { shellQuote } from '../connection/connection.js';
 import type { FileInfo } from '../connection/connection.js';
-import type { ModeArg } from './mode.js';
-import { formatMode, resolveMode } from './mode.js';
-import type { ModuleDef } from './types.js';
-import { ModuleFailure } from './types.js';
-import { attrChanges, applyAttrs, hasAttrChanges } from './write.js';
+import { formatMode, resolveMode } from './lib/mode.js';
+import type { ArgsOf, Plan } from './types.js';
+import { defineModule, ModuleFailure } from './types.js';
+import type { AttrChanges } from './lib/write.js';
+import { attrChanges, applyAttrs, hasAttrChanges } from './lib/write.js';
 
-export type GetUrlArgs = {
-  url: string;
-  dest: string;
-  checksum?: string;
-  mode?: ModeArg;
-  owner?: string;
-  group?: string;
-  force: boolean;
-  timeout: number;
-  headers?: Record<string, unknown>;
-  validate_certs: boolean;
-};
+const ARGS = {
+  url: { type: 'str', required: true },
+  dest: { type: 'path', required: true },
+  checksum: { type: 'str' },
+  mode: { type: 'mode' },
+  owner: { type: 'str' },
+  group: { type: 'str' },
+  force: { type: 'bool', default: false },
+  timeout: { type: 'int', default: 10 },
+  headers: { type: 'dict' },
+  validate_certs: { type: 'bool', default: true },
+} as const;
+
+export type GetUrlArgs = ArgsOf<typeof ARGS>;
 
 export type GetUrlState = { path: string; info: FileInfo; sum?: string };
+
+/** The change: fix the attributes of the file already there, or download (script) into path. */
+export type GetUrlChange =
+  | { kind: 'attrs'; path: string; attrs: AttrChanges }
+  | { kind: 'download'; path: string; url: string; script: string; owner?: string; group?: string };
 
 const ALGS = ['sha256', 'sha1', 'sha512', 'md5'];
 
@@ -56,22 +63,11 @@ export function downloadScript(args: GetUrlArgs, path: string, mode: number): st
   ].join('\n');
 }
 
-export const get_url = {
+export const get_url = defineModule({
   name: 'get_url',
   target: 'remote',
   checkMode: 'full',
-  args: {
-    url: { type: 'str', required: true },
-    dest: { type: 'path', required: true },
-    checksum: { type: 'str' },
-    mode: { type: 'mode' },
-    owner: { type: 'str' },
-    group: { type: 'str' },
-    force: { type: 'bool', default: false },
-    timeout: { type: 'int', default: 10 },
-    headers: { type: 'dict' },
-    validate_certs: { type: 'bool', default: true },
-  },
+  args: ARGS,
   validate(args) {
     if (!/^(https?|ftp|file):\/\//.test(args.url)) return [`url must be http(s)://, ftp:// or file://, got ${JSON.stringify(args.url)}`];
     try {
@@ -81,7 +77,7 @@ export const get_url = {
     }
     return [];
   },
-  async check(ctx, args) {
+  async check(ctx, args): Promise<GetUrlState> {
     let path = args.dest;
     let info = await ctx.connection.stat(path);
     if (info.kind === 'directory') {
@@ -94,25 +90,26 @@ export const get_url = {
     const r = await ctx.connection.exec(`${alg}sum ${shellQuote(path)} | cut -d' ' -f1`);
     return { path, info, sum: r.rc === 0 ? r.stdout.trim() : `unknown:${hex}` };
   },
-  plan(s, args) {
+  plan(s, args): Plan<GetUrlChange> {
     const data = { dest: s.path, url: args.url };
     const want = args.checksum ? parseChecksum(args.checksum).hex : undefined;
     const have = s.info.exists && (want ? s.sum === want : !args.force);
-    if (!have) return { changed: true, summary: `download ${args.url} to ${s.path}${s.info.exists ? ' (checksum differs)' : ''}`, data };
+    if (!have) {
+      const mode = resolveMode(args.mode, s.info.mode, false) ?? s.info.mode ?? 0o644;
+      const change: GetUrlChange = { kind: 'download', path: s.path, url: args.url, script: downloadScript(args, s.path, mode), ...(args.owner !== undefined ? { owner: args.owner } : {}), ...(args.group !== undefined ? { group: args.group } : {}) };
+      return { change, summary: `download ${args.url} to ${s.path}${s.info.exists ? ' (checksum differs)' : ''}`, data };
+    }
     const attrs = attrChanges(s.info, args, false);
     const why = want ? `${s.path} exists with checksum ${args.checksum}` : `${s.path} exists and force is false`;
-    if (!hasAttrChanges(attrs)) return { changed: false, reason: why, data };
-    return { changed: true, summary: `update ${s.path}: ${attrs.after.join(', ')}`, diff: [{ path: `${s.path} (attributes)`, before: `${attrs.before.join('\n')}\n`, after: `${attrs.after.join('\n')}\n` }], data };
+    if (!hasAttrChanges(attrs)) return { ok: true, reason: why, data };
+    const change: GetUrlChange = { kind: 'attrs', path: s.path, attrs };
+    return { change, summary: `update ${s.path}: ${attrs.after.join(', ')}`, diff: [{ path: `${s.path} (attributes)`, before: `${attrs.before.join('\n')}\n`, after: `${attrs.after.join('\n')}\n` }], data };
   },
-  async apply(ctx, args, plan, s) {
-    const want = args.checksum ? parseChecksum(args.checksum).hex : undefined;
-    const have = s.info.exists && (want ? s.sum === want : !args.force);
-    const attrs = attrChanges(s.info, args, false);
-    if (have) return applyAttrs(ctx, s.path, attrs);
-    const mode = resolveMode(args.mode, s.info.mode, false) ?? s.info.mode ?? 0o644;
-    const r = await ctx.connection.exec(downloadScript(args, s.path, mode), ctx.become ? { become: ctx.become } : {});
-    if (r.rc !== 0) throw new ModuleFailure(`get_url(${args.url}): ${r.rc === 3 ? '' : 'download failed: '}${r.stderr.trim() || `rc ${r.rc}`}`, { dest: s.path, url: args.url });
-    if (args.owner !== undefined || args.group !== undefined) await ctx.connection.chown(s.path, args.owner, args.group);
-    return { ...plan.data, checksum_dest: r.stdout.trim() };
+  async apply(ctx, c) {
+    if (c.kind === 'attrs') return applyAttrs(ctx, c.path, c.attrs);
+    const r = await ctx.connection.exec(c.script, ctx.become ? { become: ctx.become } : {});
+    if (r.rc !== 0) throw new ModuleFailure(`get_url(${c.url}): ${r.rc === 3 ? '' : 'download failed: '}${r.stderr.trim() || `rc ${r.rc}`}`, { dest: c.path, url: c.url });
+    if (c.owner !== undefined || c.group !== undefined) await ctx.connection.chown(c.path, c.owner, c.group);
+    return { checksum_dest: r.stdout.trim() };
   },
-} satisfies ModuleDef<GetUrlArgs, GetUrlState>;
+});

@@ -4,9 +4,7 @@
  * generates 16 random bytes, base64, as `nomad operator keygen` does. The key is a secret.
  */
 import { randomBytes } from 'node:crypto';
-import type { ModuleDef } from './types.js';
-
-export type GossipKeyArgs = { existing?: string; bytes: number };
+import { defineModule } from './types.js';
 
 export interface GossipKeyState {
   /** The existing key when it is valid, else undefined. */
@@ -31,7 +29,7 @@ export function generateGossipKey(bytes = 16): string {
   return randomBytes(bytes).toString('base64');
 }
 
-export const gossip_key = {
+export const gossip_key = defineModule({
   name: 'gossip_key',
   target: 'controller',
   checkMode: 'full',
@@ -39,7 +37,7 @@ export const gossip_key = {
     existing: { type: 'str', secret: true },
     bytes: { type: 'int', default: 16, choices: [16, 24, 32] },
   },
-  async check(ctx, args) {
+  async check(ctx, args): Promise<GossipKeyState> {
     const existing = (args.existing ?? '').trim();
     if (existing === '') return { rejected: 'no existing key' };
     ctx.secrets.add(existing);
@@ -48,13 +46,14 @@ export const gossip_key = {
   },
   plan(current, args, ctx) {
     if (current.valid !== undefined) {
-      return { changed: false, reason: 'reusing the existing key', data: { key: current.valid } };
+      return { ok: true, reason: 'reusing the existing key', data: { key: current.valid } };
     }
     // Generating is free of side effects, so the key exists in plan and --check shows the same
     // flow as a real run; it is registered as a secret before anything can print it.
     const key = generateGossipKey(args.bytes);
     ctx.secrets.add(key);
-    return { changed: true, summary: `generated a new key (${current.rejected ?? 'no existing key'})`, data: { key } };
+    return { change: { key }, summary: `generated a new key (${current.rejected ?? 'no existing key'})`, data: { key } };
   },
-  apply: async () => ({}),
-} satisfies ModuleDef<GossipKeyArgs, GossipKeyState>;
+  // The new key is the whole change: it is registered (data.key), nothing is written anywhere.
+  apply: async () => undefined,
+});

@@ -1,21 +1,23 @@
 /** lineinfile: ensure a line is present (or replaced via regexp) or absent, like Ansible's. */
-import type { EditArgs, EditResult } from './lineedit.js';
-import { applyEdit, planEdit, readForEdit, splitLines, stripEol } from './lineedit.js';
-import type { ModeArg } from './mode.js';
-import type { ModuleDef } from './types.js';
-import type { CurrentFile } from './write.js';
+import type { EditResult } from './lib/lineedit.js';
+import { applyEdit, EDIT_ARGS, planEdit, readForEdit, splitLines, stripEol } from './lib/lineedit.js';
+import type { ArgsOf } from './types.js';
+import { defineModule } from './types.js';
+import type { CurrentFile } from './lib/write.js';
 
-export type LineinfileArgs = EditArgs & {
-  line?: string;
-  regexp?: string;
-  search_string?: string;
-  state: 'present' | 'absent';
-  insertafter?: string;
-  insertbefore?: string;
-  backrefs: boolean;
-  firstmatch: boolean;
-  mode?: ModeArg;
-};
+const ARGS = {
+  ...EDIT_ARGS,
+  line: { type: 'str', aliases: ['value'] },
+  regexp: { type: 'str', aliases: ['regex'] },
+  search_string: { type: 'str' },
+  state: { type: 'str', default: 'present', choices: ['present', 'absent'] },
+  insertafter: { type: 'str' },
+  insertbefore: { type: 'str' },
+  backrefs: { type: 'bool', default: false },
+  firstmatch: { type: 'bool', default: false },
+} as const;
+
+export type LineinfileArgs = ArgsOf<typeof ARGS>;
 
 /** Python's `\1` / `\g<name>` backrefs → the match's groups. */
 function expand(template: string, m: RegExpExecArray): string {
@@ -96,26 +98,11 @@ function edit(cur: CurrentFile, args: LineinfileArgs): EditResult {
   return args.state === 'absent' ? absent(text, args) : present(text, args);
 }
 
-export const lineinfile = {
+export const lineinfile = defineModule({
   name: 'lineinfile',
   target: 'remote',
   checkMode: 'full',
-  args: {
-    path: { type: 'path', required: true, aliases: ['dest', 'destfile', 'name'] },
-    line: { type: 'str', aliases: ['value'] },
-    regexp: { type: 'str', aliases: ['regex'] },
-    search_string: { type: 'str' },
-    state: { type: 'str', default: 'present', choices: ['present', 'absent'] },
-    insertafter: { type: 'str' },
-    insertbefore: { type: 'str' },
-    create: { type: 'bool', default: false },
-    backrefs: { type: 'bool', default: false },
-    firstmatch: { type: 'bool', default: false },
-    backup: { type: 'bool', default: false },
-    mode: { type: 'mode' },
-    owner: { type: 'str' },
-    group: { type: 'str' },
-  },
+  args: ARGS,
   mutuallyExclusive: [['insertafter', 'insertbefore'], ['regexp', 'search_string'], ['backrefs', 'search_string']],
   validate(args) {
     const p: string[] = [];
@@ -133,7 +120,7 @@ export const lineinfile = {
     }
     return p;
   },
-  check: (ctx, args) => readForEdit(ctx, 'lineinfile', args),
+  check: (ctx, args): Promise<CurrentFile> => readForEdit(ctx, 'lineinfile', args),
   plan: (cur, args, ctx) => planEdit('lineinfile', cur, args, edit(cur, args), ctx.diffMode, {}, ctx.checkMode),
-  apply: (ctx, args, _plan, cur) => applyEdit(ctx, cur, args, edit(cur, args).text),
-} satisfies ModuleDef<LineinfileArgs, CurrentFile>;
+  apply: (ctx, change) => applyEdit(ctx, change),
+});

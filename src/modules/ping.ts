@@ -1,10 +1,7 @@
 /** ping: prove the host answers (a stat over the connection: no process spawned). */
-import type { ModuleDef } from './types.js';
-import { ModuleFailure } from './types.js';
+import { defineModule, ModuleFailure } from './types.js';
 
-export type PingArgs = { data: string };
-
-export const ping = {
+export const ping = defineModule({
   name: 'ping',
   target: 'remote',
   checkMode: 'full',
@@ -14,6 +11,5 @@ export const ping = {
     await ctx.connection.stat('/');
     return {};
   },
-  plan: (_s, args) => ({ changed: false, reason: 'pong', data: { ping: args.data } }),
-  apply: async () => ({}),
-} satisfies ModuleDef<PingArgs, Record<string, never>>;
+  plan: (_s, args) => ({ ok: true, reason: 'pong', data: { ping: args.data } }),
+});

@@ -1,10 +1,11 @@
 /**
  * Run one module for one host: validate → check → plan → apply (unless --check). The executor
- * calls exactly this; it decides nothing else about the module.
+ * calls exactly this; it decides nothing else about the module. apply() receives the change
+ * plan() decided, nothing else.
  */
 import { ConnectionError } from '../connection/connection.js';
 import { formatProblems, validateArgs } from './args.js';
-import type { FileDiff, ModuleContext, ModuleDef } from './types.js';
+import type { AnyModule, FileDiff, ModuleContext, SideChannels } from './types.js';
 import { ModuleFailure } from './types.js';
 
 export interface ModuleResult {
@@ -15,12 +16,15 @@ export interface ModuleResult {
   /** Why nothing changed ("mode already 0700"), or what changed. */
   reason?: string;
   diff?: FileDiff[];
-  /** Registered data (rc, stdout, stat, ansible_facts, __meta, ...). */
+  /** Registered data (rc, stdout, stat, ansible_facts, ...). */
   data: Record<string, unknown>;
+  /** Host variables to set (set_fact). */
+  facts?: Record<string, unknown>;
+  /** An action for the executor (meta). */
+  control?: SideChannels['control'];
+  /** A value to show (debug), from a verbosity on. */
+  output?: SideChannels['output'];
 }
-
-// Methods are compared bivariantly, so every concrete ModuleDef<A, S> is assignable here.
-type RunnableModule = ModuleDef<never, unknown>;
 
 const KEY_ARGS = ['path', 'dest', 'name', 'src', 'url', 'cmd', 'port', 'msg'];
 
@@ -40,23 +44,35 @@ function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export async function runModule(def: RunnableModule, ctx: ModuleContext, rawArgs: Record<string, unknown> | string | null): Promise<ModuleResult> {
+/** The side channels of a plan as result fields; facts are also registered as `ansible_facts`. */
+function channels(p: SideChannels): Pick<ModuleResult, 'data' | 'facts' | 'control' | 'output'> {
+  return {
+    data: { ...(p.facts ? { ansible_facts: p.facts } : {}), ...p.data },
+    ...(p.facts ? { facts: p.facts } : {}),
+    ...(p.control ? { control: p.control } : {}),
+    ...(p.output ? { output: p.output } : {}),
+  };
+}
+
+export async function runModule(def: AnyModule, ctx: ModuleContext, rawArgs: Record<string, unknown> | string | null): Promise<ModuleResult> {
   const { args, problems } = validateArgs(def, rawArgs, { templated: true });
   if (problems.length > 0) return { changed: false, failed: true, skipped: false, msg: formatProblems(def.name, problems), data: {} };
   const a = args as never;
   try {
     const current = await def.check(ctx, a);
     const plan = def.plan(current, a, ctx);
-    if (!plan.changed) return { changed: false, failed: false, skipped: false, reason: plan.reason, data: { ...plan.data } };
+    if (!('change' in plan)) return { changed: false, failed: false, skipped: false, reason: plan.reason, ...channels(plan) };
     const base = { reason: plan.summary, ...(plan.diff ? { diff: plan.diff } : {}) };
     if (ctx.checkMode) {
       if (def.checkMode === 'none') {
         return { changed: false, failed: false, skipped: true, msg: `skipped in check mode: ${plan.summary}`, ...base, data: {} };
       }
-      return { changed: true, failed: false, skipped: false, ...base, data: { ...plan.data } };
+      return { changed: true, failed: false, skipped: false, ...base, ...channels(plan) };
     }
-    const extra = await def.apply(ctx, a, plan, current);
-    return { changed: true, failed: false, skipped: false, ...base, data: { ...plan.data, ...(extra ?? {}) } };
+    if (!def.apply) throw new Error(`${def.name} planned a change but has no apply()`);
+    const extra = await def.apply(ctx, plan.change as never);
+    const res = channels(plan);
+    return { changed: true, failed: false, skipped: false, ...base, ...res, data: { ...res.data, ...(extra ?? {}) } };
   } catch (e) {
     if (e instanceof ConnectionError) throw e;
     if (e instanceof ModuleFailure) return { changed: false, failed: true, skipped: false, msg: e.message, data: { ...e.data } };

@@ -1,11 +1,9 @@
-/** set_fact: any keys become host variables (data.ansible_facts); the executor stores them. */
-import type { ModuleDef } from './types.js';
-
-export type SetFactArgs = Record<string, unknown> & { cacheable?: boolean };
+/** set_fact: any keys become host variables (the `facts` channel); the executor stores them. */
+import { defineModule } from './types.js';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export const set_fact = {
+export const set_fact = defineModule({
   name: 'set_fact',
   target: 'controller',
   checkMode: 'full',
@@ -19,7 +17,6 @@ export const set_fact = {
   plan(_s, args) {
     const facts: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(args)) if (k !== 'cacheable') facts[k] = v;
-    return { changed: false, reason: `set ${Object.keys(facts).join(', ')}`, data: { ansible_facts: facts, ...(args.cacheable ? { cacheable: true } : {}) } };
+    return { ok: true, reason: `set ${Object.keys(facts).join(', ')}`, facts, ...(args.cacheable ? { data: { cacheable: true } } : {}) };
   },
-  apply: async () => ({}),
-} satisfies ModuleDef<SetFactArgs, Record<string, never>>;
+});

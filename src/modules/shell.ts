@@ -1,21 +1,10 @@
 /** shell: run a command line through a shell (`sh -c`, or `executable -c`). */
 import { shellQuote } from '../connection/connection.js';
-import type { GateState } from './cmdutil.js';
-import { checkGate, gatePlan, runCommand } from './cmdutil.js';
-import { stdinOf } from './command.js';
-import type { ModuleDef } from './types.js';
+import type { GateState } from './lib/cmdutil.js';
+import { checkGate, gatePlan, runCommand, runOptions, stdinOf } from './lib/cmdutil.js';
+import { defineModule } from './types.js';
 
-export type ShellArgs = {
-  cmd: string;
-  chdir?: string;
-  creates?: string;
-  removes?: string;
-  executable?: string;
-  stdin?: string;
-  stdin_add_newline: boolean;
-};
-
-export const shell = {
+export const shell = defineModule({
   name: 'shell',
   target: 'remote',
   freeForm: 'cmd',
@@ -29,11 +18,10 @@ export const shell = {
     stdin: { type: 'str' },
     stdin_add_newline: { type: 'bool', default: true },
   },
-  check: (ctx, args) => checkGate(ctx, args, args.chdir),
-  plan: (st, args) => gatePlan(st, args, args.cmd, 'command'),
-  async apply(ctx, args) {
+  check: (ctx, args): Promise<GateState> => checkGate(ctx, args, args.chdir),
+  plan(st, args) {
     const script = args.executable ? `${shellQuote(args.executable)} -c ${shellQuote(args.cmd)}` : args.cmd;
-    const stdin = stdinOf(args);
-    return runCommand(ctx, script, args.cmd, { ...(args.chdir ? { cwd: args.chdir } : {}), ...(stdin !== undefined ? { stdin } : {}) });
+    return gatePlan(st, args, args.cmd, { script, cmd: args.cmd, opts: runOptions(args.chdir, stdinOf(args)) });
   },
-} satisfies ModuleDef<ShellArgs, GateState>;
+  apply: (ctx, run) => runCommand(ctx, run),
+});

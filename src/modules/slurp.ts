@@ -1,10 +1,7 @@
 /** slurp: a remote file's content, base64-encoded. */
-import type { ModuleDef } from './types.js';
-import { ModuleFailure } from './types.js';
+import { defineModule, ModuleFailure } from './types.js';
 
-export type SlurpArgs = { src: string };
-
-export const slurp = {
+export const slurp = defineModule({
   name: 'slurp',
   target: 'remote',
   checkMode: 'full',
@@ -16,9 +13,8 @@ export const slurp = {
     return ctx.connection.readFile(args.src);
   },
   plan: (content, args) => ({
-    changed: false,
+    ok: true,
     reason: `read ${content.length} bytes`,
     data: { content: content.toString('base64'), encoding: 'base64', source: args.src },
   }),
-  apply: async () => ({}),
-} satisfies ModuleDef<SlurpArgs, Buffer>;
+});

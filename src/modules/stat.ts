@@ -2,10 +2,9 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { FileInfo } from '../connection/connection.js';
-import { formatMode } from './mode.js';
-import type { ModuleDef } from './types.js';
+import { formatMode } from './lib/mode.js';
+import { defineModule } from './types.js';
 
-export type StatArgs = { path: string; get_checksum: boolean; checksum_algorithm: 'sha1' | 'sha256' | 'md5'; follow: boolean };
 export type StatState = { info: FileInfo; checksums?: Record<string, string> };
 
 function describe(path: string, info: FileInfo, checksums: Record<string, string> | undefined): Record<string, unknown> {
@@ -31,7 +30,7 @@ function describe(path: string, info: FileInfo, checksums: Record<string, string
   };
 }
 
-export const stat = {
+export const stat = defineModule({
   name: 'stat',
   target: 'remote',
   checkMode: 'full',
@@ -59,9 +58,8 @@ export const stat = {
     return { info, checksums: { checksum: sum(args.checksum_algorithm), sha256: sum('sha256') } };
   },
   plan: (s, args) => ({
-    changed: false,
+    ok: true,
     reason: s.info.exists ? `${args.path} exists (${s.info.kind})` : `${args.path} does not exist`,
     data: { stat: describe(args.path, s.info, s.checksums) },
   }),
-  apply: async () => ({}),
-} satisfies ModuleDef<StatArgs & { get_mime: boolean; get_attributes: boolean }, StatState>;
+});

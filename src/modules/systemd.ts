@@ -1,15 +1,23 @@
 /** systemd / service: unit state and enablement via systemctl; state read in one command. */
 import { shellQuote } from '../connection/connection.js';
-import type { ModuleContext, ModuleDef, Plan } from './types.js';
-import { ModuleFailure } from './types.js';
+import type { ArgsOf, ModuleContext, Plan } from './types.js';
+import { defineModule, ModuleFailure } from './types.js';
 
-export type SystemdArgs = {
-  name?: string;
-  state?: 'started' | 'stopped' | 'restarted' | 'reloaded';
-  enabled?: boolean;
-  daemon_reload: boolean;
-  scope?: 'system' | 'user' | 'global';
-};
+const ARGS = {
+  name: { type: 'str', aliases: ['service', 'unit'] },
+  state: { type: 'str', choices: ['started', 'stopped', 'restarted', 'reloaded'] },
+  enabled: { type: 'bool' },
+  daemon_reload: { type: 'bool', default: false, aliases: ['daemon-reload'] },
+  scope: { type: 'str', choices: ['system', 'user', 'global'] },
+} as const;
+
+export type SystemdArgs = ArgsOf<typeof ARGS>;
+
+/** The change: one script of systemctl commands for the unit. */
+export interface UnitChange {
+  name: string;
+  script: string;
+}
 
 /** `direct`: the state was not read; the action does not depend on it (see check). */
 export type UnitState = { active: string; enabled: string; reloaded: boolean; direct?: boolean };
@@ -56,35 +64,30 @@ function directScript(args: SystemdArgs): string {
   return `${reload}if ${s} is-active --quiet ${q}; then ${s} reload ${q}; else ${s} start ${q}; fi`;
 }
 
-function planUnit(cur: UnitState, args: SystemdArgs): Plan {
+function planUnit(cur: UnitState, args: SystemdArgs): Plan<UnitChange> {
   const name = args.name ?? '';
   if (cur.direct) {
     const what = args.state === 'restarted' ? 'restart' : 'reload (start when not running)';
-    return { changed: true, summary: `systemctl ${what} ${name}`, data: { name, state: args.state } };
+    return { change: { name, script: directScript(args) }, summary: `systemctl ${what} ${name}`, data: { name, state: args.state } };
   }
   const data = { name, status: { ActiveState: cur.active, UnitFileState: cur.enabled }, ...(args.state ? { state: args.state } : {}), ...(args.enabled !== undefined ? { enabled: args.enabled } : {}) };
   const todo = actions(cur, args);
   if (todo.length === 0) {
     const parts = [args.state ? `service ${name} already ${cur.active === 'active' ? 'running' : cur.active}` : '', args.enabled !== undefined ? `${args.enabled ? 'enabled' : 'not enabled'} (${cur.enabled})` : '', cur.reloaded ? 'daemon reloaded' : ''].filter(Boolean);
-    return { changed: false, reason: parts.join(', ') || `service ${name}: nothing to do`, data };
+    return { ok: true, reason: parts.join(', ') || `service ${name}: nothing to do`, data };
   }
   const before = `active: ${cur.active}\nenabled: ${cur.enabled}\n`;
   const after = `active: ${args.state === 'stopped' ? 'inactive' : args.state ? 'active' : cur.active}\nenabled: ${args.enabled === undefined ? cur.enabled : args.enabled ? 'enabled' : 'disabled'}\n`;
-  return { changed: true, summary: `systemctl ${todo.join(', ')} ${name}`, diff: [{ path: `${name} (service)`, before, after }], data };
+  const script = todo.map((a) => `${sc(args)} ${a} ${shellQuote(name)}`).join(' && ');
+  return { change: { name, script }, summary: `systemctl ${todo.join(', ')} ${name}`, diff: [{ path: `${name} (service)`, before, after }], data };
 }
 
-export const systemd = {
+export const systemd = defineModule({
   name: 'systemd',
   aliases: ['service', 'systemd_service', 'ansible.builtin.service', 'ansible.builtin.systemd_service'],
   target: 'remote',
   checkMode: 'full',
-  args: {
-    name: { type: 'str', aliases: ['service', 'unit'] },
-    state: { type: 'str', choices: ['started', 'stopped', 'restarted', 'reloaded'] },
-    enabled: { type: 'bool' },
-    daemon_reload: { type: 'bool', default: false, aliases: ['daemon-reload'] },
-    scope: { type: 'str', choices: ['system', 'user', 'global'] },
-  },
+  args: ARGS,
   validate(args) {
     if (args.name === undefined && (args.state !== undefined || args.enabled !== undefined)) return ['name is required with state or enabled'];
     if (args.name === undefined && !args.daemon_reload) return ['one of name or daemon_reload is required'];
@@ -92,7 +95,7 @@ export const systemd = {
   },
   // daemon-reload is idempotent and not a change (as in Ansible); it runs in the same command as the
   // state query, and not in --check.
-  async check(ctx, args) {
+  async check(ctx, args): Promise<UnitState> {
     if (isDirect(args, ctx.checkMode)) return { active: 'unknown', enabled: 'unknown', reloaded: false, direct: true };
     const reload = args.daemon_reload && !ctx.checkMode;
     const q = args.name ? shellQuote(args.name) : '';
@@ -108,9 +111,8 @@ export const systemd = {
     return st;
   },
   plan: (cur, args) => planUnit(cur, args),
-  async apply(ctx, args, _plan, cur) {
-    const script = cur.direct ? directScript(args) : actions(cur, args).map((a) => `${sc(args)} ${a} ${shellQuote(args.name!)}`).join(' && ');
+  async apply(ctx, { name, script }) {
     const r = await run(ctx, script);
-    if (r.rc !== 0) throw new ModuleFailure(`systemd(${args.name}): ${script} failed: ${r.stderr.trim() || `rc ${r.rc}`}`, { rc: r.rc, stderr: r.stderr });
+    if (r.rc !== 0) throw new ModuleFailure(`systemd(${name}): ${script} failed: ${r.stderr.trim() || `rc ${r.rc}`}`, { rc: r.rc, stderr: r.stderr });
   },
-} satisfies ModuleDef<SystemdArgs, UnitState>;
+});

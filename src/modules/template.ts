@@ -1,24 +1,10 @@
 /** template: render a Jinja template from templates/ with the task's vars and write it like copy. */
-import type { ModeArg } from './mode.js';
-import { applyWriteState, planWriteState, writeTarget } from './copy.js';
-import type { WriteState } from './copy.js';
-import { readLocalSource, resolveDest } from './dest.js';
-import type { ModuleDef } from './types.js';
-import { ModuleFailure } from './types.js';
-import { readCurrent } from './write.js';
+import type { WriteState } from './lib/dest.js';
+import { applyWriteState, planWriteState, readLocalSource, resolveDest } from './lib/dest.js';
+import { defineModule, ModuleFailure } from './types.js';
+import { readCurrent, writeTarget } from './lib/write.js';
 
-export type TemplateArgs = {
-  src: string;
-  dest: string;
-  mode?: ModeArg;
-  owner?: string;
-  group?: string;
-  backup: boolean;
-  force: boolean;
-  newline_sequence: string;
-};
-
-export const template = {
+export const template = defineModule({
   name: 'template',
   target: 'remote',
   checkMode: 'full',
@@ -32,7 +18,7 @@ export const template = {
     force: { type: 'bool', default: true },
     newline_sequence: { type: 'str', default: '\n', choices: ['\n', '\r', '\r\n'] },
   },
-  async check(ctx, args) {
+  async check(ctx, args): Promise<WriteState> {
     const label = `template(${args.dest})`;
     const src = await readLocalSource(ctx, 'templates', args.src, label);
     let text: string;
@@ -47,5 +33,5 @@ export const template = {
     return { label, dest, target: writeTarget(dest.path, Buffer.from(text), args, src.mode), cur };
   },
   plan: (s, args, ctx) => planWriteState(s, args.force, ctx.diffMode),
-  apply: (ctx, _args, _plan, s) => applyWriteState(ctx, s, undefined),
-} satisfies ModuleDef<TemplateArgs, WriteState>;
+  apply: (ctx, c) => applyWriteState(ctx, c),
+});

@@ -6,18 +6,20 @@
  * require one still show theirs, but some close early without it).
  */
 import { shellQuote } from '../connection/connection.js';
-import type { ModuleContext, ModuleDef } from './types.js';
-import { ModuleFailure } from './types.js';
+import type { ArgsOf, ModuleContext } from './types.js';
+import { defineModule, ModuleFailure } from './types.js';
 
-export type TlsProbeArgs = {
-  host: string;
-  port: number;
-  servername?: string;
-  ca?: string;
-  cert?: string;
-  key?: string;
-  timeout: number;
-};
+const ARGS = {
+  host: { type: 'str', default: 'localhost' },
+  port: { type: 'int', required: true },
+  servername: { type: 'str' },
+  ca: { type: 'path', aliases: ['ca_path'] },
+  cert: { type: 'path', aliases: ['client_cert'] },
+  key: { type: 'path', aliases: ['client_key'] },
+  timeout: { type: 'int', default: 10 },
+} as const;
+
+export type TlsProbeArgs = ArgsOf<typeof ARGS>;
 
 export interface TlsProbeResult extends Record<string, unknown> {
   serial: string;
@@ -92,24 +94,15 @@ async function probe(ctx: ModuleContext, args: TlsProbeArgs): Promise<TlsProbeRe
   return args.ca ? res : { ...res, verified: null, verify_message: '' };
 }
 
-export const tls_probe = {
+export const tls_probe = defineModule({
   name: 'tls_probe',
   target: 'remote',
   checkMode: 'full',
-  args: {
-    host: { type: 'str', default: 'localhost' },
-    port: { type: 'int', required: true },
-    servername: { type: 'str' },
-    ca: { type: 'path', aliases: ['ca_path'] },
-    cert: { type: 'path', aliases: ['client_cert'] },
-    key: { type: 'path', aliases: ['client_key'] },
-    timeout: { type: 'int', default: 10 },
-  },
+  args: ARGS,
   validate: (args) => [
     ...(args.port > 0 && args.port < 65536 ? [] : [`port must be 1-65535, got ${args.port}`]),
     ...((args.cert === undefined) !== (args.key === undefined) ? ['cert and key must be given together'] : []),
   ],
   check: (ctx, args) => probe(ctx, args),
-  plan: (res, args) => ({ changed: false, reason: `${args.host}:${args.port} serves serial ${res.serial} (${res.subject}, until ${res.not_after})`, data: res }),
-  apply: async () => undefined,
-} satisfies ModuleDef<TlsProbeArgs, TlsProbeResult>;
+  plan: (res, args) => ({ ok: true, reason: `${args.host}:${args.port} serves serial ${res.serial} (${res.subject}, until ${res.not_after})`, data: res }),
+});

@@ -1,11 +1,15 @@
 /**
- * The module contract (see docs/ARCHITECTURE.md): one file per module, exporting a
- * ModuleDef that `satisfies` this interface. check() reads state only; plan() is pure;
- * apply() is the only place that writes, and only the executor decides whether it runs.
+ * The module contract (see docs/ARCHITECTURE.md): one file per module, one `defineModule({...})`.
+ * The argument schema is the only declaration of the arguments (their TypeScript type is
+ * `ArgsOf<schema>`); check() reads state only; plan() is pure and returns either nothing to do,
+ * with the reason, or the change; apply() performs exactly that change and is the only place that
+ * writes. Only the executor decides whether apply runs (runModule in run.ts).
  */
 import type { BecomeOptions, Connection } from '../connection/connection.js';
 import type { Secrets } from '../util/secrets.js';
 import type { VaultSession } from '../vault/session.js';
+import type { MetaAction } from './meta.js';
+import type { ModeArg } from './lib/mode.js';
 
 export type ArgType = 'str' | 'int' | 'float' | 'bool' | 'list' | 'dict' | 'raw' | 'path' | 'mode';
 
@@ -21,7 +25,47 @@ export interface ArgSpec {
   secret?: boolean;
 }
 
-export type ArgSchema = Record<string, ArgSpec>;
+/** Argument name → spec. The key "*" accepts any other key with its spec (set_fact). */
+export type ArgSchema = Readonly<Record<string, ArgSpec>>;
+
+/** The TypeScript type of a validated value of one ArgType. */
+export type ValueOfType<T extends ArgType> = T extends 'str' | 'path'
+  ? string
+  : T extends 'int' | 'float'
+    ? number
+    : T extends 'bool'
+      ? boolean
+      : T extends 'list'
+        ? unknown[]
+        : T extends 'dict'
+          ? Record<string, unknown>
+          : T extends 'mode'
+            ? ModeArg
+            : unknown;
+
+type ValueOfSpec<S extends ArgSpec> = S extends { readonly choices: readonly (infer C)[] }
+  ? C
+  : S extends { readonly type: 'list'; readonly elements: infer E extends ArgType }
+    ? ValueOfType<E>[]
+    : ValueOfType<S['type']>;
+
+/** Always present after validation: required, or defaulted. */
+type Present<S extends ArgSpec> = S extends { readonly required: true } ? true : S extends { readonly default: unknown } ? true : false;
+
+type Named<S extends ArgSchema> = Exclude<keyof S, '*'>;
+type Flatten<T> = { [K in keyof T]: T[K] };
+
+/**
+ * The validated arguments a schema describes: `ArgsOf<typeof schema>`. Required and defaulted
+ * arguments are always present, others optional; `choices` narrow to their values, lists to
+ * their `elements`. A "*" entry admits any other key.
+ */
+export type ArgsOf<S extends ArgSchema> = Flatten<
+  { -readonly [K in Named<S> as Present<S[K]> extends true ? K : never]: ValueOfSpec<S[K]> } & {
+    -readonly [K in Named<S> as Present<S[K]> extends true ? never : K]?: ValueOfSpec<S[K]>;
+  }
+> &
+  ('*' extends keyof S ? Record<string, unknown> : unknown);
 
 /** A change, shown under --diff. */
 export interface FileDiff {
@@ -30,9 +74,38 @@ export interface FileDiff {
   after: string;
 }
 
-export type Plan =
-  | { changed: false; reason: string; data?: Record<string, unknown> }
-  | { changed: true; summary: string; diff?: FileDiff[]; data?: Record<string, unknown> };
+/** Registered data: what `register:` stores (rc, stdout, stat, dest, ...). */
+export type Registered = Record<string, unknown>;
+
+/**
+ * What a result carries besides its registered data, each in its own typed channel: host
+ * variables to set (set_fact), an executor action (meta), and a value to show (debug).
+ */
+export interface SideChannels {
+  /** Registered data. */
+  data?: Registered;
+  /** Host variables the executor sets (also registered as `ansible_facts`, as in Ansible). */
+  facts?: Record<string, unknown>;
+  /** An action for the executor itself (flush_handlers, end_host, ...). */
+  control?: MetaAction;
+  /** A value shown under the host's result line, from verbosity `-v`×N on. */
+  output?: { value: unknown; verbosity: number };
+}
+
+/** Nothing to do, and why ("mode already 0700"). */
+export interface NoChange extends SideChannels {
+  ok: true;
+  reason: string;
+}
+
+/** The change to make: what apply() receives, its one-line summary and its --diff. */
+export interface Change<C> extends SideChannels {
+  change: C;
+  summary: string;
+  diff?: FileDiff[];
+}
+
+export type Plan<C> = NoChange | Change<C>;
 
 export interface ModuleContext {
   /** Inventory hostname. */
@@ -68,14 +141,14 @@ export class ModuleFailure extends Error {
   }
 }
 
-/** Special control results a module may return from plan via data.__control (meta, set_fact). */
-export interface ModuleDef<A = Record<string, unknown>, S = unknown> {
+/** What the executor and the validator know of a module, besides its three steps. */
+export interface ModuleInfo<S extends ArgSchema = ArgSchema> {
   readonly name: string;
   readonly aliases?: readonly string[];
   /** remote: runs over the host's connection; local: on the control machine (Vault);
    * controller: needs no connection at all (debug, set_fact, assert, fail, meta). */
   readonly target: 'remote' | 'local' | 'controller';
-  readonly args: ArgSchema;
+  readonly args: S;
   /** Name of the argument that receives a free-form string (`command: ls -l` → {cmd: "ls -l"}). */
   readonly freeForm?: string;
   /** Argument groups: at least one of each group is required / at most one of each may be given. */
@@ -83,14 +156,30 @@ export interface ModuleDef<A = Record<string, unknown>, S = unknown> {
   readonly mutuallyExclusive?: readonly (readonly string[])[];
   /** 'full': check+plan run in --check and apply is skipped. 'none': the task is skipped in --check. */
   readonly checkMode: 'full' | 'none';
-  /** Extra static validation after the schema (return problems as messages). */
-  validate?(args: A): string[];
-  check(ctx: ModuleContext, args: A): Promise<S>;
-  plan(current: S, args: A, ctx: ModuleContext): Plan;
-  /** Perform the change. Returns extra registered data (e.g. rc/stdout for command). */
-  apply(ctx: ModuleContext, args: A, plan: Extract<Plan, { changed: true }>, current: S): Promise<Record<string, unknown> | void>;
 }
 
-/** A module with its argument type erased, as the registry stores it (args are validated
- * against the schema before a call, so the executor passes them as `never`). */
-export type AnyModule = ModuleDef<never, unknown>;
+/** A module: A = its validated arguments, St = the state check() reads, C = the change plan() decides. */
+export interface Module<A, St, C> extends ModuleInfo {
+  /** Extra static validation after the schema (return problems as messages). */
+  validate?(args: A): string[];
+  /** Read the current state; no side effects. */
+  check(ctx: ModuleContext, args: A): Promise<St>;
+  /** Decide, purely: nothing to do (with the reason) or the change. */
+  plan(current: St, args: A, ctx: ModuleContext): Plan<C>;
+  /** Make exactly the planned change; returns registered data. Read-only modules have none.
+   * (NonNullable: a plan() answering both kinds of object literal infers C with `| undefined`
+   * from the NoChange branch; a change itself is never undefined.) */
+  apply?(ctx: ModuleContext, change: NonNullable<C>): Promise<Registered | void>;
+}
+
+/** One declaration: the schema's type gives the arguments' type to every step. */
+export function defineModule<const S extends ArgSchema, St, C = never>(def: ModuleInfo<S> & Module<ArgsOf<S>, St, C>): ModuleInfo<S> & Module<ArgsOf<S>, St, C> {
+  return def;
+}
+
+/** A module with its types erased, as the registry stores it (arguments are validated against
+ * the schema before a call, so the executor passes them as `never`). */
+export type AnyModule = Module<never, unknown, unknown>;
+
+/** The previous contract, for the vault_* modules until they move (see legacy.ts). */
+export type { LegacyModuleDef as ModuleDef } from './legacy.js';

@@ -7,12 +7,42 @@ import { execFile } from 'node:child_process';
 import { posix } from 'node:path';
 import { promisify } from 'node:util';
 import { shellQuote } from '../connection/connection.js';
-import { readLocalSource } from './dest.js';
-import type { ModuleContext, ModuleDef } from './types.js';
-import { ModuleFailure } from './types.js';
+import { readLocalSource } from './lib/dest.js';
+import type { ArgsOf, ModuleContext } from './types.js';
+import { defineModule, ModuleFailure } from './types.js';
 
-export type UnarchiveArgs = { src: string; dest: string; remote_src: boolean; creates?: string; extra_opts: string[] };
+const ARGS = {
+  src: { type: 'path', required: true },
+  dest: { type: 'path', required: true },
+  remote_src: { type: 'bool', default: false },
+  creates: { type: 'path' },
+  extra_opts: { type: 'list', elements: 'str', default: [] },
+} as const;
+
+export type UnarchiveArgs = ArgsOf<typeof ARGS>;
 export type UnarchiveState = { skip?: string; missing: number; members: number };
+
+/** The change: upload the local archive (when not remote_src) to `upload.to`, then run `script`. */
+export interface UnarchiveChange {
+  src: string;
+  upload?: { from: string; to: string };
+  script: string;
+}
+
+/** Extraction (and removal of an uploaded archive) as one script. */
+function extraction(args: UnarchiveArgs): UnarchiveChange {
+  let src = args.src;
+  let cleanup = '';
+  let upload: UnarchiveChange['upload'];
+  if (!args.remote_src) {
+    src = posix.join(args.dest, `.${posix.basename(args.src)}.${process.pid}.upload`);
+    upload = { from: args.src, to: src };
+    cleanup = `; rc=$?; rm -f ${shellQuote(src)}; exit $rc`;
+  }
+  const extra = args.extra_opts.map(shellQuote).join(' ');
+  const cmd = archiveKind(args.src) === 'zip' ? `unzip -o -q ${extra} ${shellQuote(src)} -d ${shellQuote(args.dest)}` : `tar -xf ${shellQuote(src)} -C ${shellQuote(args.dest)} ${extra}`;
+  return { src: args.src, ...(upload ? { upload } : {}), script: `${cmd}${cleanup}` };
+}
 
 const run = promisify(execFile);
 
@@ -53,18 +83,12 @@ async function countMissing(ctx: ModuleContext, args: UnarchiveArgs): Promise<Un
   return { members: n ?? 0, missing: m ?? 0 };
 }
 
-export const unarchive = {
+export const unarchive = defineModule({
   name: 'unarchive',
   target: 'remote',
   checkMode: 'full',
-  args: {
-    src: { type: 'path', required: true },
-    dest: { type: 'path', required: true },
-    remote_src: { type: 'bool', default: false },
-    creates: { type: 'path' },
-    extra_opts: { type: 'list', elements: 'str', default: [] },
-  },
-  async check(ctx, args) {
+  args: ARGS,
+  async check(ctx, args): Promise<UnarchiveState> {
     if (args.creates !== undefined && (await ctx.connection.stat(args.creates)).exists) return { skip: `${args.creates} exists`, missing: 0, members: 0 };
     const d = await ctx.connection.stat(args.dest);
     if (!d.exists || d.kind !== 'directory') throw new ModuleFailure(`unarchive(${args.src}): destination ${args.dest} is not a directory`);
@@ -72,23 +96,17 @@ export const unarchive = {
   },
   plan(s, args) {
     const data = { dest: args.dest, src: args.src };
-    if (s.skip) return { changed: false, reason: `skipped: ${s.skip}`, data };
-    if (s.missing === 0 && s.members > 0) return { changed: false, reason: `all ${s.members} archive members already present in ${args.dest}`, data };
-    return { changed: true, summary: `extract ${args.src} into ${args.dest} (${s.missing} of ${s.members} members missing)`, data };
+    if (s.skip) return { ok: true, reason: `skipped: ${s.skip}`, data };
+    if (s.missing === 0 && s.members > 0) return { ok: true, reason: `all ${s.members} archive members already present in ${args.dest}`, data };
+    return { change: extraction(args), summary: `extract ${args.src} into ${args.dest} (${s.missing} of ${s.members} members missing)`, data };
   },
-  async apply(ctx, args) {
+  async apply(ctx, c) {
     const conn = ctx.connection;
-    let src = args.src;
-    let cleanup = '';
-    if (!args.remote_src) {
-      const local = await readLocalSource(ctx, 'files', args.src, `unarchive(${args.src})`);
-      src = posix.join(args.dest, `.${posix.basename(args.src)}.${process.pid}.upload`);
-      await conn.writeFile(src, local.content, { mode: 0o600 });
-      cleanup = `; rc=$?; rm -f ${shellQuote(src)}; exit $rc`;
+    if (c.upload) {
+      const local = await readLocalSource(ctx, 'files', c.upload.from, `unarchive(${c.src})`);
+      await conn.writeFile(c.upload.to, local.content, { mode: 0o600 });
     }
-    const extra = args.extra_opts.map(shellQuote).join(' ');
-    const cmd = archiveKind(args.src) === 'zip' ? `unzip -o -q ${extra} ${shellQuote(src)} -d ${shellQuote(args.dest)}` : `tar -xf ${shellQuote(src)} -C ${shellQuote(args.dest)} ${extra}`;
-    const r = await conn.exec(`${cmd}${cleanup}`, ctx.become ? { become: ctx.become } : {});
-    if (r.rc !== 0) throw new ModuleFailure(`unarchive(${args.src}): extraction failed: ${r.stderr.trim() || `rc ${r.rc}`}`);
+    const r = await conn.exec(c.script, ctx.become ? { become: ctx.become } : {});
+    if (r.rc !== 0) throw new ModuleFailure(`unarchive(${c.src}): extraction failed: ${r.stderr.trim() || `rc ${r.rc}`}`);
   },
-} satisfies ModuleDef<UnarchiveArgs, UnarchiveState>;
+});

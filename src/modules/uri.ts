@@ -4,23 +4,25 @@
  * report changed (use changed_when to override).
  */
 import { shellQuote } from '../connection/connection.js';
-import type { ModuleContext, ModuleDef } from './types.js';
-import { ModuleFailure } from './types.js';
+import type { ArgsOf, ModuleContext } from './types.js';
+import { defineModule, ModuleFailure } from './types.js';
 
-export type UriArgs = {
-  url: string;
-  method: string;
-  body?: unknown;
-  body_format: 'raw' | 'json' | 'form-urlencoded';
-  headers: Record<string, unknown>;
-  status_code: number[];
-  return_content: boolean;
-  client_cert?: string;
-  client_key?: string;
-  ca_path?: string;
-  validate_certs: boolean;
-  timeout: number;
-};
+const ARGS = {
+  url: { type: 'str', required: true },
+  method: { type: 'str', default: 'GET' },
+  body: { type: 'raw' },
+  body_format: { type: 'str', default: 'raw', choices: ['raw', 'json', 'form-urlencoded'] },
+  headers: { type: 'dict', default: {} },
+  status_code: { type: 'list', elements: 'int', default: [200] },
+  return_content: { type: 'bool', default: false },
+  client_cert: { type: 'path' },
+  client_key: { type: 'path' },
+  ca_path: { type: 'path' },
+  validate_certs: { type: 'bool', default: true },
+  timeout: { type: 'int', default: 30 },
+} as const;
+
+export type UriArgs = ArgsOf<typeof ARGS>;
 
 export type UriResponse = Record<string, unknown>;
 const MARK = '\n__orchestrate_uri__';
@@ -74,29 +76,20 @@ async function request(ctx: ModuleContext, args: UriArgs): Promise<UriResponse> 
 
 const isRead = (m: string): boolean => m === 'GET' || m === 'HEAD';
 
-export const uri = {
+/** The request as sent: the method upper-cased. */
+const normalized = (args: UriArgs): UriArgs => ({ ...args, method: args.method.toUpperCase() });
+
+export const uri = defineModule({
   name: 'uri',
   target: 'remote',
   checkMode: 'none',
-  args: {
-    url: { type: 'str', required: true },
-    method: { type: 'str', default: 'GET' },
-    body: { type: 'raw' },
-    body_format: { type: 'str', default: 'raw', choices: ['raw', 'json', 'form-urlencoded'] },
-    headers: { type: 'dict', default: {} },
-    status_code: { type: 'list', elements: 'int', default: [200] },
-    return_content: { type: 'bool', default: false },
-    client_cert: { type: 'path' },
-    client_key: { type: 'path' },
-    ca_path: { type: 'path' },
-    validate_certs: { type: 'bool', default: true },
-    timeout: { type: 'int', default: 30 },
-  },
+  args: ARGS,
   validate: (args) => (/^https?:\/\//.test(args.url) ? [] : [`url must start with http:// or https://, got ${JSON.stringify(args.url)}`]),
-  check: async (ctx, args) => (isRead(args.method.toUpperCase()) ? request(ctx, { ...args, method: args.method.toUpperCase() }) : undefined),
+  check: async (ctx, args): Promise<UriResponse | undefined> => (isRead(args.method.toUpperCase()) ? request(ctx, normalized(args)) : undefined),
   plan(res, args) {
-    if (res) return { changed: false, reason: `${args.method.toUpperCase()} returned ${String(res['status'])}`, data: res };
-    return { changed: true, summary: `${args.method.toUpperCase()} ${args.url}` };
+    const req = normalized(args);
+    if (res) return { ok: true, reason: `${req.method} returned ${String(res['status'])}`, data: res };
+    return { change: req, summary: `${req.method} ${args.url}` };
   },
-  apply: (ctx, args) => request(ctx, { ...args, method: args.method.toUpperCase() }),
-} satisfies ModuleDef<UriArgs, UriResponse | undefined>;
+  apply: (ctx, req) => request(ctx, req),
+});

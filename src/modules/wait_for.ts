@@ -5,21 +5,23 @@
  * is made and nothing is waited for.
  */
 import { shellQuote } from '../connection/connection.js';
-import type { ModuleContext, ModuleDef } from './types.js';
-import { ModuleFailure } from './types.js';
+import type { ArgsOf, ModuleContext } from './types.js';
+import { defineModule, ModuleFailure } from './types.js';
 
-export type WaitForArgs = {
-  host: string;
-  port?: number;
-  path?: string;
-  state: 'started' | 'stopped' | 'present' | 'absent';
-  search_regex?: string;
-  timeout: number;
-  delay: number;
-  sleep: number;
-  connect_timeout: number;
-  msg?: string;
-};
+const ARGS = {
+  host: { type: 'str', default: '127.0.0.1' },
+  port: { type: 'int' },
+  path: { type: 'path' },
+  state: { type: 'str', default: 'started', choices: ['started', 'stopped', 'present', 'absent'] },
+  search_regex: { type: 'str' },
+  timeout: { type: 'int', default: 300 },
+  delay: { type: 'int', default: 0 },
+  sleep: { type: 'int', default: 1 },
+  connect_timeout: { type: 'int', default: 5 },
+  msg: { type: 'str' },
+} as const;
+
+export type WaitForArgs = ArgsOf<typeof ARGS>;
 
 export type WaitState = { satisfied: boolean; elapsed: number; match?: string[] };
 
@@ -68,26 +70,15 @@ function target(args: WaitForArgs): string {
   return args.port !== undefined ? `port ${args.host}:${args.port}` : `path ${args.path}`;
 }
 
-export const wait_for = {
+export const wait_for = defineModule({
   name: 'wait_for',
   target: 'remote',
   checkMode: 'full',
-  args: {
-    host: { type: 'str', default: '127.0.0.1' },
-    port: { type: 'int' },
-    path: { type: 'path' },
-    state: { type: 'str', default: 'started', choices: ['started', 'stopped', 'present', 'absent'] },
-    search_regex: { type: 'str' },
-    timeout: { type: 'int', default: 300 },
-    delay: { type: 'int', default: 0 },
-    sleep: { type: 'int', default: 1 },
-    connect_timeout: { type: 'int', default: 5 },
-    msg: { type: 'str' },
-  },
+  args: ARGS,
   requiredOneOf: [['port', 'path']],
   mutuallyExclusive: [['port', 'path']],
   validate: (args) => (args.search_regex !== undefined && args.port !== undefined ? ['search_regex is only supported with path'] : []),
-  async check(ctx, args) {
+  async check(ctx, args): Promise<WaitState> {
     const start = Date.now();
     if (ctx.checkMode) {
       const r = await probe(ctx, args);
@@ -108,7 +99,6 @@ export const wait_for = {
   plan(s, args, ctx) {
     const data = { elapsed: s.elapsed, state: args.state, ...(args.port !== undefined ? { port: args.port } : { path: args.path }), ...(s.match ? { match_groups: s.match } : {}) };
     const reason = s.satisfied ? `${target(args)} is ${args.state}` : `${target(args)} is not ${args.state} yet (check mode: not waiting)`;
-    return { changed: false, reason: ctx.checkMode || s.elapsed === 0 ? reason : `${reason} after ${s.elapsed}s`, data };
+    return { ok: true, reason: ctx.checkMode || s.elapsed === 0 ? reason : `${reason} after ${s.elapsed}s`, data };
   },
-  apply: async () => ({}),
-} satisfies ModuleDef<WaitForArgs, WaitState>;
+});

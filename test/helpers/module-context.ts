@@ -4,30 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalConnection } from '../../src/connection/local/local.js';
 import type { ModuleContext } from '../../src/modules/types.js';
+import { render } from '../../src/template/index.js';
 import { Secrets } from '../../src/util/secrets.js';
 import { VaultSession } from '../../src/vault/session.js';
-
-type RenderFn = (text: string, vars: Record<string, unknown>) => string;
-
-/** src/template's render when it is there; else a minimal `{{ name }}` substitution. */
-async function loadRender(): Promise<RenderFn> {
-  const path = '../../src/template/index.js';
-  try {
-    const mod = (await import(path)) as { render?: RenderFn };
-    if (typeof mod.render === 'function') return mod.render;
-  } catch {
-    /* not written yet */
-  }
-  return (text, vars) =>
-    text.replace(/\{\{\s*([A-Za-z_][\w.]*)\s*\}\}/g, (_m, name: string) => {
-      let v: unknown = vars;
-      for (const part of name.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
-      if (v === undefined) throw new Error(`'${name}' is undefined`);
-      return String(v);
-    });
-}
-
-const renderP = loadRender();
 
 export interface TestContextOptions {
   vars?: Record<string, unknown>;
@@ -49,7 +28,6 @@ export interface TestContext {
 }
 
 export async function makeContext(opts: TestContextOptions = {}): Promise<TestContext> {
-  const render = await renderP;
   const root = mkdtempSync(join(tmpdir(), 'orchestrate-mod-'));
   const conn = opts.connection ?? new LocalConnection({ host: 'testhost' });
   const logs: string[] = [];

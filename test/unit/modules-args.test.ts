@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateArgs } from '../../src/modules/args.js';
-import { applySymbolic, parseModeArg } from '../../src/modules/mode.js';
-import { parseKv, splitArgv } from '../../src/modules/kv.js';
+import { applySymbolic, parseModeArg } from '../../src/modules/lib/mode.js';
+import { parseKv, splitArgv } from '../../src/modules/lib/kv.js';
 import type { ArgSchema } from '../../src/modules/types.js';
 
 const fileLike = {

@@ -71,14 +71,22 @@ describe('command / shell / raw', () => {
 
 describe('controller modules', () => {
   it('set_fact, debug, meta, fail, ping', async () => {
-    expect((await runModule(set_fact, t.ctx, { a: 1, b: 'x', cacheable: 'yes' })).data).toEqual({ ansible_facts: { a: 1, b: 'x' }, cacheable: true });
+    const sf = await runModule(set_fact, t.ctx, { a: 1, b: 'x', cacheable: 'yes' });
+    expect(sf.data).toEqual({ ansible_facts: { a: 1, b: 'x' }, cacheable: true });
+    expect(sf.facts).toEqual({ a: 1, b: 'x' });
     expect((await runModule(set_fact, t.ctx, 'a=1 b=two')).data['ansible_facts']).toEqual({ a: '1', b: 'two' });
     expect((await runModule(set_fact, t.ctx, { 'bad-name': 1 })).msg).toMatch(/"bad-name" is not a valid variable name/);
-    expect((await runModule(debug, t.ctx, { var: 'nomad.version' })).data).toEqual({ 'nomad.version': '1.7.2' });
+    const dv = await runModule(debug, t.ctx, { var: 'nomad.version' });
+    expect(dv.data).toEqual({ 'nomad.version': '1.7.2' });
+    expect(dv.output).toEqual({ value: { 'nomad.version': '1.7.2' }, verbosity: 0 });
     expect((await runModule(debug, t.ctx, { var: 'items[1]' })).data).toEqual({ 'items[1]': 2 });
-    expect((await runModule(debug, t.ctx, { msg: 'hi', verbosity: 2 })).data).toEqual({ msg: 'hi', __verbosity: 2 });
+    const dm = await runModule(debug, t.ctx, { msg: 'hi', verbosity: 2 });
+    expect(dm.data).toEqual({ msg: 'hi' });
+    expect(dm.output).toEqual({ value: 'hi', verbosity: 2 });
     expect((await runModule(debug, t.ctx, {})).data).toEqual({ msg: 'Hello world!' });
-    expect((await runModule(meta, t.ctx, 'flush_handlers')).data).toEqual({ __meta: 'flush_handlers' });
+    const m = await runModule(meta, t.ctx, 'flush_handlers');
+    expect(m.data).toEqual({});
+    expect(m.control).toBe('flush_handlers');
     expect((await runModule(meta, t.ctx, 'flush_handler')).msg).toMatch(/action must be one of/);
     expect(await runModule(fail, t.ctx, { msg: 'stop here' })).toMatchObject({ failed: true, msg: 'stop here' });
     expect((await runModule(ping, t.ctx, null)).data).toEqual({ ping: 'pong' });

@@ -1,9 +1,15 @@
-/** Where copy/template write: `dest/` or an existing directory means dest + the source's basename. */
+/**
+ * Where copy/template write (`dest/` or an existing directory means dest + the source's basename),
+ * and the plan and apply they share over the resolved destination.
+ */
 import { readFile, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { ModuleContext } from './types.js';
-import { ModuleFailure } from './types.js';
-import { readCurrent, type CurrentFile } from './write.js';
+import { ConnectionError } from '../../connection/connection.js';
+import type { ModeArg } from './mode.js';
+import type { ModuleContext, Plan, Registered } from '../types.js';
+import { ModuleFailure } from '../types.js';
+import type { WriteChange, WriteTarget } from './write.js';
+import { applyWrite, fileResult, planWrite, readCurrent, type CurrentFile } from './write.js';
 
 export interface ResolvedDest {
   path: string;
@@ -60,5 +66,35 @@ export async function readLocalSource(ctx: ModuleContext, kind: 'files' | 'templ
     return { path, content: await readFile(path), mode: st.mode & 0o7777 };
   } catch (e) {
     throw new ModuleFailure(`${label}: cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+export type WriteState = { label: string; dest: ResolvedDest; target: WriteTarget; cur: CurrentFile };
+
+/** The change of copy and template: a missing directory to make first (dest ended with '/'), then the write. */
+export interface FileWriteChange {
+  label: string;
+  mkdir?: { path: string; mode: number };
+  write: WriteChange;
+}
+
+/** Shared by copy and template: the pure plan over a WriteState. */
+export function planWriteState(s: WriteState, force: boolean, diffMode: boolean, directoryMode?: ModeArg): Plan<FileWriteChange> {
+  const data = fileResult(s.target.path, s.target.content, undefined);
+  if (!force && s.cur.info.exists) return { ok: true, reason: `${s.target.path} exists and force is false`, data };
+  const plan = planWrite(s.cur, s.target, diffMode, data);
+  if ('ok' in plan) return plan;
+  const mkdir = s.dest.mkdir ? { path: s.dest.mkdir, mode: typeof directoryMode === 'number' ? directoryMode : 0o755 } : undefined;
+  const change: FileWriteChange = { label: s.label, write: plan.change, ...(mkdir ? { mkdir } : {}) };
+  return { ...plan, change, summary: mkdir ? `${plan.summary} (creating ${mkdir.path})` : plan.summary };
+}
+
+export async function applyWriteState(ctx: ModuleContext, c: FileWriteChange): Promise<Registered> {
+  if (c.mkdir) await ctx.connection.mkdir(c.mkdir.path, c.mkdir.mode);
+  try {
+    return await applyWrite(ctx, c.write);
+  } catch (e) {
+    if (c.write.cur.info.exists || e instanceof ConnectionError) throw e;
+    throw (await missingParent(ctx, c.label, c.write.target.path)) ?? e;
   }
 }

@@ -5,10 +5,10 @@
  * or a chmod/chown when only attributes differ.
  */
 import { createHash } from 'node:crypto';
-import type { FileInfo } from '../connection/connection.js';
+import type { FileInfo } from '../../connection/connection.js';
 import type { ModeArg } from './mode.js';
 import { formatMode, resolveMode } from './mode.js';
-import type { FileDiff, ModuleContext, Plan } from './types.js';
+import type { FileDiff, ModuleContext, Plan, Registered } from '../types.js';
 
 export type FileAttrs = { mode?: ModeArg; owner?: string; group?: string };
 
@@ -19,6 +19,16 @@ export type WriteTarget = FileAttrs & {
   /** Mode used for mode: preserve (copy's source mode). */
   preserveMode?: number;
 };
+
+/** What to write at path, with the arguments' mode/owner/group/backup. */
+export function writeTarget(path: string, content: Buffer, args: { mode?: ModeArg; owner?: string; group?: string; backup: boolean }, preserveMode?: number): WriteTarget {
+  const t: WriteTarget = { path, content, backup: args.backup };
+  if (args.mode !== undefined) t.mode = args.mode;
+  if (args.owner !== undefined) t.owner = args.owner;
+  if (args.group !== undefined) t.group = args.group;
+  if (preserveMode !== undefined) t.preserveMode = preserveMode;
+  return t;
+}
 
 export interface CurrentFile {
   path: string;
@@ -110,6 +120,13 @@ export interface WriteDecision {
   attrs: AttrChanges;
 }
 
+/** The change a write makes: the file as read, what to write, and what differs. */
+export interface WriteChange {
+  cur: CurrentFile;
+  target: WriteTarget;
+  decision: WriteDecision;
+}
+
 export function decideWrite(cur: CurrentFile, target: WriteTarget): WriteDecision {
   const exists = cur.info.exists;
   return {
@@ -119,26 +136,31 @@ export function decideWrite(cur: CurrentFile, target: WriteTarget): WriteDecisio
   };
 }
 
+export function writeChange(cur: CurrentFile, target: WriteTarget): WriteChange {
+  return { cur, target, decision: decideWrite(cur, target) };
+}
+
 /** The pure plan for writing `target` over `cur`. */
-export function planWrite(cur: CurrentFile, target: WriteTarget, diffMode: boolean, data: Record<string, unknown> = {}): Plan {
-  const d = decideWrite(cur, target);
+export function planWrite(cur: CurrentFile, target: WriteTarget, diffMode: boolean, data: Registered = {}): Plan<WriteChange> {
+  const change = writeChange(cur, target);
+  const d = change.decision;
   if (!d.content && !hasAttrChanges(d.attrs)) {
     const what = ['content', ...d.attrs.matching];
     const reason = `${what.length > 1 ? `${what.slice(0, -1).join(', ')} and ${what[what.length - 1]}` : what[0]} already match`;
-    return { changed: false, reason, data };
+    return { ok: true, reason, data };
   }
   const diff: FileDiff[] = [];
   if (diffMode && d.content) diff.push({ path: target.path, before: d.create ? '' : diffText(cur.content, cur.sha256), after: diffText(target.content) });
   if (diffMode && !d.create && hasAttrChanges(d.attrs)) diff.push({ path: `${target.path} (attributes)`, before: `${d.attrs.before.join('\n')}\n`, after: `${d.attrs.after.join('\n')}\n` });
   const parts = d.create ? ['create'] : [...(d.content ? ['content'] : []), ...d.attrs.after.map((s) => s.replace(': ', ' '))];
   const summary = d.create ? `create ${target.path}` : `update ${target.path}: ${parts.join(', ')}`;
-  return { changed: true, summary, ...(diff.length ? { diff } : {}), data };
+  return { change, summary, ...(diff.length ? { diff } : {}), data };
 }
 
 /** Perform the write decided by planWrite. Returns registered data (backup_file). */
-export async function applyWrite(ctx: ModuleContext, cur: CurrentFile, target: WriteTarget): Promise<Record<string, unknown>> {
+export async function applyWrite(ctx: ModuleContext, change: WriteChange): Promise<Registered> {
   const conn = ctx.connection;
-  const d = decideWrite(cur, target);
+  const { cur, target, decision: d } = change;
   if (d.content) {
     const mode = d.attrs.mode ?? (cur.info.exists ? cur.info.mode : undefined) ?? DEFAULT_FILE_MODE;
     const opts = {
