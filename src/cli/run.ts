@@ -102,8 +102,18 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
     }
     return EXIT.ok;
   }
+  if (flags.limit && noHostsLeft(inventory, flags.limit)) return EXIT.error;
   for (const pb of playbooks) await addPlaybookVarsDirs(pb, inventory);
   return execute(playbooks, inventory, flags, extraVars, tags, skipTags);
+}
+
+/** As ansible-playbook: a --limit that matches no inventory host is an error, said once. */
+function noHostsLeft(inventory: Inventory, limit: string): boolean {
+  const { hosts, warnings } = inventory.select('all', limit);
+  if (hosts.length > 0) return false;
+  for (const w of new Set(warnings)) err(`[WARNING]: ${w}\n`);
+  err(`error: --limit ${limit} matches no host of the inventory: no hosts to target\n`);
+  return true;
 }
 
 async function addPlaybookVarsDirs(pb: Playbook, inventory: Inventory): Promise<void> {
@@ -146,8 +156,9 @@ async function execute(playbooks: Playbook[], inventory: Inventory, flags: RunFl
   let interrupts = 0;
   const onSigint = (): void => {
     interrupts++;
+    // the live region's 'exit' hook shows the cursor again; the terminal stays usable
     if (interrupts > 1) process.exit(EXIT.interrupted);
-    err('\ninterrupted: finishing running tasks, starting nothing new (Ctrl-C again to quit now)\n');
+    bus.emit({ type: 'warning', message: 'interrupted: finishing running tasks, starting nothing new (Ctrl-C again to stop at once)' });
     controller.abort();
   };
   process.on('SIGINT', onSigint);
