@@ -47,6 +47,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--host-key-checking <mode>', 'host key policy').choices(['yes', 'accept-new', 'no']))
     .option('--known-hosts <file>', 'known_hosts file to verify host keys against')
     .option('--vault-secrets-file <file>', 'where vault_init stores unseal keys and the root token')
+    .option('--report <file>', 'write a self-contained HTML report of the run to this file')
     .action(async (playbooks: string[], options: Record<string, unknown>) => {
       const { runCommand } = await import('./run.js');
       process.exitCode = await runCommand(playbooks, options);
@@ -65,6 +66,16 @@ export function buildProgram(): Command {
     .action(async (options: Record<string, unknown>) => {
       const { inventoryCommand } = await import('./inventory.js');
       process.exitCode = await inventoryCommand(options);
+    });
+
+  program
+    .command('report')
+    .description('write the HTML report of a run from its saved --json stream')
+    .argument('<events>', 'file with the output of orchestrate run --json ("-" for stdin)')
+    .option('-o, --output <file>', 'the HTML file to write', 'run.html')
+    .action(async (events: string, options: { output?: string }) => {
+      const { reportCommand } = await import('./report.js');
+      process.exitCode = reportCommand(events, options);
     });
 
   return program;

@@ -42,6 +42,7 @@ export interface RunFlags {
   hostKeyChecking?: 'yes' | 'no' | 'accept-new';
   knownHosts?: string;
   vaultSecretsFile?: string;
+  report?: string;
 }
 
 const out = (s: string): void => void process.stdout.write(s);
@@ -150,6 +151,7 @@ async function execute(playbooks: Playbook[], inventory: Inventory, flags: RunFl
     drain = tty.drain;
   } else bus.on(plainRenderer({ write: out, verbosity, color: process.stdout.isTTY === true, diff: flags.diff === true }));
 
+  const report = flags.report ? await reportListener(bus) : undefined;
   const controller = new AbortController();
   // every host's waits (wait_for, until delays) listen on it: one listener per host is expected
   setMaxListeners(0, controller.signal);
@@ -193,8 +195,25 @@ async function execute(playbooks: Playbook[], inventory: Inventory, flags: RunFl
     process.off('SIGINT', onSigint);
     await drain();
     writeStatsFile(stats);
+    if (report && flags.report) {
+      try {
+        report.write(flags.report);
+        err(`report written to ${flags.report}\n`);
+      } catch (e) {
+        err(`error: cannot write the report ${flags.report}: ${(e as Error).message}\n`);
+        if (code === EXIT.ok) code = EXIT.error;
+      }
+    }
   }
   return code;
+}
+
+/** --report: every (masked) event with its time, turned into the HTML report at the end. */
+async function reportListener(bus: EventBus): Promise<{ write: (file: string) => void }> {
+  const { ReportBuilder, writeReport } = await import('../report/index.js');
+  const builder = new ReportBuilder();
+  bus.on((e) => builder.add({ ...e, ts: Date.now() }));
+  return { write: (file) => writeReport(file, builder.model()) };
 }
 
 /** $ORCHESTRATE_STATS_FILE: the run's SSH counters as JSON (total and per host), for benchmarks. */
