@@ -10,7 +10,7 @@ h3.play{font-size:14px;margin:14px 0 4px}.small{color:#667;font-weight:normal;fo
 .state{font-weight:bold;color:#fff}.state.s-ok{background:#2a8a3e}.state.s-failed,.state.s-unreachable{background:#c0392b}.state.s-interrupted{background:#8e44ad}
 .stop{background:#fdecea;border-left:4px solid #c0392b;padding:8px 12px;margin:8px 0;font-weight:bold}.stop .small{font-weight:normal}
 .warn{color:#8a5a00}
-.batch{margin:6px 0 10px;border-left:3px solid #c9d3e6;padding-left:6px}
+.batch{margin:6px 0 10px;border-left:3px solid #c9d3e6;padding-left:6px;content-visibility:auto;contain-intrinsic-size:auto 300px}
 .row{display:flex;height:14px;align-items:center}.row.head{height:18px;font-weight:bold}
 .name{width:180px;flex:none;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-size:11px}
 .track{position:relative;flex:1;height:100%;background:#f0f2f6}
