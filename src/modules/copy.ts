@@ -4,7 +4,7 @@ import { ConnectionError } from '../connection/connection.js';
 import { missingParent, resolveDest, readLocalSource } from './dest.js';
 import type { ResolvedDest } from './dest.js';
 import type { ModuleContext, ModuleDef, Plan } from './types.js';
-import { ModuleFailure } from './types.js';
+import { missingInput, ModuleFailure } from './types.js';
 import type { CurrentFile, WriteTarget } from './write.js';
 import { applyWrite, fileResult, planWrite, readCurrent } from './write.js';
 
@@ -28,7 +28,7 @@ async function source(ctx: ModuleContext, args: CopyArgs, label: string): Promis
   const src = args.src!;
   if (!args.remote_src) return readLocalSource(ctx, 'files', src, label);
   const st = await ctx.connection.stat(src);
-  if (!st.exists) throw new ModuleFailure(`${label}: source ${src} not found on the host`);
+  if (!st.exists) missingInput(ctx, `${label}: source ${src} not found on the host`, `would copy ${src} to ${args.dest} (check mode: ${src} does not exist yet)`);
   if (st.kind === 'directory') throw new ModuleFailure(`${label}: source ${src} is a directory (not supported)`);
   return { content: await ctx.connection.readFile(src), ...(st.mode !== undefined ? { mode: st.mode } : {}) };
 }

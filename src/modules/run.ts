@@ -5,7 +5,7 @@
 import { ConnectionError } from '../connection/connection.js';
 import { formatProblems, validateArgs } from './args.js';
 import type { FileDiff, ModuleContext, ModuleDef } from './types.js';
-import { ModuleFailure } from './types.js';
+import { ModuleFailure, NotYetThere } from './types.js';
 
 export interface ModuleResult {
   changed: boolean;
@@ -59,6 +59,7 @@ export async function runModule(def: RunnableModule, ctx: ModuleContext, rawArgs
     return { changed: true, failed: false, skipped: false, ...base, data: { ...plan.data, ...(extra ?? {}) } };
   } catch (e) {
     if (e instanceof ConnectionError) throw e;
+    if (e instanceof NotYetThere && ctx.checkMode) return { changed: true, failed: false, skipped: false, reason: e.message, data: { ...e.data } };
     if (e instanceof ModuleFailure) return { changed: false, failed: true, skipped: false, msg: e.message, data: { ...e.data } };
     return { changed: false, failed: true, skipped: false, msg: `${moduleLabel(def.name, args)}: ${errorMessage(e)}`, data: {} };
   }

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { shellQuote } from '../connection/connection.js';
 import { readLocalSource } from './dest.js';
 import type { ModuleContext, ModuleDef } from './types.js';
-import { ModuleFailure } from './types.js';
+import { missingInput, ModuleFailure } from './types.js';
 
 export type UnarchiveArgs = { src: string; dest: string; remote_src: boolean; creates?: string; extra_opts: string[] };
 export type UnarchiveState = { skip?: string; missing: number; members: number };
@@ -67,7 +67,9 @@ export const unarchive = {
   async check(ctx, args) {
     if (args.creates !== undefined && (await ctx.connection.stat(args.creates)).exists) return { skip: `${args.creates} exists`, missing: 0, members: 0 };
     const d = await ctx.connection.stat(args.dest);
-    if (!d.exists || d.kind !== 'directory') throw new ModuleFailure(`unarchive(${args.src}): destination ${args.dest} is not a directory`);
+    if (!d.exists) missingInput(ctx, `unarchive(${args.src}): destination ${args.dest} is not a directory`, `would extract ${args.src} into ${args.dest} (check mode: ${args.dest} does not exist yet)`);
+    if (d.kind !== 'directory') throw new ModuleFailure(`unarchive(${args.src}): destination ${args.dest} is not a directory`);
+    if (args.remote_src && !(await ctx.connection.stat(args.src)).exists) missingInput(ctx, `unarchive(${args.src}): source ${args.src} not found on the host`, `would extract ${args.src} into ${args.dest} (check mode: ${args.src} does not exist yet)`);
     return countMissing(ctx, args);
   },
   plan(s, args) {

@@ -3,7 +3,7 @@
  * No-op when unsealed. Submits keys until the threshold is reached; a previous partial attempt
  * is reset first so stale progress never mixes with these keys.
  */
-import type { ModuleDef } from './types.js';
+import { missingInput, type ModuleDef } from './types.js';
 import { call, CONNECTION_ARGS, fail, openVault, readSecretsFile } from '../vault/module-kit.js';
 import type { VaultArgs } from '../vault/session.js';
 
@@ -25,7 +25,7 @@ export const vault_unseal = {
   async check(ctx, args) {
     const t = openVault(ctx, args, label);
     const st = await call(t, (c) => c.sealStatus());
-    if (st['initialized'] !== true) fail(t, 'Vault is not initialized: run vault_init first');
+    if (st['initialized'] !== true) missingInput(ctx, `${label}: Vault is not initialized: run vault_init first`, `${label}: would unseal Vault once vault_init has initialized it (check mode: not initialized yet)`);
     const file = await readSecretsFile(ctx, t.settings.secretsFile, label);
     if (file && !ctx.vault.sessionToken && !args.token) ctx.vault.sessionToken = file.root_token;
     const keys = args.keys ?? file?.unseal_keys_b64 ?? [];

@@ -32,7 +32,7 @@ const INSPECT = `(() => {
   return {
     state: document.getElementById('run-state').textContent,
     title: document.title,
-    batches: q('#timeline .batch').length,
+    batches: q('#timeline .batch .row.head .name').filter((n) => n.textContent.startsWith('batch ')).length,
     hostRows: q('#timeline .row:not(.head)').length,
     taskSegments: q('#timeline .seg.task').map((s) => s.textContent),
     cells,

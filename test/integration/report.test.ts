@@ -54,7 +54,7 @@ describe('HTML run report', () => {
     const r = await openReport(at('run.html'), 'report-local');
     expect(r.errors).toEqual([]);
     expect(r.page.state).toBe('failed');
-    expect(r.page.batches).toBe(1);
+    expect(r.page.batches).toBe(1); // of 2: the second never started
     expect(r.page.hostRows).toBe(2);
     // max_fail_percentage 0: the batch stops at the failed gate, "after the gate" never starts
     expect(r.page.taskSegments).toEqual(['gossip key', 'write config', 'gate: healthy']);
