@@ -18,8 +18,8 @@ export function registerLabCommand(program: Command): Command {
     .option('--clients <n>', 'number of client hosts (client1..)', '3')
     .option('--latency <time>', 'round-trip latency in front of every sshd, e.g. 20ms')
     .option('--name <name>', 'lab name (several labs can run at once)', 'default')
-    .option('--subnet <cidr>', 'IPv4 subnet for the lab network (default 10.213.0.0/16 for the default lab)')
-    .option('--inventory <path>', 'where to write the inventory (default inventory/lab.yml)')
+    .option('--subnet <cidr>', 'IPv4 subnet for the lab network (default: 10.213.0.0/16 for the default lab, a free 10.X.0.0/16 derived from the name for others)')
+    .option('--inventory <path>', 'where to write the inventory (default: inventory/lab.yml for the default lab, .lab/NAME/inventory.yml for others)')
     .option('--no-provision', 'do not run lab/standins/provision.sh in the hosts (no systemctl shim, no Nomad stand-in)')
     .option('-q, --quiet', 'print only the summary')
     .action(async (flags: Parameters<Actions['upAction']>[0]) => (await actions()).upAction(flags));
