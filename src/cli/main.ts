@@ -12,7 +12,7 @@ function version(): string {
   return pkg.version;
 }
 
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 const count = (_v: string, prev: number): number => prev + 1;
 
 export function buildProgram(): Command {
@@ -27,11 +27,11 @@ export function buildProgram(): Command {
     .alias('playbook')
     .description('run one or more playbooks')
     .argument('<playbook...>', 'playbook file(s)')
-    .option('-i, --inventory <source>', 'inventory file or directory (repeatable)', collect, [])
-    .option('-l, --limit <pattern>', 'further limit selected hosts to a pattern')
-    .option('-e, --extra-vars <vars>', 'extra variables: k=v, @file.yml or JSON/YAML (repeatable)', collect, [])
-    .option('-t, --tags <tags>', 'only run tasks tagged with these', collect, [])
-    .option('--skip-tags <tags>', 'skip tasks tagged with these', collect, [])
+    .option('-i, --inventory <source>', 'inventory file or directory (repeatable; default: $ORCHESTRATE_INVENTORY, else inventory/lab.yml when present)', collect)
+    .option('-l, --limit <pattern>', 'further limit selected hosts to a pattern (Ansible patterns, @retry-file); matching no host is an error')
+    .option('-e, --extra-vars <vars>', 'extra variables: k=v, @file.yml or JSON/YAML (repeatable)', collect)
+    .option('-t, --tags <tags>', 'only run tasks tagged with these (repeatable, comma-separated)', collect)
+    .option('--skip-tags <tags>', 'skip tasks tagged with these (repeatable, comma-separated)', collect)
     .option('-C, --check', "don't change anything; report what would change")
     .option('-D, --diff', 'show the differences in changed files')
     .addOption(new Option('-f, --forks <n>', 'hosts worked on in parallel').default(50).argParser((v) => parsePositive(v, '--forks')))
@@ -40,13 +40,14 @@ export function buildProgram(): Command {
     .option('--list-hosts', 'list the hosts each play would run on')
     .option('--list-tags', 'list all tags')
     .option('--json', 'stream one JSON object per event on stdout')
-    .option('-v, --verbose', 'more output (-vv, -vvv)', count, 0)
+    .option('-v, --verbose', 'more output: -v reasons for ok and timings, -vv task paths', count, 0)
     .option('-u, --user <user>', 'connect as this user (ansible_user default)')
     .option('-b, --become', 'run tasks with sudo')
     .option('--become-user <user>', 'become this user (default root)')
     .addOption(new Option('--host-key-checking <mode>', 'host key policy').choices(['yes', 'accept-new', 'no']))
     .option('--known-hosts <file>', 'known_hosts file to verify host keys against')
-    .option('--vault-secrets-file <file>', 'where vault_init stores unseal keys and the root token')
+    .option('--vault-secrets-file <file>', 'where vault_init stores unseal keys and the root token (default: .orchestrate/vault-secrets.json)')
+    .option('--report <file>', 'write a self-contained HTML report of the run to this file')
     .action(async (playbooks: string[], options: Record<string, unknown>) => {
       const { runCommand } = await import('./run.js');
       process.exitCode = await runCommand(playbooks, options);
@@ -65,6 +66,16 @@ export function buildProgram(): Command {
     .action(async (options: Record<string, unknown>) => {
       const { inventoryCommand } = await import('./inventory.js');
       process.exitCode = await inventoryCommand(options);
+    });
+
+  program
+    .command('report')
+    .description('write the HTML report of a run from its saved --json stream')
+    .argument('<events>', 'file with the output of orchestrate run --json ("-" for stdin)')
+    .option('-o, --output <file>', 'the HTML file to write', 'run.html')
+    .action(async (events: string, options: { output?: string }) => {
+      const { reportCommand } = await import('./report.js');
+      process.exitCode = reportCommand(events, options);
     });
 
   return program;

@@ -42,6 +42,7 @@ export interface RunFlags {
   hostKeyChecking?: 'yes' | 'no' | 'accept-new';
   knownHosts?: string;
   vaultSecretsFile?: string;
+  report?: string;
 }
 
 const out = (s: string): void => void process.stdout.write(s);
@@ -104,8 +105,18 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
     }
     return EXIT.ok;
   }
+  if (flags.limit && noHostsLeft(inventory, flags.limit)) return EXIT.error;
   for (const pb of playbooks) await addPlaybookVarsDirs(pb, inventory);
   return execute(playbooks, inventory, flags, extraVars, tags, skipTags);
+}
+
+/** As ansible-playbook: a --limit that matches no inventory host is an error, said once. */
+function noHostsLeft(inventory: Inventory, limit: string): boolean {
+  const { hosts, warnings } = inventory.select('all', limit);
+  if (hosts.length > 0) return false;
+  for (const w of new Set(warnings)) err(`[WARNING]: ${w}\n`);
+  err(`error: --limit ${limit} matches no host of the inventory: no hosts to target\n`);
+  return true;
 }
 
 async function addPlaybookVarsDirs(pb: Playbook, inventory: Inventory): Promise<void> {
@@ -142,14 +153,16 @@ async function execute(playbooks: Playbook[], inventory: Inventory, flags: RunFl
     drain = tty.drain;
   } else bus.on(plainRenderer({ write: out, verbosity, color: process.stdout.isTTY === true, diff: flags.diff === true }));
 
+  const report = flags.report ? await reportListener(bus) : undefined;
   const controller = new AbortController();
   // every host's waits (wait_for, until delays) listen on it: one listener per host is expected
   setMaxListeners(0, controller.signal);
   let interrupts = 0;
   const onSigint = (): void => {
     interrupts++;
+    // the live region's 'exit' hook shows the cursor again; the terminal stays usable
     if (interrupts > 1) process.exit(EXIT.interrupted);
-    err('\ninterrupted: finishing running tasks, starting nothing new (Ctrl-C again to quit now)\n');
+    bus.emit({ type: 'warning', message: 'interrupted: finishing running tasks, starting nothing new (Ctrl-C again to stop at once)' });
     controller.abort();
   };
   process.on('SIGINT', onSigint);
@@ -184,8 +197,25 @@ async function execute(playbooks: Playbook[], inventory: Inventory, flags: RunFl
     process.off('SIGINT', onSigint);
     await drain();
     writeStatsFile(stats);
+    if (report && flags.report) {
+      try {
+        report.write(flags.report);
+        err(`report written to ${flags.report}\n`);
+      } catch (e) {
+        err(`error: cannot write the report ${flags.report}: ${(e as Error).message}\n`);
+        if (code === EXIT.ok) code = EXIT.error;
+      }
+    }
   }
   return code;
+}
+
+/** --report: every (masked) event with its time, turned into the HTML report at the end. */
+async function reportListener(bus: EventBus): Promise<{ write: (file: string) => void }> {
+  const { ReportBuilder, writeReport } = await import('../report/index.js');
+  const builder = new ReportBuilder();
+  bus.on((e) => builder.add({ ...e, ts: Date.now() }));
+  return { write: (file) => writeReport(file, builder.model()) };
 }
 
 /** $ORCHESTRATE_STATS_FILE: the run's SSH counters as JSON (total and per host), for benchmarks. */

@@ -19,6 +19,8 @@ export type RunEvent =
   | { type: 'play.start'; name: string; hosts: string[]; pattern: string }
   | { type: 'batch.start'; index: number; count: number; hosts: string[] }
   | { type: 'task.start'; id: number; name: string; module: string; hosts: string[]; handler: boolean; role?: string; pos?: Position }
+  /** A host's turn at a task began (it got one of the forks). */
+  | { type: 'host.start'; taskId: number; host: string }
   | {
       type: 'host.result';
       taskId: number;
@@ -36,11 +38,26 @@ export type RunEvent =
       durationMs: number;
       /** Output shown for debug tasks and at -v. */
       output?: unknown;
+      /** Why a host failed, as Ansible shows it: rc, cmd, stdout/stderr (tails), msg, delta. */
+      detail?: Record<string, unknown>;
     }
   | { type: 'task.end'; id: number; name: string }
   | { type: 'warning'; message: string }
   | { type: 'log'; host?: string; message: string; verbosity: number }
   | { type: 'play.end'; name: string }
+  /** A play's rollout stopped before its last batch (max_fail_percentage, any_errors_fatal, or
+   * every host of a batch failed): what stopped it and who was never started. */
+  | {
+      type: 'rollout.stop';
+      play: string;
+      batch: number;
+      count: number;
+      cause: 'max_fail_percentage' | 'any_errors_fatal' | 'all_failed';
+      maxFailPercentage?: number;
+      failed: { host: string; status: 'failed' | 'unreachable' }[];
+      notStarted: string[];
+      playsNotRun: string[];
+    }
   | { type: 'recap'; stats: Record<string, HostStats>; durationMs: number; interrupted: boolean };
 
 export type Listener = (e: RunEvent) => void;

@@ -28,7 +28,30 @@ export interface PlayRun {
   playbookDir: string;
   batchSize: number;
   abort: boolean;
+  /** What set `abort`, for the rollout.stop event. */
+  abortCause?: 'max_fail_percentage' | 'any_errors_fatal';
   batchFailed: Set<string>;
+}
+
+/** Ansible's keys for why a task failed; stdout/stderr keep their last lines only. */
+const DETAIL_KEYS = ['cmd', 'rc', 'msg', 'stdout', 'stderr', 'delta', 'status', 'url', 'path', 'dest'] as const;
+const TAIL_LINES = 20;
+
+function tail(s: string): string {
+  const lines = s.split('\n');
+  return lines.length > TAIL_LINES ? `[${lines.length - TAIL_LINES} lines before]\n${lines.slice(-TAIL_LINES).join('\n')}` : s;
+}
+
+function failureDetail(r: HostTaskResult): { detail?: Record<string, unknown> } {
+  const reg = r.registered;
+  const detail: Record<string, unknown> = {};
+  for (const k of DETAIL_KEYS) {
+    const v = reg[k];
+    if (v === undefined || v === null) continue;
+    detail[k] = typeof v === 'string' && (k === 'stdout' || k === 'stderr') ? tail(v) : v;
+  }
+  if (r.msg !== undefined) detail['msg'] = r.msg;
+  return Object.keys(detail).length > 0 ? { detail } : {};
 }
 
 const NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
@@ -164,9 +187,9 @@ export class NodeRunner {
     opts.bus.emit({ type: 'task.end', id, name: task.name });
     const anyFailed = results.some((r) => r && r.status === 'failed' && !r.ignored);
     if (this.rescuable === 0) {
-      if (anyFailed && (this.run.play.anyErrorsFatal || task.inh.anyErrorsFatal)) this.run.abort = true;
+      if (anyFailed && (this.run.play.anyErrorsFatal || task.inh.anyErrorsFatal)) this.stopRollout('any_errors_fatal');
       const mfp = this.run.play.maxFailPercentage;
-      if (mfp !== undefined && this.run.batchFailed.size / this.run.batchSize > mfp / 100) this.run.abort = true;
+      if (mfp !== undefined && this.run.batchFailed.size / this.run.batchSize > mfp / 100) this.stopRollout('max_fail_percentage');
     }
     const meta = results.find((r) => r?.meta)?.meta;
     if (meta === 'flush_handlers') await this.flushHandlers(hosts);
@@ -174,8 +197,14 @@ export class NodeRunner {
     if (meta === 'clear_host_errors') for (const h of hosts) h.failed = false;
   }
 
+  private stopRollout(cause: 'max_fail_percentage' | 'any_errors_fatal'): void {
+    if (!this.run.abort) this.run.abortCause = cause;
+    this.run.abort = true;
+  }
+
   private async runOnHost(task: TaskNode, id: number, host: HostState): Promise<HostTaskResult | undefined> {
     if (this.run.opts.signal.aborted) return undefined;
+    this.run.opts.bus.emit({ type: 'host.start', taskId: id, host: host.name });
     const t0 = Date.now();
     const base = this.run.vars.forTask(host.name, task.inh);
     let result: HostTaskResult;
@@ -270,6 +299,7 @@ export class NodeRunner {
       ...(r.diff && !noLog ? { diff: r.diff } : {}),
       ...(r.delegatedTo ? { delegatedTo: r.delegatedTo } : {}),
       ...(r.output !== undefined ? { output: noLog ? NO_LOG_MSG : r.output } : {}),
+      ...((r.status === 'failed' || r.status === 'unreachable') && !noLog ? failureDetail(r) : {}),
       durationMs,
     });
   }

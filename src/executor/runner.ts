@@ -46,9 +46,11 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   let brokePlay = false;
   opts.bus.emit({ type: 'playbook.start', file: opts.playbook.file, check: opts.checkMode });
   try {
-    for (const play of opts.playbook.plays) {
+    const plays = opts.playbook.plays;
+    for (let p = 0; p < plays.length; p++) {
       if (opts.signal.aborted) break;
-      const result = await runPlay(play, opts, vars, stats, hostStates, limiter, playbookDir);
+      const later = plays.slice(p + 1).map((x) => x.name);
+      const result = await runPlay(plays[p]!, opts, vars, stats, hostStates, limiter, playbookDir, later);
       if (result === 'fatal') brokePlay = true;
       if (result !== 'ok') break;
     }
@@ -61,10 +63,6 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
 }
 
 /**
- * As ansible-playbook: a play stopped by max_fail_percentage / any_errors_fatal is 2; otherwise an
- * unreachable host (3) takes precedence over a failed one (2).
- */
-/**
  * The control machine is not a fleet member: a play that targets only localhost (Vault tasks)
  * runs whatever the --limit, which selects inventory hosts.
  */
@@ -72,13 +70,29 @@ export function limitFor(pattern: string, limit: string | undefined): string | u
   return /^\s*(localhost|127\.0\.0\.1)\s*$/.test(pattern) ? undefined : limit;
 }
 
+/**
+ * An unreachable host (3) takes precedence over a failed one (2), also when it is what stopped a
+ * rollout (max_fail_percentage / any_errors_fatal: 2 otherwise, even when every failure was
+ * rescued later).
+ */
 export function exitCodeFor(stats: Record<string, HostStats>, interrupted: boolean, brokePlay: boolean): number {
   if (interrupted) return 99;
   const all = Object.values(stats);
-  if (brokePlay) return 2;
   if (all.some((s) => s.unreachable > 0)) return 3;
+  if (brokePlay) return 2;
   if (all.some((s) => s.failed > 0)) return 2;
   return 0;
+}
+
+const warned = new WeakMap<RunOptions, Set<string>>();
+
+/** The same pattern warning from every play of a playbook is said once. */
+function warnOnce(opts: RunOptions, message: string): void {
+  const seen = warned.get(opts) ?? new Set<string>();
+  warned.set(opts, seen);
+  if (seen.has(message)) return;
+  seen.add(message);
+  opts.bus.emit({ type: 'warning', message });
 }
 
 function orderHosts(hosts: string[], order: Play['order']): string[] {
@@ -121,10 +135,11 @@ async function runPlay(
   hostStates: Map<string, HostState>,
   limiter: ReturnType<typeof pLimit>,
   playbookDir: string,
+  laterPlays: string[],
 ): Promise<'ok' | 'stop' | 'fatal'> {
   const pattern = String(templateValue(play.hosts, { ...vars.forPlay(), ...play.vars }));
   const { hosts: selected, warnings } = opts.inventory.select(pattern, limitFor(pattern, opts.limit));
-  for (const w of warnings) opts.bus.emit({ type: 'warning', message: w });
+  for (const w of warnings) warnOnce(opts, w);
   const hosts = orderHosts(selected.filter((h) => !hostStates.get(h)?.failed && !hostStates.get(h)?.unreachable), play.order);
   opts.bus.emit({ type: 'play.start', name: play.name, hosts, pattern });
   if (hosts.length === 0) {
@@ -158,12 +173,23 @@ async function runPlay(
     const runner = new NodeRunner(run);
     await runner.runPlayBatch(states);
     const failedInBatch = run.batchFailed.size;
-    if (run.abort) {
-      outcome = 'fatal';
-      break;
-    }
-    if (failedInBatch > 0 && failedInBatch === batch.length) {
-      outcome = 'stop';
+    const allFailed = failedInBatch > 0 && failedInBatch === batch.length;
+    if (run.abort || allFailed) {
+      outcome = run.abort ? 'fatal' : 'stop';
+      if (i < batches.length - 1 || laterPlays.length > 0) {
+        const failed = [...run.batchFailed].map((h) => ({ host: h, status: hostStates.get(h)?.unreachable ? ('unreachable' as const) : ('failed' as const) }));
+        opts.bus.emit({
+          type: 'rollout.stop',
+          play: play.name,
+          batch: i + 1,
+          count: batches.length,
+          cause: run.abort ? (run.abortCause ?? 'max_fail_percentage') : 'all_failed',
+          ...(play.maxFailPercentage !== undefined ? { maxFailPercentage: play.maxFailPercentage } : {}),
+          failed,
+          notStarted: batches.slice(i + 1).flat(),
+          playsNotRun: laterPlays,
+        });
+      }
       break;
     }
   }

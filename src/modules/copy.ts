@@ -2,7 +2,7 @@
 import type { WriteState } from './lib/dest.js';
 import { applyWriteState, planWriteState, readLocalSource, resolveDest } from './lib/dest.js';
 import type { ArgsOf, ModuleContext } from './types.js';
-import { defineModule, ModuleFailure } from './types.js';
+import { defineModule, missingInput, ModuleFailure } from './types.js';
 import { readCurrent, writeTarget } from './lib/write.js';
 
 const ARGS = {
@@ -25,7 +25,7 @@ async function source(ctx: ModuleContext, args: CopyArgs, label: string): Promis
   const src = args.src!;
   if (!args.remote_src) return readLocalSource(ctx, 'files', src, label);
   const st = await ctx.connection.stat(src);
-  if (!st.exists) throw new ModuleFailure(`${label}: source ${src} not found on the host`);
+  if (!st.exists) missingInput(ctx, `${label}: source ${src} not found on the host`, `would copy ${src} to ${args.dest} (check mode: ${src} does not exist yet)`);
   if (st.kind === 'directory') throw new ModuleFailure(`${label}: source ${src} is a directory (not supported)`);
   return { content: await ctx.connection.readFile(src), ...(st.mode !== undefined ? { mode: st.mode } : {}) };
 }

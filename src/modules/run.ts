@@ -6,7 +6,7 @@
 import { ConnectionError } from '../connection/connection.js';
 import { formatProblems, validateArgs } from './args.js';
 import type { AnyModule, FileDiff, ModuleContext, SideChannels } from './types.js';
-import { ModuleFailure } from './types.js';
+import { ModuleFailure, NotYetThere } from './types.js';
 
 export interface ModuleResult {
   changed: boolean;
@@ -75,6 +75,7 @@ export async function runModule(def: AnyModule, ctx: ModuleContext, rawArgs: Rec
     return { changed: true, failed: false, skipped: false, ...base, ...res, data: { ...res.data, ...(extra ?? {}) } };
   } catch (e) {
     if (e instanceof ConnectionError) throw e;
+    if (e instanceof NotYetThere && ctx.checkMode) return { changed: true, failed: false, skipped: false, reason: e.message, data: { ...e.data } };
     if (e instanceof ModuleFailure) return { changed: false, failed: true, skipped: false, msg: e.message, data: { ...e.data } };
     return { changed: false, failed: true, skipped: false, msg: `${moduleLabel(def.name, args)}: ${errorMessage(e)}`, data: {} };
   }

@@ -141,6 +141,21 @@ export class ModuleFailure extends Error {
   }
 }
 
+/**
+ * What a module needs does not exist yet, and an earlier task would have made it (a file a
+ * download writes, a Vault that vault_init initializes). Under --check the task reports what it
+ * would do (changed, with this message as the reason) instead of failing; in a real run it fails.
+ */
+export class NotYetThere extends ModuleFailure {
+  override name = 'NotYetThere';
+}
+
+/** Throws NotYetThere in check mode, a plain failure otherwise. */
+export function missingInput(ctx: { checkMode: boolean }, failure: string, wouldDo: string): never {
+  if (ctx.checkMode) throw new NotYetThere(wouldDo);
+  throw new ModuleFailure(failure);
+}
+
 /** What the executor and the validator know of a module, besides its three steps. */
 export interface ModuleInfo<S extends ArgSchema = ArgSchema> {
   readonly name: string;

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { shellQuote } from '../connection/connection.js';
 import { readLocalSource } from './lib/dest.js';
 import type { ArgsOf, ModuleContext } from './types.js';
-import { defineModule, ModuleFailure } from './types.js';
+import { defineModule, missingInput, ModuleFailure } from './types.js';
 
 const ARGS = {
   src: { type: 'path', required: true },
@@ -91,7 +91,9 @@ export const unarchive = defineModule({
   async check(ctx, args): Promise<UnarchiveState> {
     if (args.creates !== undefined && (await ctx.connection.stat(args.creates)).exists) return { skip: `${args.creates} exists`, missing: 0, members: 0 };
     const d = await ctx.connection.stat(args.dest);
-    if (!d.exists || d.kind !== 'directory') throw new ModuleFailure(`unarchive(${args.src}): destination ${args.dest} is not a directory`);
+    if (!d.exists) missingInput(ctx, `unarchive(${args.src}): destination ${args.dest} is not a directory`, `would extract ${args.src} into ${args.dest} (check mode: ${args.dest} does not exist yet)`);
+    if (d.kind !== 'directory') throw new ModuleFailure(`unarchive(${args.src}): destination ${args.dest} is not a directory`);
+    if (args.remote_src && !(await ctx.connection.stat(args.src)).exists) missingInput(ctx, `unarchive(${args.src}): source ${args.src} not found on the host`, `would extract ${args.src} into ${args.dest} (check mode: ${args.src} does not exist yet)`);
     return countMissing(ctx, args);
   },
   plan(s, args) {

@@ -5,7 +5,7 @@
  * by itself (awskms, transit, ...; `recovery_seal` in sys/seal-status) is waited for, never
  * given keys: its recovery keys do not unseal it.
  */
-import type { ModuleDef } from './types.js';
+import { missingInput, type ModuleDef } from './types.js';
 import { hasRecoveryKeys } from './vault_init.js';
 import { VaultError, type VaultBody } from '../vault/client.js';
 import { call, CONNECTION_ARGS, fail, openVault, readSecretsFile, type VaultTask } from '../vault/module-kit.js';
@@ -41,7 +41,7 @@ export const vault_unseal = {
   async check(ctx, args) {
     const t = openVault(ctx, args, label);
     let st = await call(t, (c) => c.sealStatus());
-    if (st['initialized'] !== true) fail(t, 'Vault is not initialized: run vault_init first');
+    if (st['initialized'] !== true) missingInput(ctx, `${label}: Vault is not initialized: run vault_init first`, `${label}: would unseal Vault once vault_init has initialized it (check mode: not initialized yet)`);
     const file = await readSecretsFile(ctx, t.settings.secretsFile, label);
     if (file && !ctx.vault.sessionToken && !args.token) ctx.vault.sessionToken = file.root_token;
     if (hasRecoveryKeys(st)) {

@@ -31,11 +31,26 @@ export function unifiedDiff(d: FileDiff, context = 3): string {
       }
       end += run;
     }
-    out.push('@@');
-    for (const [op, line] of ops.slice(start, end)) out.push(`${op}${line}`);
+    const hunk = ops.slice(start, end);
+    out.push(hunkHeader(ops, start, hunk));
+    for (const [op, line] of hunk) out.push(`${op}${line}`);
     i = end;
   }
   return header + out.join('\n') + (out.length ? '\n' : '');
+}
+
+/** `@@ -a,n +b,m @@` as diff -u writes it (1-based; a side with no lines names the line before). */
+function hunkHeader(ops: [string, string][], start: number, hunk: [string, string][]): string {
+  let a = 0;
+  let b = 0;
+  for (const [op] of ops.slice(0, start)) {
+    if (op !== '+') a++;
+    if (op !== '-') b++;
+  }
+  const n = hunk.filter(([op]) => op !== '+').length;
+  const m = hunk.filter(([op]) => op !== '-').length;
+  const range = (at: number, len: number): string => (len === 1 ? `${at + 1}` : `${len === 0 ? at : at + 1},${len}`);
+  return `@@ -${range(a, n)} +${range(b, m)} @@`;
 }
 
 function lineOps(a: string[], b: string[]): [string, string][] {

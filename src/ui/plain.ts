@@ -2,6 +2,7 @@
 import type { RunEvent } from '../executor/events.js';
 import { formatPosition } from '../yaml/index.js';
 import { unifiedDiff } from './diff.js';
+import { batchLine, failureLine, rolloutStopLines } from './format.js';
 import { recapLines } from './recap.js';
 
 export interface PlainOptions {
@@ -29,7 +30,8 @@ export function plainRenderer(o: PlainOptions): (e: RunEvent) => void {
         o.write(banner(`PLAY [${e.name}]`));
         break;
       case 'batch.start':
-        if (o.verbosity > 0) o.write(`batch ${e.index}/${e.count}: ${e.hosts.join(', ')}\n`);
+        o.write(`\n${batchLine(e)}\n`);
+        if (o.verbosity > 0) o.write(`  ${e.hosts.join(', ')}\n`);
         break;
       case 'task.start': {
         const title = `${e.handler ? 'RUNNING HANDLER' : 'TASK'} [${e.role ? `${e.role} : ` : ''}${e.name}]`;
@@ -41,12 +43,12 @@ export function plainRenderer(o: PlainOptions): (e: RunEvent) => void {
       case 'host.result': {
         const who = e.delegatedTo ? `[${e.host} -> ${e.delegatedTo}]` : `[${e.host}]`;
         if (o.diff && e.diff) for (const d of e.diff) o.write(unifiedDiff(d));
-        if (e.status === 'failed') {
-          o.write(c(31, `fatal: ${who}: FAILED! => ${e.msg ?? 'failed'}\n`));
+        if (e.status === 'failed' || e.status === 'unreachable') {
+          o.write(c(31, `${failureLine(e)}${o.verbosity > 0 ? ` (after ${(e.durationMs / 1000).toFixed(2)}s)` : ''}\n`));
           if (e.ignored) o.write(c(36, '...ignoring\n'));
-        } else if (e.status === 'unreachable') o.write(c(31, `fatal: ${who}: UNREACHABLE! => ${e.msg ?? ''}\n`));
-        else if (e.status === 'skipped') {
-          if (o.verbosity > 0) o.write(c(36, `skipping: ${who}${e.reason ? ` (${e.reason})` : ''}\n`));
+        } else if (e.status === 'skipped') {
+          // ansible's display_skipped_hosts default: a skipped host is said, not hidden
+          o.write(c(36, `skipping: ${who}${o.verbosity > 0 && e.reason ? ` (${e.reason})` : ''}\n`));
         } else {
           const label = e.status === 'changed' ? c(33, `changed: ${who}`) : c(32, `ok: ${who}`);
           const why = o.verbosity > 0 && e.reason ? ` (${e.reason})` : '';
@@ -55,6 +57,9 @@ export function plainRenderer(o: PlainOptions): (e: RunEvent) => void {
         }
         break;
       }
+      case 'rollout.stop':
+        o.write(`\n${rolloutStopLines(e).map((l) => c(31, l)).join('\n')}\n`);
+        break;
       case 'warning':
         o.write(c(35, `[WARNING]: ${e.message}\n`));
         break;

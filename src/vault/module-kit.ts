@@ -3,7 +3,7 @@
  * turning Vault failures into clear ModuleFailures, the local secrets file, and value
  * normalisation for read-compare-write.
  */
-import { ModuleFailure, type ArgSchema, type ModuleContext } from '../modules/types.js';
+import { ModuleFailure, NotYetThere, type ArgSchema, type ModuleContext } from '../modules/types.js';
 import { dataOf, VaultError, type VaultBody, type VaultClient } from './client.js';
 import type { VaultArgs, VaultSettings } from './session.js';
 import { parseDuration } from './ttl.js';
@@ -59,6 +59,15 @@ async function explainSealed(t: VaultTask): Promise<string> {
   return 'Vault is sealed: run vault_unseal first';
 }
 
+/**
+ * --check on a fresh Vault: vault_init and vault_unseal only say what they would do, so the
+ * tasks after them find Vault uninitialized, sealed or without a token. They report that they
+ * would run (changed) instead of failing; a real run still fails here.
+ */
+function pendingInCheckMode(t: VaultTask, why: string): void {
+  if (t.ctx.checkMode) throw new NotYetThere(t.ctx.secrets.mask(`${t.label}: would run once Vault is ready (check mode: ${why.replace(/: run \S+ first$/, '')})`));
+}
+
 /** Run Vault calls; failures become ModuleFailure with the module label and a fix. */
 export async function call<T>(t: VaultTask, f: (c: VaultClient) => Promise<T>): Promise<T> {
   try {
@@ -68,8 +77,10 @@ export async function call<T>(t: VaultTask, f: (c: VaultClient) => Promise<T>): 
     if (!(e instanceof VaultError)) fail(t, e instanceof Error ? e.message : String(e));
     switch (e.kind) {
       case 'sealed':
+        pendingInCheckMode(t, await explainSealed(t));
         fail(t, await explainSealed(t));
       case 'denied':
+        if (!t.settings.token) pendingInCheckMode(t, 'no Vault token yet (vault_init writes it)');
         fail(t, await explainDenied(t, e));
       case 'unreachable':
         fail(t, e.message);

@@ -33,7 +33,10 @@ export interface VaultArgs {
 }
 
 export const DEFAULT_ADDR = 'https://127.0.0.1:8200';
-export const DEFAULT_SECRETS_FILE = '.vault-secrets.json';
+/** Run outputs live in the state directory `.orchestrate/` of the directory orchestrate runs in. */
+export const DEFAULT_SECRETS_FILE = '.orchestrate/vault-secrets.json';
+/** Where earlier versions kept it: still read when only that one exists. */
+const OLD_SECRETS_FILE = '.vault-secrets.json';
 
 /** Go's strconv.ParseBool, which the vault CLI and its API client use for VAULT_SKIP_VERIFY. */
 const GO_BOOL: Record<string, boolean> = { '1': true, t: true, T: true, TRUE: true, true: true, True: true, '0': false, f: false, F: false, FALSE: false, false: false, False: false };
@@ -79,6 +82,10 @@ export class VaultSession {
     }
   }
 
+  private defaultSecretsFile(): string {
+    return !existsSync(this.resolvePath(DEFAULT_SECRETS_FILE)) && existsSync(this.resolvePath(OLD_SECRETS_FILE)) ? OLD_SECRETS_FILE : DEFAULT_SECRETS_FILE;
+  }
+
   resolvePath(p: string): string {
     return isAbsolute(p) ? p : resolve(this.cwd, p);
   }
@@ -95,7 +102,7 @@ export class VaultSession {
     const tok = sources.find(([t]) => t !== undefined);
     const s: VaultSettings = {
       addr: (args.vault_addr ?? strVar(vars, 'vault_addr') ?? env('VAULT_ADDR') ?? DEFAULT_ADDR).replace(/\/+$/, ''),
-      secretsFile: this.resolvePath(args.secrets_file ?? strVar(vars, 'vault_secrets_file') ?? DEFAULT_SECRETS_FILE),
+      secretsFile: this.resolvePath(args.secrets_file ?? strVar(vars, 'vault_secrets_file') ?? this.defaultSecretsFile()),
     };
     if (tok) {
       s.token = tok[0];

@@ -2,11 +2,11 @@
  * playbooks/mtls.yml end to end on the lab (1+3 and 1+15 hosts): certificates, mTLS API,
  * gossip key, reload/restart order, and a second run with 0 changed.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { totals } from '../helpers/cli.js';
+import { results, totals } from '../helpers/cli.js';
 import { openssl, runMtls, sshRun, startFleet, type Fleet, type FleetHost } from './mtls-fleet.js';
 
 const CERTS = '/opt/nomad/agent-certs';
@@ -65,6 +65,19 @@ function defineFleetSuite(servers: number, clients: number): void {
     afterAll(async () => {
       await fleet?.down();
     }, 300_000);
+
+    it('--check --diff on the fresh fleet says what it would do, fails nothing, writes nothing', async (t) => {
+      if (!fleet) return t.skip(skip);
+      const r = await runMtls(fleet, work, ['--check', '--diff']);
+      if (r.code !== 0) writeFileSync(path.join(work, 'check-run.log'), r.stdout + r.stderr);
+      expect(r.code, `check run failed: see ${work}/check-run.log`).toBe(0);
+      expect(totals(r.events)['failed'] ?? 0).toBe(0);
+      const vault = results(r.events).filter((e) => e['host'] === 'localhost' && String(e['reason'] ?? '').includes('check mode:'));
+      expect(vault.length).toBeGreaterThan(0);
+      expect(vault.every((e) => e['status'] === 'changed')).toBe(true);
+      expect(existsSync(path.join(work, 'vault-secrets.json'))).toBe(false);
+      expect(existsSync(path.join(work, 'CA_cert.crt'))).toBe(false);
+    }, 600_000);
 
     it('first run converges every node', async (t) => {
       if (!fleet) return t.skip(skip);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orchestrate, recap, results, type CliResult } from '../helpers/cli.js';
 import { labSupported, startLab, type LabHandle } from '../helpers/lab.js';
+import { hasChromium, openReport } from '../helpers/report-page.js';
 import { hostFile, hostRoot, serialOf, servedCert, startProber, type ProbeNode } from '../helpers/prober.js';
 
 const support = labSupported();
@@ -86,9 +87,23 @@ describe.skipIf(!support.ok)('certificate rotation on a 3+13 lab', () => {
     try {
       const before = fileSerials();
       const served = await servedSerials();
-      const r = await run('playbooks/rotate-certs.yml');
+      const report = path.join(work, 'rotate-broken.html');
+      const r = await run('playbooks/rotate-certs.yml', ['--report', report]);
       expect(r.code).toBe(2);
       expect(recap(r.events)[broken]?.['failed']).toBe(1);
+      const stop = r.events.find((e) => e['type'] === 'rollout.stop');
+      expect(stop).toMatchObject({ cause: 'max_fail_percentage', failed: [{ host: broken, status: 'failed' }] });
+      if (hasChromium) {
+        // the report of a real rolling rotation, as a person would open it
+        const page = await openReport(report, 'report-rotate-broken');
+        expect(page.errors).toEqual([]);
+        expect(page.page.state).toBe('failed');
+        expect(page.page.batches).toBe(r.events.filter((e) => e['type'] === 'batch.start').length);
+        expect(page.page.stops.join('\n')).toContain(`max_fail_percentage 0 exceeded by ${broken} (failed)`);
+        expect(page.page.failures.join('\n')).toContain(`on ${broken}`);
+        expect(page.page.recapRows).toBe(Object.keys(recap(r.events)).length);
+        expect(page.page.external).toBe(0);
+      }
       const after = fileSerials();
       expect(after.get(broken)).toBe(before.get(broken));
       expect((await servedSerials()).get(broken)).toBe(served.get(broken));
