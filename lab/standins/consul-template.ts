@@ -2,7 +2,7 @@
 /** Lab stand-in for `consul-template -config DIR_OR_FILE [-once]` with Vault secrets only. */
 import { writeFileSync } from 'node:fs';
 import { errorText, logLine } from './common.js';
-import { loadCtConfig } from './ct-config.js';
+import { CtConfigError, loadCtConfig } from './ct-config.js';
 import { Runner } from './ct-runner.js';
 
 function parseArgs(argv: string[]): { configs: string[]; once: boolean } {
@@ -29,19 +29,20 @@ async function main(): Promise<number> {
   const cfg = loadCtConfig(configs);
   if (cfg.pidFile) writeFileSync(cfg.pidFile, `${process.pid}\n`);
   if (cfg.syslog) logLine('INFO', 'cli', 'syslog is enabled in the config; the lab stand-in logs to stdout only');
-  const runner = new Runner(cfg, once);
-  const ok = await runner.start();
+  let runner = new Runner(cfg, once);
   if (once) {
+    const ok = await runner.start();
     runner.stop();
-    return ok ? 0 : 1;
+    return ok ? 0 : 13;
   }
+  // cli.go Run: on the reload signal the runner stops, the configuration is read again (an
+  // error ends the process with ExitCodeConfigError) and a new runner fetches every secret again.
   process.on('SIGHUP', () => {
-    logLine('INFO', 'cli', 'received SIGHUP, reloading configuration');
-    try {
-      void runner.reload(loadCtConfig(configs));
-    } catch (e) {
-      logLine('ERROR', 'cli', `reload: ${errorText(e)}; keeping the previous configuration`);
-    }
+    process.stderr.write('Reloading configuration...\n');
+    runner.stop();
+    const next = loadCtConfig(configs);
+    runner = new Runner(next, false);
+    void runner.start();
   });
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.on(sig, () => {
@@ -50,13 +51,15 @@ async function main(): Promise<number> {
       process.exit(0);
     });
   }
+  void runner.start();
   return new Promise<number>(() => undefined);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    logLine('ERROR', 'cli', errorText(e));
-    process.exit(1);
-  },
-);
+/** cli.go logError: `[ERR] (cli) <error>`, exit 14 for a configuration error, 13 for the runner's. */
+function fail(e: unknown): never {
+  process.stderr.write(`${new Date().toISOString()} [ERR] (cli) ${errorText(e)}\n`);
+  process.exit(e instanceof CtConfigError ? 14 : 13);
+}
+process.on('uncaughtException', fail);
+
+main().then((code) => process.exit(code), fail);
