@@ -61,5 +61,6 @@ function fail(e: unknown): never {
   process.exit(e instanceof CtConfigError ? 14 : 13);
 }
 process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
 
 main().then((code) => process.exit(code), fail);

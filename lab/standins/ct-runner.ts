@@ -105,14 +105,15 @@ export class Runner {
         continue;
       }
       const text = renderTemplate(t.tpl, (key) => secretDot(this.secrets.get(key)));
-      const what = `"${t.cfg.source || '(contents)'}" => "${t.cfg.destination}"`;
+      const what = `"${t.cfg.contents !== undefined ? '(dynamic)' : t.cfg.source}" => "${t.cfg.destination}"`; // TemplateConfig.Display
       try {
         const r = writeAtomic(t.cfg.destination, text, t.cfg.perms, t.cfg.createDestDirs, t.cfg.user, t.cfg.group);
         log(r.changed ? `rendered ${what} (mode ${r.mode.toString(8).padStart(4, '0')})` : `${what} unchanged`);
         if (r.changed && t.cfg.command && !commands.some((c) => c.command === t.cfg.command)) commands.push({ command: t.cfg.command, timeoutMs: t.cfg.commandTimeoutMs, what });
       } catch (e) {
-        complete = false;
-        logLine('ERROR', 'runner', `error rendering ${what}: ${errorText(e)}`);
+        // manager/runner.go Run: a render error ends the run (and consul-template, exit 13)
+        this.stop();
+        throw new Error(`error rendering ${what}: ${errorText(e)}`);
       }
     }
     for (const c of commands) {

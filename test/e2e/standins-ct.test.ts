@@ -232,6 +232,11 @@ describe('consul-template stand-in', () => {
     const gid = Number(/^daemon:[^:]*:(\d+):/m.exec(readFileSync('/etc/group', 'utf8'))?.[1]);
     expect(statSync(dest)).toMatchObject({ uid: 0, gid });
     expect(statSync(dest).mode & 0o777).toBe(0o640);
+    // manager/runner.go Run: a render error ends consul-template (ExitCodeRunnerError)
+    writeFileSync(file, `template {\n  contents = "k2"\n  destination = "${dest}"\n  group = "no-such-group-x"\n}\n`);
+    const bad = await once(file);
+    expect(bad.code).toBe(13);
+    expect(bad.stdout).toContain(`[ERR] (cli) error rendering "(dynamic)" => "${dest}": failed looking up group: group: unknown group no-such-group-x`);
   });
 
   it('talks to an HTTPS Vault with a private CA through vault.ssl.ca_cert, and refuses it without', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fileMode, loadCtConfig } from '../../lab/standins/ct-config.js';
 import { writeAtomic } from '../../lab/standins/ct-files.js';
-import { leaseCheckWaitMs } from '../../lab/standins/ct-runner.js';
+import { Runner, leaseCheckWaitMs } from '../../lab/standins/ct-runner.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ct-config-'));
 let n = 0;
@@ -76,6 +76,15 @@ describe('consul-template configuration (config.Parse, 0.39.1)', () => {
     expect(c.templates.map((t) => t.source)).toEqual(['/t/a.tpl', '/t/a.tpl', '/t/b.tpl']);
     writeFileSync(join(d, '30-bad.hcl'), 'vault {\n  grace = "1s"\n}\n');
     expect(() => loadCtConfig([d], {})).toThrow(`walk error: from file: ${join(d, '30-bad.hcl')}: mapstructure decode failed`);
+  });
+});
+
+describe('templates (template/template.go NewTemplate)', () => {
+  it('need exactly one of source and contents', () => {
+    const both = load('template {\n  source = "/nonexistent"\n  contents = "x"\n  destination = "/o"\n}\n');
+    expect(() => new Runner(both, true)).toThrow("template: cannot specify both 'source' and 'contents'");
+    const none = load('template {\n  destination = "/o"\n}\n');
+    expect(() => new Runner(none, true)).toThrow("template: must specify exactly one of 'source' or 'contents'");
   });
 });
 
