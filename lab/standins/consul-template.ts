@@ -5,6 +5,9 @@ import { errorText, logLine } from './common.js';
 import { CtConfigError, loadCtConfig } from './ct-config.js';
 import { Runner } from './ct-runner.js';
 
+/** cli.go ParseFlags: a bad flag is printed as is and exits 12 (ExitCodeParseFlagsError). */
+class FlagError extends Error {}
+
 function parseArgs(argv: string[]): { configs: string[]; once: boolean } {
   const configs: string[] = [];
   let once = false;
@@ -18,9 +21,9 @@ function parseArgs(argv: string[]): { configs: string[]; once: boolean } {
     } else if (a === '-v' || a === '-version' || a === '--version') {
       process.stdout.write('consul-template v0.39.1 (lab stand-in)\n');
       process.exit(0);
-    } else throw new Error(`unknown flag ${a}`);
+    } else throw new FlagError(`flag provided but not defined: ${a}`);
   }
-  if (configs.length === 0 || configs.some((c) => !c)) throw new Error('-config DIR_OR_FILE is required');
+  if (configs.length === 0 || configs.some((c) => !c)) throw new FlagError('-config DIR_OR_FILE is required (the lab stand-in reads its configuration from files only)');
   return { configs, once };
 }
 
@@ -57,6 +60,10 @@ async function main(): Promise<number> {
 
 /** cli.go logError: `[ERR] (cli) <error>`, exit 14 for a configuration error, 13 for the runner's. */
 function fail(e: unknown): never {
+  if (e instanceof FlagError) {
+    process.stderr.write(`${e.message}\n`);
+    process.exit(12);
+  }
   process.stderr.write(`${new Date().toISOString()} [ERR] (cli) ${errorText(e)}\n`);
   process.exit(e instanceof CtConfigError ? 14 : 13);
 }

@@ -221,6 +221,9 @@ describe('consul-template stand-in', () => {
     writeConfig();
     expect(r.code).toBe(14);
     expect(r.stdout).toContain(`[ERR] (cli) from file: ${file}: mapstructure decode failed: 1 error(s) decoding:\n\n* 'vault' has invalid keys: grace`);
+    const flag = spawnSync(process.execPath, [CT, '-config', file, '-bogus'], { encoding: 'utf8' });
+    expect(flag.status).toBe(12);
+    expect(flag.stderr).toContain('flag provided but not defined: -bogus');
   });
 
   it('renders owner group and perms from user/group/perms', async () => {
