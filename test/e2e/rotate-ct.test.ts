@@ -1,8 +1,10 @@
 /**
- * Rotation with consul-template at work, on a small 1+2 lab: rotate-certs.yml, then rotate-ca.yml
- * with every node's consul-template restarted in the middle of the CA overlap
- * (test/fixtures/playbooks/rotate-ca-refresh.yml). A background prober has every node call every
- * other over mTLS, each checking the peer against its own ca.crt: no pair may fail.
+ * consul-template at work on a small 1+2 lab (Nomad's group "daemon", vault_cacert set):
+ * rotate-certs.yml, then rotate-ca.yml with every node's consul-template restarted in the middle
+ * of the CA overlap (test/fixtures/playbooks/rotate-ca-refresh.yml), with a background prober
+ * that has every node call every other over mTLS, each checking the peer against its own ca.crt:
+ * no pair may fail. Last, the nodes are put back on the guide's consul-template.hcl (`grace`:
+ * consul-template stops at start) and mtls.yml repairs them.
  */
 import { X509Certificate } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -18,7 +20,7 @@ const support = labSupported();
 const CERTS = '/opt/nomad/agent-certs';
 const PEM = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
-describe.skipIf(!support.ok)('rotation with consul-template refreshing on a 1+2 lab', () => {
+describe.skipIf(!support.ok)('consul-template on a 1+2 lab: rotations while it refreshes, and a fleet on the guide configuration', () => {
   let lab: LabHandle;
   let nodes: ProbeNode[];
   const work = mkdtempSync(path.join(tmpdir(), 'orchestrate-rotate-ct-'));
@@ -99,5 +101,17 @@ describe.skipIf(!support.ok)('rotation with consul-template refreshing on a 1+2 
     const r = await run('playbooks/mtls.yml');
     expect(r.code).toBe(0);
     expect(totals(r.events)['changed'] ?? 0).toBe(0);
+  }, 600_000);
+
+  it("a fleet on the guide's consul-template.hcl (grace: consul-template stopped) is repaired by mtls.yml", async () => {
+    const broken = await run('test/fixtures/playbooks/ct-guide-config.yml');
+    expect(broken.code).toBe(0);
+    const states = broken.events.filter((e) => e['type'] === 'host.result' && String(e['task']) === 'consul-template state').map((e) => `${String(e['msg'] ?? '')} ${JSON.stringify(e['output'] ?? '')}`);
+    expect(states).toHaveLength(nodes.length);
+    for (const st of states) expect(st).toContain('consul-template failed');
+    const r = await run('playbooks/mtls.yml');
+    expect(r.code, r.stdout.slice(-2000)).toBe(0);
+    expectOwners();
+    for (const n of nodes) expect(file(n.name, '/etc/consul-template.d/consul-template.hcl'), n.name).not.toMatch(/^\s*grace\s*=/m);
   }, 600_000);
 });
