@@ -1,37 +1,62 @@
 /** Atomic destination writes and commands for the consul-template stand-in. */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { labPath, statSafe } from './common.js';
 
 export interface WriteResult {
   changed: boolean;
   mode: number;
 }
 
-function current(dest: string): { text: string; mode: number } | undefined {
+/** user.Lookup / user.LookupGroup from the host's /etc/passwd and /etc/group (numeric ids as they are, "" = leave alone). */
+export function lookupId(name: string, kind: 'user' | 'group'): number {
+  if (name === '') return -1;
+  if (/^-?\d+$/.test(name)) return Number(name);
+  const file = kind === 'user' ? '/etc/passwd' : '/etc/group';
+  let text = '';
   try {
-    return { text: readFileSync(dest, 'utf8'), mode: statSync(dest).mode & 0o7777 };
+    text = readFileSync(labPath(file), 'utf8');
+  } catch {
+    /* no file: unknown */
+  }
+  const line = text.split('\n').find((l) => l.split(':')[0] === name);
+  const id = line?.split(':')[2];
+  if (id === undefined || !/^\d+$/.test(id)) throw new Error(`failed looking up ${kind}: ${kind}: unknown ${kind} ${name}`);
+  return Number(id);
+}
+
+function current(dest: string): { text: string; mode: number; uid: number; gid: number } | undefined {
+  try {
+    const st = statSync(dest);
+    return { text: readFileSync(dest, 'utf8'), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
   } catch {
     return undefined;
   }
 }
 
 /**
- * Writes `content` to `dest` through a temp file in the same directory that has the final mode
- * from the start, fsync, rename. Mode: `perms`, else the existing file's mode, else 0644.
- * Returns changed=false (and writes nothing) when the content is the same; a mode-only difference is fixed in place.
+ * renderer.Render + AtomicWrite (renderer/renderer.go): nothing is written when the content is
+ * the same and no chown is needed (a mode that differs is left as it is, as upstream does).
+ * Otherwise a temp file in the destination's directory (created 0600, as os.CreateTemp), fsync,
+ * chmod to `perms` (else the existing file's mode, else 0644) and the existing owner, rename,
+ * then chown to user/group when set. A missing parent is created 0755 (create_dest_dirs).
  */
-export function writeAtomic(dest: string, content: string, perms: number | undefined, createDirs: boolean): WriteResult {
+export function writeAtomic(dest: string, content: string, perms: number | undefined, createDirs: boolean, user = '', group = ''): WriteResult {
+  const uid = lookupId(user, 'user');
+  const gid = lookupId(group, 'group');
   const now = current(dest);
-  const mode = perms ?? now?.mode ?? 0o644;
-  if (now && now.text === content) {
-    if (now.mode !== mode) chmodSync(dest, mode);
-    return { changed: false, mode };
+  const chownNeeded = now !== undefined && (uid !== -1 || gid !== -1) && ((uid !== -1 && uid !== now.uid) || (gid !== -1 && gid !== now.gid));
+  if (now && now.text === content && !chownNeeded) return { changed: false, mode: now.mode };
+  const parent = dirname(dest);
+  if (!statSafe(parent)) {
+    if (!createDirs) throw new Error('failed writing file: missing destination parent directory');
+    mkdirSync(parent, { recursive: true, mode: 0o755 });
   }
-  if (createDirs) mkdirSync(dirname(dest), { recursive: true, mode: 0o755 });
-  const tmp = join(dirname(dest), `.${basename(dest)}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'wx', mode);
+  const mode = perms ?? now?.mode ?? 0o644;
+  const tmp = join(parent, `.${basename(dest)}.${randomBytes(4).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'wx', 0o600);
   try {
     writeSync(fd, content);
     fsyncSync(fd);
@@ -39,12 +64,14 @@ export function writeAtomic(dest: string, content: string, perms: number | undef
     closeSync(fd);
   }
   try {
-    chmodSync(tmp, mode); // umask may have narrowed it
+    if (now) chownSync(tmp, now.uid, now.gid);
+    chmodSync(tmp, mode);
     renameSync(tmp, dest);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
   }
+  if (uid !== -1 || gid !== -1) chownSync(dest, uid, gid);
   return { changed: true, mode };
 }
 

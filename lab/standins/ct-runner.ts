@@ -14,12 +14,21 @@ interface Loaded {
 const log = (msg: string): void => logLine('INFO', 'runner', msg);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** When to fetch a secret again: at 2/3 of the certificate's (or lease's) remaining lifetime. */
-export function reissueDelayMs(r: VaultResponse, now = Date.now()): number | undefined {
+/**
+ * When to fetch a secret again: dependency/vault_common.go leaseCheckWait. The base is the lease
+ * (a certificate without a lease: its expiration minus now; nothing: default_lease_duration).
+ * Renewable: a third of it, staggered by (rand+1)/2. Otherwise lease_renewal_threshold ± 0.05
+ * (0.90 by default; clamped back to the threshold when the stagger leaves (0, 1)).
+ */
+export function leaseCheckWaitMs(r: VaultResponse, opts: { defaultLeaseMs: number; threshold: number }, now = Date.now(), rand = Math.random): number {
+  let baseS = r.auth?.lease_duration && r.auth.lease_duration > 0 ? r.auth.lease_duration : (r.lease_duration ?? 0);
   const exp = r.data?.['expiration'];
-  const lifetime = typeof exp === 'number' && exp > 0 ? exp * 1000 - now : (r.lease_duration ?? 0) * 1000;
-  if (!(lifetime > 0)) return undefined;
-  return Math.max(1000, Math.floor((lifetime * 2) / 3));
+  if (r.data && 'certificate' in r.data && !r.lease_id && typeof exp === 'number') baseS = Math.trunc(exp - Math.floor(now / 1000));
+  const base = baseS > 0 ? baseS * 1000 : opts.defaultLeaseMs;
+  if (r.renewable === true) return Math.floor(((base / 3) * (rand() + 1)) / 2);
+  let fraction = opts.threshold + (rand() - 0.5) * 0.1;
+  if (fraction >= 1 || fraction <= 0) fraction = opts.threshold;
+  return Math.floor(base * fraction);
 }
 
 /** The value `with secret` binds: Go's api.Secret fields (`.Data`, `.LeaseID`, ...). */
@@ -35,9 +44,10 @@ export class Runner {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private tokenTimer: NodeJS.Timeout | undefined;
   private busy: Promise<boolean> = Promise.resolve(true);
+  private stopped = false;
 
   constructor(
-    private cfg: CtConfig,
+    private readonly cfg: CtConfig,
     private readonly once: boolean,
   ) {
     this.vault = new VaultClient(cfg.vault);
@@ -46,6 +56,9 @@ export class Runner {
 
   private load(cfg: CtConfig): Loaded[] {
     return cfg.templates.map((t) => {
+      // template/template.go NewTemplate
+      if (t.source && t.contents !== undefined) throw new Error("template: cannot specify both 'source' and 'contents'");
+      if (!t.source && t.contents === undefined) throw new Error("template: must specify exactly one of 'source' or 'contents'");
       const text = t.contents ?? readFileSync(t.source, 'utf8');
       return { cfg: t, tpl: parseTemplate(text, t.source || `${t.where} contents`, { left: t.left, right: t.right }) };
     });
@@ -59,21 +72,9 @@ export class Runner {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t);
     if (this.tokenTimer) clearTimeout(this.tokenTimer);
-  }
-
-  /** SIGHUP: re-read the configuration and templates, fetch every secret again, render. */
-  reload(next: CtConfig): Promise<boolean> {
-    try {
-      this.templates = this.load(next);
-      this.cfg = next;
-    } catch (e) {
-      logLine('ERROR', 'runner', `reload: ${errorText(e)}; keeping the previous configuration`);
-    }
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
-    return this.pass(new Set(this.keys()));
   }
 
   private keys(): string[] {
@@ -98,19 +99,21 @@ export class Runner {
     const commands: Array<{ command: string; timeoutMs: number; what: string }> = [];
     let complete = true;
     for (const t of this.templates) {
+      if (this.stopped) return false;
       if (t.tpl.secrets.some((s) => !this.secrets.has(s.key))) {
         complete = false;
         continue;
       }
       const text = renderTemplate(t.tpl, (key) => secretDot(this.secrets.get(key)));
-      const what = `"${t.cfg.source || '(contents)'}" => "${t.cfg.destination}"`;
+      const what = `"${t.cfg.contents !== undefined ? '(dynamic)' : t.cfg.source}" => "${t.cfg.destination}"`; // TemplateConfig.Display
       try {
-        const r = writeAtomic(t.cfg.destination, text, t.cfg.perms, t.cfg.createDestDirs);
+        const r = writeAtomic(t.cfg.destination, text, t.cfg.perms, t.cfg.createDestDirs, t.cfg.user, t.cfg.group);
         log(r.changed ? `rendered ${what} (mode ${r.mode.toString(8).padStart(4, '0')})` : `${what} unchanged`);
         if (r.changed && t.cfg.command && !commands.some((c) => c.command === t.cfg.command)) commands.push({ command: t.cfg.command, timeoutMs: t.cfg.commandTimeoutMs, what });
       } catch (e) {
-        complete = false;
-        logLine('ERROR', 'runner', `rendering ${what}: ${errorText(e)}`);
+        // manager/runner.go Run: a render error ends the run (and consul-template, exit 13)
+        this.stop();
+        throw new Error(`error rendering ${what}: ${errorText(e)}`);
       }
     }
     for (const c of commands) {
@@ -142,10 +145,9 @@ export class Runner {
 
   private schedule(ref: SecretRef, r: VaultResponse): void {
     if (this.once) return;
-    const delay = reissueDelayMs(r);
+    const delay = Math.max(0, leaseCheckWaitMs(r, { defaultLeaseMs: this.cfg.vault.defaultLeaseMs, threshold: this.cfg.vault.leaseRenewalThreshold }));
     const old = this.timers.get(ref.key);
     if (old) clearTimeout(old);
-    if (delay === undefined) return;
     log(`${ref.key}: re-issue in ${Math.round(delay / 1000)}s`);
     this.timers.set(ref.key, setTimeout(() => void this.pass(new Set([ref.key])), delay));
   }

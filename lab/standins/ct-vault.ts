@@ -27,8 +27,22 @@ export class VaultClient {
   token: string;
   calls = 0;
 
+  private readonly tls: https.RequestOptions;
+
+  /** dependency/client_set.go CreateVaultClient: with ssl enabled, ca_cert is the only trust (else the system's), verify unless verify = false. */
   constructor(private readonly cfg: VaultConfig) {
     this.token = cfg.token;
+    this.tls = {};
+    if (!cfg.sslEnabled) return;
+    if (cfg.caCert) {
+      try {
+        this.tls.ca = readFileSync(cfg.caCert);
+      } catch (e) {
+        throw new Error(`runner: client set: vault configuring TLS failed: Error loading CA File: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    if (!cfg.sslVerify) this.tls.rejectUnauthorized = false;
+    if (cfg.serverName) this.tls.servername = cfg.serverName;
   }
 
   request(method: string, path: string, body?: Record<string, unknown>, token = this.token): Promise<VaultResponse> {
@@ -39,9 +53,8 @@ export class VaultClient {
     if (token) headers['X-Vault-Token'] = token;
     if (payload) headers['Content-Type'] = 'application/json';
     const mod = url.protocol === 'https:' ? https : http;
-    const ca = url.protocol === 'https:' && this.cfg.caCert ? readFileSync(this.cfg.caCert) : undefined;
     return new Promise((resolve, reject) => {
-      const req = mod.request(url, { method, headers, timeout: 30_000, ...(ca ? { ca } : {}) }, (res) => {
+      const req = mod.request(url, { method, headers, timeout: 30_000, ...(url.protocol === 'https:' ? this.tls : {}) }, (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (d: string) => (text += d));

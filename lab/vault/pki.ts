@@ -59,6 +59,8 @@ const ROUTES: [string, RegExp, Handler][] = [
   ['GET', /^(cert\/)?ca_chain$/, (m) => rawPem(chainOf(m, defaultIssuer(m)).join('\n'))],
   ['LIST', /^issuers$/, listIssuers],
   ['GET', /^issuer\/([^/]+)$/, readIssuer],
+  // path_fetch_issuers.go pathGetRawIssuer: issuer/:ref/json (no token needed) is the certificate and its chain only
+  ['GET', /^issuer\/([^/]+)\/json$/, (m, _r, ref) => ({ kind: 'envelope', data: { certificate: findIssuer(m, ref).certPem, ca_chain: chainOf(m, findIssuer(m, ref)) } })],
   ['LIST', /^keys$/, (m) => listOf(m.state.keys.map((k) => k.id), Object.fromEntries(m.state.keys.map((k) => [k.id, { key_name: k.name, key_type: k.type }])))],
   ['GET', /^config\/issuers$/, (m) => ({ kind: 'envelope', data: { default: m.state.defaultIssuer ?? '', default_follows_latest_issuer: false } })],
   ['POST', /^config\/issuers$/, setDefaultIssuer],

@@ -14,7 +14,7 @@ const CLI = '/opt/nomad/cli-certs';
 
 /** Everything the checks need from one host, in one ssh round trip (no private key leaves it). */
 const PROBE = [
-  `echo "perms=$(stat -c %a ${CERTS}/agent.crt ${CERTS}/agent.key | tr '\\n' ,)"`,
+  `echo "perms=$(stat -c %a ${CERTS}/agent.crt ${CERTS}/agent.key ${CLI}/cli.key ${CERTS} ${CLI} | tr '\\n' ,)"`,
   `echo "subject=$(openssl x509 -in ${CERTS}/agent.crt -noout -subject -nameopt RFC2253)"`,
   `echo "san=$(openssl x509 -in ${CERTS}/agent.crt -noout -ext subjectAltName | tail -n +2 | tr -d ' ')"`,
   `a=$(openssl x509 -in ${CERTS}/agent.crt -noout -pubkey | sha256sum); b=$(openssl pkey -in ${CERTS}/agent.key -pubout | sha256sum); [ "$a" = "$b" ] && echo keymatch=yes || echo keymatch=no`,
@@ -89,11 +89,11 @@ function defineFleetSuite(servers: number, clients: number): void {
       for (const h of fleet.hosts) probes.set(h.name, await probe(fleet, h));
     }, 900_000);
 
-    it('agent cert and key: 0700, CN by role, SAN localhost and 127.0.0.1, key matches', (t) => {
+    it('agent cert and key: 0700, CLI key 0640 root:root, directories 0700 and 0750, CN by role, SAN localhost and 127.0.0.1, key matches', (t) => {
       if (!fleet) return t.skip(skip);
       for (const h of fleet.hosts) {
         const p = probes.get(h.name)!.fields;
-        expect(p['perms'], h.name).toBe('700,700,');
+        expect(p['perms'], h.name).toBe('700,700,640,700,750,');
         expect(p['subject'], h.name).toContain(`CN=${h.group === 'servers' ? 'server' : 'client'}.global.nomad`);
         expect(p['san'], h.name).toContain('DNS:localhost');
         expect(p['san'], h.name).toContain('IPAddress:127.0.0.1');

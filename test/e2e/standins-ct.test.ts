@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { X509Certificate, createPublicKey } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,29 +39,31 @@ const vault = { issues: [] as string[], renews: 0, rotate: false, lifetimeS: 360
 let server: http.Server;
 let addr = '';
 
-function startVault(): Promise<void> {
-  server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += String(d)));
-    req.on('end', () => {
-      const send = (code: number, v: unknown): void => void res.writeHead(code, { 'Content-Type': 'application/json' }).end(JSON.stringify(v));
-      if (req.headers['x-vault-token'] !== TOKEN) return send(403, { errors: ['permission denied'] });
-      if (req.url === '/v1/auth/token/lookup-self') return send(200, { data: { ttl: 2, renewable: true, policies: ['tls-policy'] } });
-      if (req.url === '/v1/auth/token/renew-self') {
-        vault.renews++;
-        return send(200, { auth: { lease_duration: 2, renewable: true } });
-      }
-      if (req.url !== '/v1/pki_int/issue/nomad-cluster' || req.method !== 'PUT') return send(404, { errors: [] });
-      vault.issues.push(body);
-      const args = JSON.parse(body) as Record<string, string>;
-      let data = vault.rotate ? undefined : vault.cache.get(body);
-      if (!data) {
-        data = { ...issue(args['common_name'] ?? ''), expiration: Math.floor(Date.now() / 1000) + vault.lifetimeS };
-        vault.cache.set(body, data);
-      }
-      send(200, { lease_id: `pki_int/issue/nomad-cluster/${vault.issues.length}`, lease_duration: vault.lifetimeS, renewable: false, data });
-    });
+function vaultHandler(req: http.IncomingMessage, res: http.ServerResponse): void {
+  let body = '';
+  req.on('data', (d: Buffer) => (body += String(d)));
+  req.on('end', () => {
+    const send = (code: number, v: unknown): void => void res.writeHead(code, { 'Content-Type': 'application/json' }).end(JSON.stringify(v));
+    if (req.headers['x-vault-token'] !== TOKEN) return send(403, { errors: ['permission denied'] });
+    if (req.url === '/v1/auth/token/lookup-self') return send(200, { data: { ttl: 2, renewable: true, policies: ['tls-policy'] } });
+    if (req.url === '/v1/auth/token/renew-self') {
+      vault.renews++;
+      return send(200, { auth: { lease_duration: 2, renewable: true } });
+    }
+    if (req.url !== '/v1/pki_int/issue/nomad-cluster' || req.method !== 'PUT') return send(404, { errors: [] });
+    vault.issues.push(body);
+    const args = JSON.parse(body) as Record<string, string>;
+    let data = vault.rotate ? undefined : vault.cache.get(body);
+    if (!data) {
+      data = { ...issue(args['common_name'] ?? ''), expiration: Math.floor(Date.now() / 1000) + vault.lifetimeS };
+      vault.cache.set(body, data);
+    }
+    send(200, { lease_id: `pki_int/issue/nomad-cluster/${vault.issues.length}`, lease_duration: vault.lifetimeS, renewable: false, data });
   });
+}
+
+function startVault(): Promise<void> {
+  server = http.createServer(vaultHandler);
   return new Promise((r) => server.listen(0, '127.0.0.1', () => {
     const a = server.address();
     addr = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
@@ -69,7 +72,7 @@ function startVault(): Promise<void> {
 }
 
 const SERVER_ARGS = '"common_name=server.global.nomad" "ttl=24h" "alt_names=localhost" "ip_sans=127.0.0.1"';
-function writeConfig(token = TOKEN): string {
+function writeConfig(token = TOKEN, vaultExtra = '', address = addr): string {
   const t = join(dir, 'templates');
   mkdirSync(t, { recursive: true });
   writeFileSync(join(t, 'agent.crt.tpl'), `{{ with secret "pki_int/issue/nomad-cluster" ${SERVER_ARGS}}}\n{{ .Data.certificate }}\n{{ end }}\n`);
@@ -80,10 +83,10 @@ function writeConfig(token = TOKEN): string {
   const cmd = `echo ran >> ${join(dir, 'commands.log')}`;
   const file = join(dir, 'consul-template.hcl');
   writeFileSync(file, `vault {
-  address      = "${addr}"
-  token        = "${token}"
-  grace        = "1s"
+  address      = "${address}"
+  token        = "${token}"${vaultExtra}
   unwrap_token = false
+  lease_renewal_threshold = 0.9
   renew_token  = true
 }
 
@@ -178,7 +181,7 @@ describe('consul-template stand-in', () => {
   it('fails -once with a Vault error and never prints the token', async () => {
     const r = await once(writeConfig('s.wrong-token-value'));
     writeConfig();
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(13); // ExitCodeRunnerError
     expect(r.stdout).toContain('permission denied');
     expect(r.stdout).not.toContain('s.wrong-token-value');
   });
@@ -196,7 +199,7 @@ describe('consul-template stand-in', () => {
     };
     await waitFor(() => commands() >= 2, 'first render');
     const serial1 = new X509Certificate(out('agent-certs/agent.crt')).serialNumber;
-    await waitFor(() => commands() >= 3 && vault.issues.length >= before + 6, 're-issue at 2/3 of the lifetime');
+    await waitFor(() => commands() >= 3 && vault.issues.length >= before + 6, 're-issue at lease_renewal_threshold (0.90 ± 0.05) of the lease');
     expect(new X509Certificate(out('agent-certs/agent.crt')).serialNumber).not.toBe(serial1);
     await waitFor(() => vault.renews >= 1, 'token renewal');
     vault.lifetimeS = 3600;
@@ -204,5 +207,59 @@ describe('consul-template stand-in', () => {
     daemon.kill('SIGHUP');
     await waitFor(() => vault.issues.length >= n + 3, 'SIGHUP re-fetch');
     expect(log).not.toContain(TOKEN);
+    // cli.go: a configuration refused on reload ends the process with ExitCodeConfigError.
+    const exited = new Promise<number | null>((r) => daemon?.on('exit', (code) => r(code)));
+    writeConfig(TOKEN, '\n  grace        = "1s"');
+    daemon.kill('SIGHUP');
+    expect(await exited).toBe(14);
+    writeConfig();
+  });
+
+  it("refuses the guide's vault.grace (removed in 0.24) like 0.39.1: exit 14, mapstructure's text", async () => {
+    const file = writeConfig(TOKEN, '\n  grace        = "1s"');
+    const r = await once(file);
+    writeConfig();
+    expect(r.code).toBe(14);
+    expect(r.stdout).toContain(`[ERR] (cli) from file: ${file}: mapstructure decode failed: 1 error(s) decoding:\n\n* 'vault' has invalid keys: grace`);
+    const flag = spawnSync(process.execPath, [CT, '-config', file, '-bogus'], { encoding: 'utf8' });
+    expect(flag.status).toBe(12);
+    expect(flag.stderr).toContain('flag provided but not defined: -bogus');
+  });
+
+  it('renders owner group and perms from user/group/perms', async () => {
+    const dest = join(dir, 'owned', 'cli.key');
+    const file = join(dir, 'owned.hcl');
+    writeFileSync(file, `template {\n  contents = "k"\n  destination = "${dest}"\n  perms = 0640\n  user = "root"\n  group = "daemon"\n}\n`);
+    const r = await once(file);
+    expect(r.code, r.stdout).toBe(0);
+    const gid = Number(/^daemon:[^:]*:(\d+):/m.exec(readFileSync('/etc/group', 'utf8'))?.[1]);
+    expect(statSync(dest)).toMatchObject({ uid: 0, gid });
+    expect(statSync(dest).mode & 0o777).toBe(0o640);
+    // manager/runner.go Run: a render error ends consul-template (ExitCodeRunnerError)
+    writeFileSync(file, `template {\n  contents = "k2"\n  destination = "${dest}"\n  group = "no-such-group-x"\n}\n`);
+    const bad = await once(file);
+    expect(bad.code).toBe(13);
+    expect(bad.stdout).toContain(`[ERR] (cli) error rendering "(dynamic)" => "${dest}": failed looking up group: group: unknown group no-such-group-x`);
+  });
+
+  it('talks to an HTTPS Vault with a private CA through vault.ssl.ca_cert, and refuses it without', async () => {
+    openssl(dir, 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'vca.key', '-out', 'vca.crt', '-subj', '/CN=private vault CA', '-days', '1');
+    openssl(dir, 'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'vault.key', '-out', 'vault.csr', '-subj', '/CN=vault');
+    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+    openssl(dir, 'x509', '-req', '-in', 'vault.csr', '-CA', 'vca.crt', '-CAkey', 'vca.key', '-CAcreateserial', '-out', 'vault.crt', '-days', '1', '-extfile', 'san.ext');
+    const tls = https.createServer({ key: readFileSync(join(dir, 'vault.key')), cert: readFileSync(join(dir, 'vault.crt')) }, vaultHandler);
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+    const a = tls.address();
+    const url = `https://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+    try {
+      const good = await once(writeConfig(TOKEN, `\n  ssl {\n    enabled = true\n    verify  = true\n    ca_cert = "${join(dir, 'vca.crt')}"\n  }`, url));
+      expect(good.code, good.stdout).toBe(0);
+      const bad = await once(writeConfig(TOKEN, '', url));
+      expect(bad.code).toBe(13);
+      expect(bad.stdout).toMatch(/certificate/i);
+    } finally {
+      writeConfig();
+      tls.close();
+    }
   });
 });

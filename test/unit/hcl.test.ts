@@ -6,7 +6,7 @@ vault {
   # This is the address of the Vault leader.
   address      = "http://active.vault.service.consul:8200"
   token        = "s.m069Vpul3c4lfGnJ6unpxgxD"
-  grace        = "1s"
+  lease_renewal_threshold = 0.9
   unwrap_token = false
   renew_token  = true
 }
@@ -80,7 +80,7 @@ describe('parseHcl: the guide configs', () => {
     expect(v['vault']).toEqual({
       address: 'http://active.vault.service.consul:8200',
       token: 's.m069Vpul3c4lfGnJ6unpxgxD',
-      grace: '1s',
+      lease_renewal_threshold: 0.9,
       unwrap_token: false,
       renew_token: true,
     });

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHclValue } from '../../src/hcl/index.js';
-import { parsePerms } from '../../lab/standins/ct-config.js';
-import { reissueDelayMs, secretDot } from '../../lab/standins/ct-runner.js';
+import { secretDot } from '../../lab/standins/ct-runner.js';
 import { TemplateError, parseTemplate, renderTemplate } from '../../lab/standins/ct-template.js';
 import { mergeNomadConfigs, nomadConfig } from '../../lab/standins/nomad-config.js';
 import { execArgv, parseUnit, splitWords } from '../../lab/standins/systemd-unit.js';
@@ -85,22 +84,6 @@ describe('Nomad config merge rules', () => {
     expect(() => nomadConfig([base, f('x.hcl', 'tls { verfy_https_client = true }')])).toThrow('10-base.hcl, x.hcl: tls: unexpected key "verfy_https_client"');
     expect(() => nomadConfig([f('y.hcl', 'data_dir = "/x"')])).toThrow('y.hcl: must enable the server or the client');
     expect(() => nomadConfig([f('z.hcl', 'client { enabled = true }\ntls { http = true }')])).toThrow('cert_file and key_file are required');
-  });
-});
-
-describe('consul-template helpers', () => {
-  it('reads perms as HCL1 octal numbers or strings', () => {
-    expect(parsePerms(0o700, 'w')).toBe(0o700);
-    expect(parsePerms('0600', 'w')).toBe(0o600);
-    expect(parsePerms(undefined, 'w')).toBeUndefined();
-    expect(() => parsePerms('rwx', 'ct.hcl: template[0]')).toThrow('ct.hcl: template[0]: perms: invalid file mode "rwx"');
-  });
-
-  it('re-issues at 2/3 of the certificate lifetime, else of the lease', () => {
-    const now = 1_000_000_000_000;
-    expect(reissueDelayMs({ data: { expiration: now / 1000 + 90 }, lease_duration: 10 }, now)).toBe(60_000);
-    expect(reissueDelayMs({ lease_duration: 30, data: {} }, now)).toBe(20_000);
-    expect(reissueDelayMs({ data: {} }, now)).toBeUndefined();
   });
 });
 
