@@ -158,10 +158,18 @@ async function execute(playbooks: Playbook[], inventory: Inventory, flags: RunFl
   // every host's waits (wait_for, until delays) listen on it: one listener per host is expected
   setMaxListeners(0, controller.signal);
   let interrupts = 0;
+  let pool: ConnectionPool | undefined;
   const onSigint = (): void => {
     interrupts++;
     // the live region's 'exit' hook shows the cursor again; the terminal stays usable
-    if (interrupts > 1) process.exit(EXIT.interrupted);
+    if (interrupts > 2) process.exit(EXIT.interrupted);
+    if (interrupts === 2) {
+      // stop now; closing the connections removes each host's private temp dir (at most 1.5 s)
+      err('\ninterrupted again: stopping now\n');
+      const closing = pool ? pool.closeAll() : Promise.resolve();
+      void Promise.race([closing, new Promise((r) => setTimeout(r, 1500))]).finally(() => process.exit(EXIT.interrupted));
+      return;
+    }
     bus.emit({ type: 'warning', message: 'interrupted: finishing running tasks, starting nothing new (Ctrl-C again to stop at once)' });
     controller.abort();
   };
@@ -172,7 +180,7 @@ async function execute(playbooks: Playbook[], inventory: Inventory, flags: RunFl
   let code: number = EXIT.ok;
   try {
     for (const playbook of playbooks) {
-      const pool = new ConnectionPool(open, () => new LocalConnection({ host: 'localhost' }));
+      pool = new ConnectionPool(open, () => new LocalConnection({ host: 'localhost' }));
       const summary = await runPlaybook({
         playbook,
         inventory,
