@@ -132,6 +132,7 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
       if (delegate) delegatedTo = delegate;
     } else {
       conn = env.pool.localConnection();
+      if (delegate) delegatedTo = delegate;
     }
   } catch (err) {
     if (err instanceof ConnectionError) return { status: 'unreachable', changed: false, msg: err.message, registered: { unreachable: true, msg: err.message } };

@@ -3,6 +3,7 @@ import { registerCoreModules } from './core.js';
 import { gossip_key } from './gossip_key.js';
 import { registerModule } from './registry.js';
 import { registerVaultModules } from './vault-index.js';
+import { setup } from './setup.js';
 
 export { registerCoreModules } from './core.js';
 export { runModule } from './run.js';
@@ -11,4 +12,5 @@ export { validateArgs } from './args.js';
 
 registerCoreModules();
 registerModule(gossip_key);
+registerModule(setup);
 registerVaultModules();

@@ -2,7 +2,7 @@
 
 export const PLAY_KEYWORDS = new Set([
   'name', 'hosts', 'vars', 'vars_files', 'roles', 'pre_tasks', 'tasks', 'post_tasks', 'handlers',
-  'gather_facts', 'serial', 'max_fail_percentage', 'any_errors_fatal', 'order', 'tags', 'become',
+  'gather_facts', 'gather_subset', 'gather_timeout', 'fact_path', 'serial', 'max_fail_percentage', 'any_errors_fatal', 'order', 'tags', 'become',
   'become_user', 'become_method', 'check_mode', 'diff', 'environment', 'ignore_errors', 'no_log',
   'remote_user', 'connection', 'strategy', 'force_handlers', 'ignore_unreachable', 'module_defaults',
   'collections', 'run_once', 'throttle', 'timeout', 'vars_prompt', 'port', 'debugger',

@@ -163,6 +163,7 @@ export class TaskParser {
     else if (raw['register'] !== undefined) this.problems.add(doc.pos(raw, 'register'), 'register must be a variable name');
     if (task.register && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(task.register)) this.problems.add(doc.pos(raw, 'register'), `"${task.register}" is not a valid variable name`);
     if (loop) task.loop = loop;
+    if (raw['delegate_facts'] !== undefined) task.delegateFacts = raw['delegate_facts'] === true || /^(yes|true)$/i.test(String(raw['delegate_facts']));
     if ('changed_when' in raw) task.changedWhen = raw['changed_when'];
     if ('failed_when' in raw) task.failedWhen = raw['failed_when'];
     if ('until' in raw) task.until = raw['until'];
