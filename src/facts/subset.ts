@@ -38,6 +38,7 @@ export function resolveSubset(subset: unknown): Set<Part> {
     .filter((s) => s.length > 0);
   const add = new Set<Part>();
   const drop = new Set<Part>();
+  const named = new Set<Part>();
   let keepMin = true;
   for (const raw of items) {
     const neg = raw.startsWith('!') || raw.startsWith('-');
@@ -51,11 +52,12 @@ export function resolveSubset(subset: unknown): Set<Part> {
       continue;
     }
     for (const p of parts) (neg ? drop : add).add(p);
+    if (!neg && name !== 'all') for (const p of parts) named.add(p);
   }
   if (items.length === 0) for (const p of GROUPS['all']!) add.add(p);
   const out = new Set<Part>(add);
   if (keepMin) for (const p of MIN_PARTS) out.add(p);
   // a part named on its own stays even when a group it belongs to is excluded
-  for (const p of drop) if (!items.includes(p)) out.delete(p);
+  for (const p of drop) if (!named.has(p)) out.delete(p);
   return out;
 }

@@ -63,7 +63,7 @@ export function dateTimeFacts(raw: Raw): Record<string, unknown> {
   const [epoch = '0', nanos = '000000000', tzOffset = '+0000', tz = 'UTC'] = rows[0] ?? [];
   const p = (n: number, w = 2): string => String(n).padStart(w, '0');
   const secs = Number(epoch);
-  const micro = nanos.padEnd(9, '0').slice(0, 6);
+  const micro = nanos.padStart(9, '0').slice(0, 6);
   const local = new Date((secs + offsetMinutes(tzOffset) * 60) * 1000);
   const utc = new Date(secs * 1000);
   const ymd = (d: Date): string => `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}`;
