@@ -37,7 +37,7 @@ const SERVICE_PATHS = ['/run/systemd/system/', '/dev/.run/systemd/', '/dev/.syst
 
 /** Commands per part: each prints under its own header. */
 const COMMANDS: Partial<Record<Part, string>> = {
-  platform: 'h uname; uname -snrm; [ -r /proc/sys/kernel/version ] || uname -v\nh fqdn; hostname -f 2>/dev/null || hostname 2>/dev/null\nh bits; getconf LONG_BIT 2>/dev/null',
+  platform: 'h uname; uname -snrm; [ -r /proc/sys/kernel/version ] || uname -v\nh fqdn; hostname -f 2>/dev/null || hostname 2>/dev/null\nh bits; getconf LONG_BIT 2>/dev/null\nh chroot; stat -c "%d %i" / /proc/1/root/. 2>/dev/null',
   user: 'h id; id\nh passwd; __u=$(id -un); getent passwd "$__u" 2>/dev/null || grep "^$__u:" /etc/passwd',
   env: 'h env; export -p',
   date_time: "h date; { echo now; echo 'jan 1'; echo 'jul 1'; } | date -f - '+%s %N %z %Z' 2>/dev/null || date '+%s 000000000 %z %Z'",

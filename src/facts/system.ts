@@ -17,6 +17,9 @@ export function platformFacts(raw: Raw): Record<string, unknown> {
     userspace_bits: bits, architecture: machine,
   };
   if (machine === 'x86_64') facts['userspace_architecture'] = bits === '32' ? 'i386' : 'x86_64';
+  const roots = part(raw, 'chroot').filter((l) => /^\d+ \d+$/.test(l.trim()));
+  if (roots.length === 2) facts['is_chroot'] = roots[0]!.trim() !== roots[1]!.trim();
+  else if (roots.length === 1) facts['is_chroot'] = !['2', '128', '256'].includes(roots[0]!.trim().split(' ')[1]!);
   const machineId = (file(raw, '/var/lib/dbus/machine-id') ?? file(raw, '/etc/machine-id'))?.split('\n')[0];
   if (machineId) facts['machine_id'] = machineId;
   return facts;
