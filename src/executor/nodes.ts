@@ -216,6 +216,8 @@ export class NodeRunner {
     let allSkipped = items.length > 0;
     const msgs: string[] = [];
     const outputs: unknown[] = [];
+    // facts returned by items (set_fact, include_vars, setup in a loop) apply in item order, as Ansible's
+    let facts: Record<string, unknown> | undefined;
     for (let i = 0; i < items.length; i++) {
       if (this.run.opts.signal.aborted) break;
       const item = items[i];
@@ -229,6 +231,7 @@ export class NodeRunner {
       if (r.status === 'unreachable') return r;
       if (r.status !== 'skipped') allSkipped = false;
       if (r.output !== undefined) outputs.push(r.output);
+      if (r.facts) facts = { ...facts, ...r.facts };
       changed ||= r.changed;
       if (r.status === 'failed') {
         failed = true;
@@ -241,6 +244,7 @@ export class NodeRunner {
     const out: HostTaskResult = { status, changed, registered: { results, changed, failed, ...(failed ? { msg: 'One or more items failed' } : {}), ...(allSkipped ? { skipped: true } : {}) } };
     if (failed) out.msg = msgs.length === 1 ? msgs[0]! : `one or more items failed: ${msgs.join('; ')}`;
     if (outputs.length > 0) out.output = outputs;
+    if (facts) out.facts = facts;
     return out;
   }
 
