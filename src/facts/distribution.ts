@@ -3,7 +3,8 @@
  * LSBFactCollector report them (module_utils/facts/system/distribution.py, lsb.py), from
  * /etc/os-release and the release files.
  */
-import { file, keyValues, part, type Raw } from './sections.js';
+import { file, keyValues, type Raw } from './sections.js';
+import { lsbFromOsRelease } from './system.js';
 
 const OS_FAMILY_MAP: Record<string, string[]> = {
   RedHat: ['RedHat', 'RHEL', 'Fedora', 'CentOS', 'Scientific', 'SLC', 'Ascendos', 'CloudLinux', 'PSBM', 'OracleLinux', 'OVS', 'OEL', 'Amazon', 'Virtuozzo', 'XenServer', 'Alibaba', 'EulerOS', 'openEuler', 'AlmaLinux', 'Rocky', 'TencentOS', 'EuroLinux', 'Kylin Linux Advanced Server'],
@@ -82,12 +83,8 @@ export function distributionFacts(raw: Raw, system: string, kernel: string, kern
 /** lsb: from `lsb_release -a`, else /etc/lsb-release (LSBFactCollector). */
 export function lsbFacts(raw: Raw): Record<string, unknown> {
   const lsb: Record<string, string> = {};
-  const out = part(raw, 'lsb_release');
   const names: Record<string, string> = { 'Distributor ID': 'id', Description: 'description', Release: 'release', Codename: 'codename' };
-  for (const line of out) {
-    const m = /^([^:]+):\s*(.*)$/.exec(line);
-    if (m && names[m[1]!.trim()]) lsb[names[m[1]!.trim()]!] = m[2]!.trim();
-  }
+  for (const [k, v] of Object.entries(lsbFromOsRelease(raw) ?? {})) if (names[k]) lsb[names[k]!] = v;
   if (Object.keys(lsb).length === 0) {
     const kv = keyValues(file(raw, '/etc/lsb-release'));
     const map: Record<string, string> = { DISTRIB_ID: 'id', DISTRIB_RELEASE: 'release', DISTRIB_DESCRIPTION: 'description', DISTRIB_CODENAME: 'codename' };

@@ -2,7 +2,7 @@
  * The `hardware` facts as ansible-core's LinuxHardware reports them
  * (module_utils/facts/hardware/linux.py): memory, CPUs, mounts, DMI, uptime, load average.
  */
-import { file, part, type Raw } from './sections.js';
+import { file, links, part, type Raw } from './sections.js';
 
 export function memoryFacts(raw: Raw): Record<string, unknown> {
   const mem: Record<string, number> = {};
@@ -66,8 +66,10 @@ export function cpuFacts(raw: Raw, architecture: string): Record<string, unknown
   facts['processor_cores'] = coresPer;
   facts['processor_threads_per_core'] = threads;
   facts['processor_vcpus'] = threads * count * coresPer;
-  const nproc = Number(part(raw, 'nproc')[0]);
-  facts['processor_nproc'] = Number.isFinite(nproc) && nproc > 0 ? nproc : procs;
+  // os.sched_getaffinity(0): the CPUs this process may run on
+  const allowed = /^Cpus_allowed_list:\s*(\S+)/m.exec(file(raw, '/proc/self/status') ?? '')?.[1];
+  const nproc = allowed ? allowed.split(',').reduce((n, r) => { const [a, b] = r.split('-').map(Number); return n + (b === undefined ? 1 : b! - a! + 1); }, 0) : 0;
+  facts['processor_nproc'] = nproc > 0 ? nproc : procs;
   return facts;
 }
 
@@ -78,15 +80,14 @@ function unescapeOctal(s: string): string {
 
 export function mountFacts(raw: Raw): Record<string, unknown> {
   const stat = new Map<string, number[]>();
-  const lines = part(raw, 'statfs');
-  for (let k = 0; k + 1 < lines.length; k += 2) {
-    const nums = lines[k + 1]!.trim().split(/\s+/).map(Number);
-    if (nums.length === 7 && nums.every(Number.isFinite)) stat.set(lines[k]!, nums);
+  for (const line of part(raw, 'statfs')) {
+    const m = /^(\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (.*)$/.exec(line);
+    if (m) stat.set(m[8]!, m.slice(1, 8).map(Number));
   }
   const uuids = new Map<string, string>();
-  for (const line of part(raw, 'uuids')) {
-    const m = /\s(\S+) -> (?:\.\.\/)*(.+)$/.exec(line);
-    if (m) uuids.set(`/dev/${m[2]}`, m[1]!);
+  for (const [link, target] of links(raw)) {
+    const m = /^\/dev\/disk\/by-uuid\/(.+)$/.exec(link);
+    if (m) uuids.set(`/dev/${target.replace(/^(\.\.\/)+/, '')}`, m[1]!);
   }
   const mounts: Record<string, unknown>[] = [];
   const seen = new Set<string>();

@@ -3,7 +3,7 @@
  * linux.py): interfaces from /sys/class/net, addresses from `ip addr show`, default_ipv4/ipv6
  * from `ip route get`. Fact names turn '-' into '_' and interface aliases ':' into '_', as Ansible.
  */
-import { file, part, type Raw } from './sections.js';
+import { file, ipOutput, links, part, type Raw } from './sections.js';
 
 const TYPES: Record<string, string> = { '1': 'ether', '32': 'infiniband', '512': 'ppp', '772': 'loopback', '65534': 'tunnel' };
 type Iface = Record<string, unknown>;
@@ -52,21 +52,22 @@ function sysAttrs(raw: Raw): Map<string, Record<string, string>> {
     attrs[m[2]!] = text.trim();
     devs.set(m[1]!, attrs);
   }
-  for (const line of part(raw, 'pciid')) {
-    const m = /\/sys\/class\/net\/([^/]+)\/device -> (.+)$/.exec(line);
-    if (m && devs.has(m[1]!)) devs.get(m[1]!)!['pciid'] = m[2]!.split('/').pop()!;
+  for (const [link, target] of links(raw)) {
+    const m = /^\/sys\/class\/net\/([^/]+)\/device$/.exec(link);
+    if (m && devs.has(m[1]!)) devs.get(m[1]!)!['pciid'] = target.split('/').pop()!;
   }
   return devs;
 }
 
 export function networkFacts(raw: Raw): Record<string, unknown> {
-  const defaultV4: Record<string, unknown> = routeInfo(part(raw, 'route4'), '8.8.8.8');
-  const defaultV6: Record<string, unknown> = routeInfo(part(raw, 'route6'), '2404:6800:400a:800::1012');
+  const ip = ipOutput(raw);
+  const defaultV4: Record<string, unknown> = routeInfo(ip.route4, '8.8.8.8');
+  const defaultV6: Record<string, unknown> = routeInfo(ip.route6, '2404:6800:400a:800::1012');
   const interfaces: Record<string, Iface> = {};
   const all4: string[] = [];
   const all6: string[] = [];
   const brif = part(raw, 'brif');
-  const blocks = addrBlocks(part(raw, 'addr'));
+  const blocks = addrBlocks(ip.addr);
   for (const [device, attrs] of sysAttrs(raw)) {
     const ifc: Iface = { device };
     interfaces[device] = ifc;

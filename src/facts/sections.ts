@@ -81,3 +81,25 @@ function unquote(s: string): string {
   }
   return out;
 }
+
+/** `ls -ld` lines of symlinks: path → target. */
+export function links(raw: Raw): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of part(raw, 'links')) {
+    const m = /\s(\/\S*) -> (.+)$/.exec(line);
+    if (m) out.set(m[1]!, m[2]!);
+  }
+  return out;
+}
+
+/** `ip -batch` output: the two `route get` answers and `addr show`. */
+export function ipOutput(raw: Raw): { route4: string[]; route6: string[]; addr: string[] } {
+  const lines = part(raw, 'ip');
+  const first = lines.findIndex((l) => /^\d+:\s/.test(l));
+  const routes = first < 0 ? lines : lines.slice(0, first);
+  return {
+    route4: routes.filter((l) => l.startsWith('8.8.8.8 ')),
+    route6: routes.filter((l) => l.startsWith('2404:6800:400a:800::1012 ')),
+    addr: first < 0 ? [] : lines.slice(first),
+  };
+}

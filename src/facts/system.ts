@@ -4,13 +4,14 @@
  * collectors in module_utils/facts/system/*.py report them.
  */
 import { PKG_MGR_PATHS } from './script.js';
-import { file, parseExports, part, type Raw } from './sections.js';
+import { file, keyValues, links, parseExports, part, type Raw } from './sections.js';
 
 export function platformFacts(raw: Raw): Record<string, unknown> {
   const [system = '', nodename = '', kernel = '', machine = ''] = (part(raw, 'uname')[0] ?? '').split(/\s+/);
   const kernelVersion = file(raw, '/proc/sys/kernel/version') ?? part(raw, 'uname')[1] ?? '';
   const fqdn = part(raw, 'fqdn')[0]?.trim() || nodename;
-  const bits = part(raw, 'bits')[0]?.trim() || '64';
+  // platform.architecture() of the Python binary: the machine's word size on every common system
+  const bits = /64|s390x/.test(machine) ? '64' : '32';
   const facts: Record<string, unknown> = {
     system, kernel, kernel_version: kernelVersion, machine, nodename,
     hostname: nodename.split('.')[0], fqdn, domain: fqdn.split('.').slice(1).join('.'),
@@ -176,17 +177,67 @@ export function sshKeyFacts(raw: Raw): Record<string, unknown> {
   return facts;
 }
 
+/** system_capabilities from capsh's `Current:` line, as SystemCapabilitiesFactCollector reads it. */
 export function capsFacts(raw: Raw): Record<string, unknown> {
-  const cur = part(raw, 'caps').find((l) => l.startsWith('Current:'));
-  if (!cur) return {};
+  if (!part(raw, 'exists').includes('bin capsh')) return {};
+  const cur = `Current: ${capText(raw)}`;
   const value = cur.split(':')[1]!.trim();
   if (value === '=ep') return { system_capabilities_enforced: 'False', system_capabilities: [] };
-  return { system_capabilities_enforced: 'True', system_capabilities: (cur.split('=').slice(1).join('=')).split(',').map((s) => s.trim()) };
+  return { system_capabilities_enforced: 'True', system_capabilities: cur.split('=')[1]!.split(',').map((s) => s.trim()) };
+}
+
+const CAP_NAMES = ['chown', 'dac_override', 'dac_read_search', 'fowner', 'fsetid', 'kill', 'setgid', 'setuid', 'setpcap', 'linux_immutable', 'net_bind_service', 'net_broadcast', 'net_admin', 'net_raw', 'ipc_lock', 'ipc_owner', 'sys_module', 'sys_rawio', 'sys_chroot', 'sys_ptrace', 'sys_pacct', 'sys_admin', 'sys_boot', 'sys_nice', 'sys_resource', 'sys_time', 'sys_tty_config', 'mknod', 'lease', 'audit_write', 'audit_control', 'setfcap', 'mac_override', 'mac_admin', 'syslog', 'wake_alarm', 'block_suspend', 'audit_read', 'perfmon', 'bpf', 'checkpoint_restore'];
+
+/** libcap's cap_to_text (libcap/cap_text.c) over the CapEff/CapPrm/CapInh of /proc/self/status. */
+export function capText(raw: Raw): string {
+  const status = file(raw, '/proc/self/status') ?? '';
+  const mask = (k: string): bigint => BigInt(`0x${new RegExp(`^${k}:\\s*([0-9a-f]+)`, 'm').exec(status)?.[1] ?? '0'}`);
+  const [eff, per, inh] = [mask('CapEff'), mask('CapPrm'), mask('CapInh')];
+  const max = Number(file(raw, '/proc/sys/kernel/cap_last_cap') ?? CAP_NAMES.length - 1) + 1;
+  const flags = (n: number): number => ((eff >> BigInt(n)) & 1n ? 1 : 0) | ((per >> BigInt(n)) & 1n ? 2 : 0) | ((inh >> BigInt(n)) & 1n ? 4 : 0);
+  const histo = new Array<number>(8).fill(0);
+  for (let n = 0; n < max; n++) histo[flags(n)]!++;
+  let m = 7;
+  for (let t = 6; t >= 0; t--) if (histo[t]! >= histo[m]!) m = t;
+  const fl = (x: number): string => `${x & 1 ? 'e' : ''}${x & 4 ? 'i' : ''}${x & 2 ? 'p' : ''}`;
+  let base = `=${fl(m)}`;
+  let rest = '';
+  for (let t = 7; t >= 0; t--) {
+    if (t === m || !histo[t]) continue;
+    const names: string[] = [];
+    for (let n = 0; n < max; n++) if (flags(n) === t) names.push(CAP_NAMES[n] ? `cap_${CAP_NAMES[n]}` : String(n));
+    rest += ` ${names.join(',')}`;
+    const add = t & ~m;
+    if (add) {
+      let op = '+';
+      if (base === '=' && rest.startsWith(' ')) {
+        // "= foo+eip" is written "foo=eip"
+        base = '';
+        rest = rest.slice(1);
+        op = '=';
+      }
+      rest += `${op}${fl(add)}`;
+    }
+    const drop = ~t & m;
+    if (drop) rest += `-${fl(drop)}`;
+  }
+  return base + rest;
+}
+
+/** lsb_release -a, which reads /etc/os-release (Debian's lsb-release-minimal; Ubuntu's gives the same). */
+export function lsbFromOsRelease(raw: Raw): Record<string, string> | undefined {
+  if (!part(raw, 'exists').includes('bin lsb_release')) return undefined;
+  const os = keyValues(file(raw, '/etc/os-release') ?? file(raw, '/usr/lib/os-release'));
+  let id = os['ID'] ?? '';
+  id = id.charAt(0).toUpperCase() + id.slice(1);
+  if (os['NAME'] !== undefined && id.toLowerCase() === os['NAME'].toLowerCase()) id = os['NAME'];
+  return { 'Distributor ID': id || 'n/a', Description: os['PRETTY_NAME'] || 'n/a', Release: os['VERSION_ID'] || 'n/a', Codename: os['VERSION_CODENAME'] || 'n/a' };
 }
 
 /** Where a Python is, if any (its version as far as the file name tells; Python is never run). */
 export function pythonFacts(raw: Raw): Record<string, unknown> {
-  const [exe, real] = part(raw, 'python');
+  const exe = part(raw, 'python')[0];
+  const real = exe ? links(raw).get(exe) : undefined;
   if (!exe) return {};
   const m = /python(\d+)(?:\.(\d+))?$/.exec(real ?? exe);
   const version: Record<string, unknown> = {};

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LocalConnection } from '../../src/connection/local/local.js';
 import { factsScript, filterFacts, gatherFacts, parseFacts, prefixed, resolveSubset } from '../../src/facts/index.js';
-import { parseExports } from '../../src/facts/sections.js';
+import { parseExports, splitOutput } from '../../src/facts/sections.js';
+import { capText } from '../../src/facts/system.js';
 import { FactStore } from '../../src/facts/store.js';
 
 const ALL = resolveSubset('all');
@@ -68,14 +69,14 @@ describe('facts parser on a recorded lab host', () => {
       ipv4: { address: '127.0.0.1', broadcast: '', netmask: '255.0.0.0', network: '127.0.0.0', prefix: '8' },
       ipv6: [{ address: '::1', prefix: '128', scope: 'host' }],
     });
-    expect(f['ansible_old392br']).toMatchObject({ type: 'bridge', id: '8000.9e819ef3a88c', stp: false });
+    expect(f['ansible_old392br']).toMatchObject({ type: 'bridge', id: '8000.6203d3e74766', stp: false, interfaces: ['old392v0', 'old392v1'] });
   });
 
   it('reports date_time, cmdline, dns, ssh host keys and the service manager', () => {
     const dt = f['ansible_date_time'] as Record<string, string>;
-    expect(dt).toMatchObject({ epoch: '1796290173', date: '2026-12-03', time: '09:29:33', weekday: 'Thursday', weekday_number: '4', weeknumber: '48', tz: 'UTC', tz_dst: 'UTC', tz_offset: '+0000' });
-    expect(dt['iso8601_micro']).toBe('2026-12-03T09:29:33.881031Z');
-    expect(dt['iso8601_basic']).toBe('20261203T092933881031');
+    expect(dt).toMatchObject({ epoch: '1796292587', date: '2026-12-03', time: '10:09:47', weekday: 'Thursday', weekday_number: '4', weeknumber: '48', tz: 'UTC', tz_dst: 'UTC', tz_offset: '+0000' });
+    expect(dt['iso8601_micro']).toBe('2026-12-03T10:09:47.793442Z');
+    expect(dt['iso8601_basic']).toBe('20261203T100947793442');
     expect(f['ansible_cmdline']).toMatchObject({ console: 'tty0', ro: true, '--': true, single: true });
     expect((f['ansible_proc_cmdline'] as Record<string, unknown>)['console']).toEqual(['ttyS0,115200', 'tty0']);
     expect(f['ansible_dns']).toEqual({ nameservers: ['10.255.255.53'] });
@@ -123,8 +124,7 @@ describe('facts parser on other systems', () => {
     const out = output(
       { '/sys/class/net/eth0/address': '52:54:00:12:34:56', '/sys/class/net/eth0/mtu': '1500', '/sys/class/net/eth0/operstate': 'up', '/sys/class/net/eth0/type': '1', '/sys/class/net/eth0/flags': '0x1003' },
       {
-        route4: '8.8.8.8 via 192.168.1.1 dev eth0 src 192.168.1.10 uid 0',
-        addr: '2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500\n    inet 192.168.1.10/24 brd 192.168.1.255 scope global eth0\n    inet 192.168.1.11/24 brd 192.168.1.255 scope global secondary eth0\n    inet 10.0.0.5/8 scope global eth0:1\n    inet6 2001:db8::10/64 scope global',
+        ip: '8.8.8.8 via 192.168.1.1 dev eth0 src 192.168.1.10 uid 0\n    cache\n2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500\n    inet 192.168.1.10/24 brd 192.168.1.255 scope global eth0\n    inet 192.168.1.11/24 brd 192.168.1.255 scope global secondary eth0\n    inet 10.0.0.5/8 scope global eth0:1\n    inet6 2001:db8::10/64 scope global',
       },
     );
     const f = prefixed(parseFacts(out, new Set(['interfaces'])));
@@ -133,6 +133,17 @@ describe('facts parser on other systems', () => {
     expect(f['ansible_interfaces']).toEqual(['eth0', 'eth0_1']);
     expect(f['ansible_default_ipv4']).toMatchObject({ address: '192.168.1.10', gateway: '192.168.1.1', interface: 'eth0', alias: 'eth0', broadcast: '192.168.1.255', prefix: '24' });
     expect(f['ansible_all_ipv4_addresses']).toEqual(['192.168.1.10', '192.168.1.11', '10.0.0.5']);
+  });
+
+  it('writes capabilities as libcap cap_to_text (capsh --print "Current:")', () => {
+    const caps = (eff: string, prm = eff, inh = '0'): string =>
+      capText(splitOutput(output({ '/proc/self/status': `CapInh:\t${inh}\nCapPrm:\t${prm}\nCapEff:\t${eff}`, '/proc/sys/kernel/cap_last_cap': '40' })));
+    expect(caps('0')).toBe('=');
+    expect(caps('1ffffffffff')).toBe('=ep');
+    expect(caps('1fffeffffff')).toBe('=ep cap_sys_resource-ep');
+    expect(caps('400')).toBe('cap_net_bind_service=ep');
+    expect(caps('0', '400')).toBe('cap_net_bind_service=p');
+    expect(caps('3000', '3000', '1000')).toBe('cap_net_admin=eip cap_net_raw+ep');
   });
 
   it('reads export -p in the forms of dash, bash and busybox', () => {
