@@ -72,11 +72,12 @@ export function factsScript(parts: ReadonlySet<Part>): string {
   }
   if (['service_mgr', 'pkg_mgr', 'apparmor', 'caps', 'lsb'].some((p) => has(parts, p as Part))) {
     const paths = [...SERVICE_PATHS, ...PKG_MGR_PATHS.map(([p]) => p)];
-    lines.push(`h exists; for __f in ${paths.map(shellQuote).join(' ')}; do [ -e "$__f" ] && echo "$__f"; done; [ -L /sbin/init ] && echo "link /sbin/init $(readlink /sbin/init)"; for __c in systemctl initctl capsh lsb_release; do command -v $__c >/dev/null && echo "bin $__c"; done`);
+    lines.push(`h exists; for __f in ${paths.map(shellQuote).join(' ')}; do [ -e "$__f" ] && echo "$__f"; done; for __c in systemctl initctl capsh lsb_release; do command -v $__c >/dev/null && echo "bin $__c"; done`);
   }
   for (const [p, cmd] of Object.entries(COMMANDS)) if (p !== 'env' && has(parts, p as Part)) lines.push(cmd);
   const links: string[] = [];
   if (has(parts, 'python')) links.push('${__x:-}');
+  if (has(parts, 'service_mgr')) links.push('/sbin/init');
   if (has(parts, 'hardware')) links.push('/dev/disk/by-uuid/*');
   if (has(parts, 'interfaces')) links.push('/sys/class/net/*/device');
   if (links.length > 0) lines.push(`h links; ls -ld ${links.join(' ')} 2>/dev/null`);

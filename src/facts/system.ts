@@ -135,16 +135,13 @@ export function serviceMgrFacts(raw: Raw, system: string): Record<string, unknow
   const have = existing(raw);
   const map: Record<string, string> = { procd: 'openwrt_init', 'runit-init': 'runit', svscan: 'svc', 'openrc-init': 'openrc' };
   let proc1: string | undefined = file(raw, '/proc/1/comm')?.trim();
-  if (proc1 === undefined) {
-    const link = [...have].find((l) => l.startsWith('link /sbin/init '));
-    if (link) proc1 = link.slice('link /sbin/init '.length).split('/').pop();
-  }
+  const initLink = links(raw).get('/sbin/init');
+  if (proc1 === undefined && initLink) proc1 = initLink.split('/').pop();
   if (proc1 !== undefined && (proc1 === 'init' || proc1.endsWith('sh') || proc1 === '')) proc1 = undefined;
   if (proc1 !== undefined) return { service_mgr: map[proc1] ?? proc1 };
   let mgr = 'service';
   if (system === 'Linux') {
     const systemctl = have.has('bin systemctl');
-    const initLink = [...have].find((l) => l.startsWith('link /sbin/init '));
     if (systemctl && ['/run/systemd/system/', '/dev/.run/systemd/', '/dev/.systemd/'].some((p) => have.has(p))) mgr = 'systemd';
     else if (have.has('bin initctl') && have.has('/etc/init/')) mgr = 'upstart';
     else if (have.has('/sbin/openrc')) mgr = 'openrc';
