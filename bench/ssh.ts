@@ -27,6 +27,13 @@ const FACTS = `- hosts: all
   tasks: []
 `;
 
+/** The same with gather_subset: min (no hardware, no network). */
+const FACTS_MIN = `- hosts: all
+  gather_facts: true
+  gather_subset: [min]
+  tasks: []
+`;
+
 /** Ten tasks, each at most one remote round trip: SFTP file work and single commands. */
 const TEN = `- hosts: all
   gather_facts: false
@@ -59,6 +66,7 @@ function writePlaybooks(): string {
   writeFileSync(path.join(dir, 'noop.yml'), NOOP);
   writeFileSync(path.join(dir, 'ten.yml'), TEN);
   writeFileSync(path.join(dir, 'facts.yml'), FACTS);
+  writeFileSync(path.join(dir, 'facts-min.yml'), FACTS_MIN);
   writeFileSync(path.join(dir, 'bench.conf.j2'), TEMPLATE);
   writeFileSync(path.join(dir, 'reset.yml'), RESET);
   return dir;
@@ -91,7 +99,7 @@ const RESET = `- hosts: all
     - file: { path: /opt/bench, state: absent }
 `;
 
-const RUNS = [['no-op', 'noop.yml'], ['facts', 'facts.yml'], ['10 tasks, 1st', 'ten.yml'], ['10 tasks, 2nd', 'ten.yml']] as const;
+const RUNS = [['no-op', 'noop.yml'], ['facts', 'facts.yml'], ['facts (min)', 'facts-min.yml'], ['10 tasks, 1st', 'ten.yml'], ['10 tasks, 2nd', 'ten.yml']] as const;
 
 /** The run whose wall time is the median (the lower middle one for an even count). */
 function medianRun(ms: CliMeasure[]): CliMeasure {
