@@ -8,6 +8,7 @@ import { distributionFacts, lsbFacts } from './distribution.js';
 import { cpuFacts, dmiFacts, memoryFacts, mountFacts, uptimeLoadFacts } from './hardware.js';
 import { networkFacts } from './network.js';
 import { factsScript } from './script.js';
+import { localFacts } from './local.js';
 import { splitOutput, type Raw } from './sections.js';
 import { resolveSubset, type Part } from './subset.js';
 import { capsFacts, cmdlineFacts, dateTimeFacts, dnsFacts, envFacts, fipsFacts, pkgMgrFacts, platformFacts, pythonFacts, securityFacts, serviceMgrFacts, sshKeyFacts, userFacts } from './system.js';
@@ -16,7 +17,7 @@ export { factsScript } from './script.js';
 export { resolveSubset, SUBSET_NAMES, type Part } from './subset.js';
 
 /** Facts without their `ansible_` prefix (as in `ansible_facts.*`), for the given parts. */
-export function parseFacts(output: string, parts: ReadonlySet<Part>): Record<string, unknown> {
+export function parseFacts(output: string, parts: ReadonlySet<Part>, factPath = '/etc/ansible/facts.d'): Record<string, unknown> {
   const raw: Raw = splitOutput(output);
   const f: Record<string, unknown> = {};
   const platform = platformFacts(raw);
@@ -41,7 +42,7 @@ export function parseFacts(output: string, parts: ReadonlySet<Part>): Record<str
     if (parts.has('selinux')) f['selinux'] = sec['selinux'];
     if (parts.has('apparmor')) f['apparmor'] = sec['apparmor'];
   }
-  if (parts.has('local')) f['local'] = {};
+  if (parts.has('local')) f['local'] = localFacts(raw, factPath);
   if (parts.has('hardware')) {
     Object.assign(f, memoryFacts(raw), cpuFacts(raw, String(platform['architecture'] ?? '')), mountFacts(raw), dmiFacts(raw), uptimeLoadFacts(raw));
   }
@@ -70,16 +71,18 @@ export function prefixed(facts: Record<string, unknown>): Record<string, unknown
 export interface GatherOptions {
   subset?: unknown;
   filter?: readonly string[];
+  /** Where local facts (*.fact) are (ansible_local). */
+  factPath?: string;
 }
 
 /** Gather on one host: one command through the connection (the persistent shell on SSH). */
 export async function gatherFacts(conn: Connection, opts: GatherOptions = {}): Promise<Record<string, unknown>> {
   const parts = resolveSubset(opts.subset ?? 'all');
-  const res = await conn.exec(factsScript(parts));
+  const res = await conn.exec(factsScript(parts, opts.factPath));
   if (!res.stdout.includes('@@orc:end')) {
     throw new Error(`the facts script did not finish (rc ${res.rc}): ${res.stderr.trim().split('\n').slice(-3).join('; ') || 'no output'}`);
   }
   const subset = Array.isArray(opts.subset) ? opts.subset.map(String) : String(opts.subset ?? 'all').split(',').map((s) => s.trim());
-  const facts = filterFacts(prefixed(parseFacts(res.stdout, parts)), opts.filter ?? []);
+  const facts = filterFacts(prefixed(parseFacts(res.stdout, parts, opts.factPath)), opts.filter ?? []);
   return { ...facts, gather_subset: subset, module_setup: true };
 }

@@ -59,9 +59,12 @@ function has(parts: ReadonlySet<Part>, p: Part): boolean {
 }
 
 /** The script that gathers `parts`. */
-export function factsScript(parts: ReadonlySet<Part>): string {
+export function factsScript(parts: ReadonlySet<Part>, factPath = '/etc/ansible/facts.d'): string {
   const files = new Set<string>();
   for (const [p, list] of Object.entries(FILES)) if (has(parts, p as Part)) for (const f of list) files.add(f);
+  // local facts: static *.fact files are read with the others, executable ones are run (as Ansible)
+  const localGlob = `${shellQuote(factPath.replace(/\/+$/, ''))}/*.fact`;
+  if (has(parts, 'local')) files.add(localGlob);
   const lines = ['h() { printf \'\\n@@orc:%s\\n\' "$1"; }'];
   // the environment first, before this script sets LC_ALL for the commands that follow
   if (has(parts, 'env')) lines.push(COMMANDS.env!);
@@ -75,6 +78,7 @@ export function factsScript(parts: ReadonlySet<Part>): string {
     lines.push(`h exists; for __f in ${paths.map(shellQuote).join(' ')}; do [ -e "$__f" ] && echo "$__f"; done; for __c in systemctl initctl capsh lsb_release; do command -v $__c >/dev/null && echo "bin $__c"; done`);
   }
   for (const [p, cmd] of Object.entries(COMMANDS)) if (p !== 'env' && has(parts, p as Part)) lines.push(cmd);
+  if (has(parts, 'local')) lines.push(`for __f in ${localGlob}; do [ -f "$__f" ] && [ -x "$__f" ] && { h "factexec:$__f"; "$__f" 2>/dev/null; }; done`);
   const links: string[] = [];
   if (has(parts, 'python')) links.push('${__x:-}');
   if (has(parts, 'service_mgr')) links.push('/sbin/init');

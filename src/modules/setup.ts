@@ -23,7 +23,7 @@ export const setup = {
       return [err instanceof Error ? err.message : String(err)];
     }
   },
-  check: async (ctx, args) => gatherFacts(ctx.connection, { subset: args.gather_subset, filter: args.filter }),
+  check: async (ctx, args) => gatherFacts(ctx.connection, { subset: args.gather_subset, filter: args.filter, ...(args.fact_path ? { factPath: args.fact_path } : {}) }),
   plan: (facts) => ({ changed: false, reason: `${Object.keys(facts).length} facts gathered`, data: { ansible_facts: facts } }),
   apply: async () => ({}),
 } satisfies ModuleDef<SetupArgs, Record<string, unknown>>;

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalConnection } from '../../src/connection/local/local.js';
 import { factsScript, filterFacts, gatherFacts, parseFacts, prefixed, resolveSubset } from '../../src/facts/index.js';
@@ -187,5 +189,25 @@ describe('gather_subset, filter and the fact store', () => {
     const facts = await gatherFacts(conn, { subset: ['!all'], filter: ['ansible_os_family', 'ansible_distribution', 'ansible_user_id'] });
     expect(Object.keys(facts).sort()).toEqual(['ansible_distribution', 'ansible_os_family', 'ansible_user_id', 'gather_subset', 'module_setup']);
     expect(typeof facts['ansible_os_family']).toBe('string');
+  });
+
+  it('reads local facts (fact_path/*.fact) as JSON, INI or an executable\'s JSON, as ansible_local', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'orchestrate-factsd-'));
+    try {
+      writeFileSync(path.join(dir, 'app.fact'), '{"version": "1.2", "list": [1]}\n');
+      writeFileSync(path.join(dir, 'conf.fact'), '[main]\nName = x\nport: 80\n');
+      writeFileSync(path.join(dir, 'bad.fact'), 'not: [valid\n');
+      writeFileSync(path.join(dir, 'gen.fact'), '#!/bin/sh\necho \'{"generated": true}\'\n');
+      chmodSync(path.join(dir, 'gen.fact'), 0o755);
+      const facts = await gatherFacts(new LocalConnection({ host: 'local' }), { subset: ['!all', '!min', 'local'], factPath: dir });
+      expect(facts['ansible_local']).toEqual({
+        app: { version: '1.2', list: [1] },
+        bad: `error loading facts as JSON or ini - please check content: ${path.join(dir, 'bad.fact')}`,
+        conf: { main: { name: 'x', port: '80' } },
+        gen: { generated: true },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
