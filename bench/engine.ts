@@ -26,6 +26,7 @@ function arg(name: string, def: number): number {
 
 const PLAYBOOK = `
 - hosts: all
+  gather_facts: false
   vars:
     base: /opt/app
     files: [a, b, c]

@@ -1,6 +1,6 @@
 /**
- * SSH benchmark against lab fleets of 4, 16, 64 and 200 hosts (not provisioned): a no-op task and a
- * 10-task file/command playbook (first run, then the all-ok second run). Prints wall time, SSH
+ * SSH benchmark against lab fleets of 4, 16, 64 and 200 hosts (not provisioned): a no-op task, fact
+ * gathering (gather_facts: true and no task: one facts script per host), and a 10-task file/command playbook (first run, then the all-ok second run). Prints wall time, SSH
  * connections opened, channels per host and the control side's peak memory, and appends the table
  * to bench/results-ssh.md. Needs root (the lab). Usage:
  *   npm run bench:ssh [-- --sizes 4,16,64,200 --forks 200 --reps 1 --no-append]
@@ -19,6 +19,19 @@ const NOOP = `- hosts: all
     - name: noop
       command: "true"
       changed_when: false
+`;
+
+/** Only the implicit "Gathering Facts" (all subsets): compare with the no-op row. */
+const FACTS = `- hosts: all
+  gather_facts: true
+  tasks: []
+`;
+
+/** The same with gather_subset: min (no hardware, no network). */
+const FACTS_MIN = `- hosts: all
+  gather_facts: true
+  gather_subset: [min]
+  tasks: []
 `;
 
 /** Ten tasks, each at most one remote round trip: SFTP file work and single commands. */
@@ -52,6 +65,8 @@ function writePlaybooks(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'orchestrate-bench-ssh-'));
   writeFileSync(path.join(dir, 'noop.yml'), NOOP);
   writeFileSync(path.join(dir, 'ten.yml'), TEN);
+  writeFileSync(path.join(dir, 'facts.yml'), FACTS);
+  writeFileSync(path.join(dir, 'facts-min.yml'), FACTS_MIN);
   writeFileSync(path.join(dir, 'bench.conf.j2'), TEMPLATE);
   writeFileSync(path.join(dir, 'reset.yml'), RESET);
   return dir;
@@ -84,7 +99,7 @@ const RESET = `- hosts: all
     - file: { path: /opt/bench, state: absent }
 `;
 
-const RUNS = [['no-op', 'noop.yml'], ['10 tasks, 1st', 'ten.yml'], ['10 tasks, 2nd', 'ten.yml']] as const;
+const RUNS = [['no-op', 'noop.yml'], ['facts', 'facts.yml'], ['facts (min)', 'facts-min.yml'], ['10 tasks, 1st', 'ten.yml'], ['10 tasks, 2nd', 'ten.yml']] as const;
 
 /** The run whose wall time is the median (the lower middle one for an even count). */
 function medianRun(ms: CliMeasure[]): CliMeasure {
@@ -108,13 +123,13 @@ async function runSize(size: number, dir: string, forks: string, reps: number, r
       for (const [i, [what, file]] of RUNS.entries()) {
         const m = await measureCli(['run', path.join(dir, file), '-i', inv, '--forks', forks]);
         runs[i]!.push(m);
-        console.log(markdownTable([row(lab.hosts, what, m, file === 'noop.yml' ? 1 : 10)]).split('\n').slice(2).join('\n'));
+        console.log(markdownTable([row(lab.hosts, what, m, file === 'ten.yml' ? 10 : 1)]).split('\n').slice(2).join('\n'));
         if (m.code !== 0) process.stderr.write(`  exit ${m.code}: ${(m.stderr || m.stdout).split('\n').slice(-8).join('\n  ')}\n`);
       }
     }
     for (const [i, [what, file]] of RUNS.entries()) {
       const ms = runs[i]!;
-      const r = row(lab.hosts, what, medianRun(ms), file === 'noop.yml' ? 1 : 10);
+      const r = row(lab.hosts, what, medianRun(ms), file === 'ten.yml' ? 10 : 1);
       if (reps > 1) {
         const walls = ms.map((m) => m.wallMs);
         r.wall = `${fmtMs(medianRun(ms).wallMs)} (${fmtMs(Math.min(...walls))}–${fmtMs(Math.max(...walls))})`;

@@ -47,7 +47,9 @@ export function requireLab(): void {
   if (!s.ok) throw new Error(`cannot build a lab here: ${s.reason ?? 'unknown reason'}`);
 }
 
-export async function benchLab(opts: BenchLabOptions): Promise<BenchLab> {
+export async function benchLab(given: BenchLabOptions): Promise<BenchLab> {
+  // ORCHESTRATE_TEST_LAB_PREFIX keeps two checkouts' benchmark labs apart, as it does for tests
+  const opts = { ...given, name: `${process.env['ORCHESTRATE_TEST_LAB_PREFIX'] ?? ''}${given.name}` };
   hookSignals();
   await labDown({ name: opts.name }); // a leftover from an interrupted run
   const t0 = performance.now();

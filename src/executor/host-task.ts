@@ -11,6 +11,7 @@ import type { Secrets } from '../util/secrets.js';
 import type { VaultSession } from '../vault/session.js';
 import type { ConnectionPool } from './connections.js';
 import { OMIT } from './vars.js';
+import { firstFoundLoop } from '../vars/loop.js';
 
 export interface HostTaskResult {
   status: 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
@@ -89,7 +90,8 @@ export function whenHolds(when: unknown[], vars: Record<string, unknown>): boole
 export function resolveLoop(spec: LoopSpec, vars: Record<string, unknown>): unknown[] {
   const raw = spec.items;
   if (raw && typeof raw === 'object' && !Array.isArray(raw) && '__with' in raw) {
-    const w = raw as { __with: string; value: unknown };
+    const w = raw as { __with: string; value: unknown; subdir?: string };
+    if (w.__with === 'first_found') return firstFoundLoop(w.value, w.subdir ?? 'files', vars);
     const v = templateValue(w.value, vars);
     if (w.__with === 'dict') {
       if (!v || typeof v !== 'object') throw new Error('with_dict expects a dict');
@@ -134,6 +136,7 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
       if (delegate) delegatedTo = delegate;
     } else {
       conn = env.pool.localConnection();
+      if (delegate) delegatedTo = delegate;
     }
   } catch (err) {
     if (err instanceof ConnectionError) return { status: 'unreachable', changed: false, msg: err.message, registered: { unreachable: true, msg: err.message } };

@@ -2,13 +2,14 @@
 import path from 'node:path';
 import type pLimit from 'p-limit';
 import type { Node, Play, TaskNode, IncludeNode } from '../playbook/model.js';
-import { TaskParser } from '../playbook/tasks.js';
+import { TaskParser, newTaskId } from '../playbook/tasks.js';
 import { templateValue } from '../template/index.js';
 import { ProblemList, loadYamlFile, type YamlDoc } from '../yaml/index.js';
 import type { HostStats, HostStatus } from './events.js';
 import { errMessage, resolveLoop, runTaskOnHost, whenHolds, type HostTaskResult, type TaskEnv } from './host-task.js';
 import type { RunOptions } from './runner.js';
 import { shouldRunTags } from './tags.js';
+import { factTargets } from '../facts/store.js';
 import type { VarStore } from './vars.js';
 
 export interface HostState {
@@ -54,6 +55,12 @@ function failureDetail(r: HostTaskResult): { detail?: Record<string, unknown> } 
   return Object.keys(detail).length > 0 ? { detail } : {};
 }
 
+/** The implicit setup task of a play (tagged always, as Ansible's). */
+function gatherTask(play: Play): TaskNode {
+  const args = play.gatherSubset !== undefined ? { gather_subset: play.gatherSubset } : {};
+  return { kind: 'task', id: newTaskId(), name: 'Gathering Facts', action: 'setup', args, pos: play.pos, inh: { ...play.inh, when: [], tags: ['always'] }, retries: 0, delay: 0, notify: [], listen: [], isHandler: false };
+}
+
 const NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 let dynamicId = 1_000_000;
 
@@ -89,6 +96,8 @@ export class NodeRunner {
 
   async runPlayBatch(hosts: HostState[]): Promise<void> {
     const { play } = this.run;
+    // gather_facts (default true): the implicit "Gathering Facts" task opens every batch, as in Ansible
+    if (play.gatherFacts && !this.stopped()) await this.runTask(gatherTask(play), this.active(hosts));
     for (const section of [play.preTasks, play.tasks, play.postTasks]) {
       if (this.stopped()) break;
       await this.runNodes(section, hosts);
@@ -180,7 +189,7 @@ export class NodeRunner {
           continue;
         }
         if (task.register) this.run.vars.hostFacts(h.name)[task.register] = first.registered;
-        if (first.facts) Object.assign(this.run.vars.hostFacts(h.name), first.facts);
+        if (first.facts) this.storeFacts(task, h.name, first);
         if (first.changed) this.notify(task, h);
       }
     }
@@ -222,7 +231,7 @@ export class NodeRunner {
     if (result.status === 'failed' && task.inh.ignoreErrors) result.ignored = true;
     this.record(task.name, id, host, result, Date.now() - t0, task.inh.noLog === true);
     if (task.register) this.run.vars.hostFacts(host.name)[task.register] = result.registered;
-    if (result.facts) Object.assign(this.run.vars.hostFacts(host.name), result.facts);
+    if (result.facts) this.storeFacts(task, host.name, result);
     if (result.changed) this.notify(task, host);
     if (result.meta === 'end_host') host.ended = true;
     return result;
@@ -237,6 +246,8 @@ export class NodeRunner {
     let allSkipped = items.length > 0;
     const msgs: string[] = [];
     const outputs: unknown[] = [];
+    // facts returned by items (set_fact, include_vars, setup in a loop) apply in item order, as Ansible's
+    let facts: Record<string, unknown> | undefined;
     for (let i = 0; i < items.length; i++) {
       if (this.run.opts.signal.aborted) break;
       const item = items[i];
@@ -250,6 +261,7 @@ export class NodeRunner {
       if (r.status === 'unreachable') return r;
       if (r.status !== 'skipped') allSkipped = false;
       if (r.output !== undefined) outputs.push(r.output);
+      if (r.facts) facts = { ...facts, ...r.facts };
       changed ||= r.changed;
       if (r.status === 'failed') {
         failed = true;
@@ -262,7 +274,12 @@ export class NodeRunner {
     const out: HostTaskResult = { status, changed, registered: { results, changed, failed, ...(failed ? { msg: 'One or more items failed' } : {}), ...(allSkipped ? { skipped: true } : {}) } };
     if (failed) out.msg = msgs.length === 1 ? msgs[0]! : `one or more items failed: ${msgs.join('; ')}`;
     if (outputs.length > 0) out.output = outputs;
+    if (facts) out.facts = facts;
     return out;
+  }
+
+  private storeFacts(task: TaskNode, host: string, r: HostTaskResult): void {
+    this.run.vars.storeFacts(factTargets(host, r.delegatedTo, task.delegateFacts), task.action, r.facts ?? {}, r.registered['cacheable'] === true);
   }
 
   private notify(task: TaskNode, host: HostState): void {

@@ -6,6 +6,7 @@
 import type { Inventory } from '../inventory/index.js';
 import type { Play, TaskNode, Inherited } from '../playbook/model.js';
 import { lazyVars, markRaw } from '../template/index.js';
+import { FactStore } from '../facts/store.js';
 
 export const OMIT = '__omit_place_holder__orchestrate__';
 
@@ -20,6 +21,8 @@ export interface VarsOptions {
 export class VarStore {
   /** set_fact and registered results, per host (survive across plays, like Ansible's facts cache). */
   readonly facts = new Map<string, Record<string, unknown>>();
+  /** The fact cache (setup, set_fact cacheable) and include_vars values, per host. */
+  readonly factStore = new FactStore();
   private play: Play | undefined;
   private playVars: Record<string, unknown> = {};
   private roleDefaults: Record<string, unknown> = {};
@@ -36,7 +39,7 @@ export class VarStore {
         return typeof name === 'string' ? self.hostView(name) : undefined;
       },
       has(_t, name) {
-        return typeof name === 'string' && (self.opts.inventory.host(name) !== undefined || self.facts.has(name));
+        return typeof name === 'string' && (self.opts.inventory.host(name) !== undefined || self.facts.has(name) || self.factStore.has(name));
       },
       ownKeys() {
         return [...self.opts.inventory.groups().get('all') ?? []];
@@ -69,6 +72,15 @@ export class VarStore {
     return f;
   }
 
+  /** Facts a task returned, stored where Ansible's strategy puts them for its action. */
+  storeFacts(host: string, action: string, facts: Record<string, unknown>, cacheable: boolean): void {
+    if (action === 'include_vars') this.factStore.setIncluded(host, facts);
+    else if (action === 'set_fact') {
+      Object.assign(this.hostFacts(host), facts);
+      if (cacheable) this.factStore.setFacts(host, facts);
+    } else this.factStore.setFacts(host, facts);
+  }
+
   private groups(): Record<string, string[]> {
     if (!this.groupsCache) this.groupsCache = markRaw(Object.fromEntries(this.opts.inventory.groups()));
     return this.groupsCache;
@@ -77,11 +89,13 @@ export class VarStore {
   /** hostvars[NAME]: inventory vars + facts of another host, templated lazily. */
   private hostView(name: string): Record<string, unknown> | undefined {
     const inv = this.opts.inventory.host(name);
-    if (!inv && !this.facts.has(name)) return undefined;
+    if (!inv && !this.facts.has(name) && !this.factStore.has(name)) return undefined;
     return lazyVars({
       ...this.roleDefaults,
       ...(inv ? this.opts.inventory.hostVars(name) : {}),
+      ...this.factStore.factLayer(name),
       ...this.playVars,
+      ...this.factStore.includedLayer(name),
       ...this.facts.get(name),
       ...this.opts.extraVars,
       ...this.magic(name),
@@ -115,11 +129,13 @@ export class VarStore {
       ...this.roleDefaults,
       ...role?.defaults,
       ...this.opts.inventory.hostVars(host),
+      ...this.factStore.factLayer(host),
       ...this.playVars,
       ...this.roleVars,
       ...role?.vars,
     };
     for (const v of inh.vars) Object.assign(layers, v);
+    Object.assign(layers, this.factStore.includedLayer(host));
     Object.assign(layers, this.facts.get(host), role?.params, this.opts.extraVars, extra, this.magic(host));
     if (role) {
       layers['role_name'] = role.name;

@@ -3,6 +3,8 @@ import { registerCoreModules } from './core.js';
 import { gossip_key } from './gossip_key.js';
 import { registerModule } from './registry.js';
 import { registerVaultModules } from './vault-index.js';
+import { setup } from './setup.js';
+import { include_vars } from './include_vars.js';
 
 export { registerCoreModules } from './core.js';
 export { runModule } from './run.js';
@@ -11,4 +13,6 @@ export { validateArgs } from './args.js';
 
 registerCoreModules();
 registerModule(gossip_key);
+registerModule(setup);
+registerModule(include_vars);
 registerVaultModules();

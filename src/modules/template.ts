@@ -1,4 +1,5 @@
 /** template: render a Jinja template from templates/ with the task's vars and write it like copy. */
+import { templateVars } from '../vars/managed.js';
 import type { WriteState } from './lib/dest.js';
 import { applyWriteState, planWriteState, readLocalSource, resolveDest } from './lib/dest.js';
 import { defineModule, ModuleFailure } from './types.js';
@@ -23,7 +24,7 @@ export const template = defineModule({
     const src = await readLocalSource(ctx, 'templates', args.src, label);
     let text: string;
     try {
-      text = ctx.render(src.content.toString('utf8'), { template_path: src.path, template_host: ctx.host, template_destpath: args.dest });
+      text = ctx.render(src.content.toString('utf8'), templateVars(ctx.vars['orchestrate_ansible_managed'], args.src, src.path, args.dest));
     } catch (e) {
       throw new ModuleFailure(`${label}: rendering ${args.src} failed: ${(e as Error).message}`);
     }

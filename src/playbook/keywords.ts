@@ -2,7 +2,7 @@
 
 export const PLAY_KEYWORDS = new Set([
   'name', 'hosts', 'vars', 'vars_files', 'roles', 'pre_tasks', 'tasks', 'post_tasks', 'handlers',
-  'gather_facts', 'serial', 'max_fail_percentage', 'any_errors_fatal', 'order', 'tags', 'become',
+  'gather_facts', 'gather_subset', 'gather_timeout', 'fact_path', 'serial', 'max_fail_percentage', 'any_errors_fatal', 'order', 'tags', 'become',
   'become_user', 'become_method', 'check_mode', 'diff', 'environment', 'ignore_errors', 'no_log',
   'remote_user', 'connection', 'strategy', 'force_handlers', 'ignore_unreachable', 'module_defaults',
   'collections', 'run_once', 'throttle', 'timeout', 'vars_prompt', 'port', 'debugger',
@@ -22,7 +22,7 @@ export const TASK_KEYWORDS = new Set([
   ...COMMON, 'register', 'loop', 'loop_control', 'changed_when', 'failed_when', 'notify', 'until', 'retries',
   'delay', 'action', 'local_action', 'async', 'poll', 'args', 'listen',
   'with_items', 'with_list', 'with_dict', 'with_fileglob', 'with_sequence', 'with_together', 'with_indexed_items',
-  'with_nested', 'with_subelements',
+  'with_nested', 'with_subelements', 'with_first_found',
 ]);
 
 export const LOOP_CONTROL_KEYWORDS = new Set(['loop_var', 'index_var', 'label', 'pause', 'extended', 'extended_allitems']);
@@ -31,9 +31,9 @@ export const ROLE_ENTRY_KEYWORDS = new Set(['role', 'name', 'vars', 'tags', 'whe
 
 /** Task-level "modules" handled by the loader/executor rather than the registry. */
 export const INCLUDE_ACTIONS = new Set([
-  'import_tasks', 'include_tasks', 'import_playbook', 'include_role', 'import_role', 'include_vars',
+  'import_tasks', 'include_tasks', 'import_playbook', 'include_role', 'import_role',
   'ansible.builtin.import_tasks', 'ansible.builtin.include_tasks', 'ansible.builtin.import_playbook',
-  'ansible.builtin.include_role', 'ansible.builtin.import_role', 'ansible.builtin.include_vars',
+  'ansible.builtin.include_role', 'ansible.builtin.import_role',
 ]);
 
 export function shortAction(name: string): string {

@@ -171,7 +171,7 @@ class PlaybookLoader implements Loader {
       serial: raw['serial'] === undefined || raw['serial'] === null ? [] : asList(raw['serial']),
       anyErrorsFatal: raw['any_errors_fatal'] === true,
       order: 'inventory',
-      gatherFacts: false,
+      gatherFacts: true,
       forceHandlers: raw['force_handlers'] === true,
       tags: inh.tags,
       inh,
@@ -213,9 +213,10 @@ class PlaybookLoader implements Loader {
       const ok = typeof s === 'number' ? s >= 0 : typeof s === 'string' && (/^\d+%?$/.test(s.trim()) || s.includes('{{'));
       if (!ok) this.problems.add(doc.pos(raw, 'serial'), `serial must be a number, a percentage like "25%" or a list of them, got ${JSON.stringify(s)}`);
     }
-    if (raw['gather_facts'] === true || raw['gather_facts'] === 'yes') {
-      play.gatherFacts = true;
-    }
+    // gather_facts defaults to true, as in Ansible (DEFAULT_GATHERING=implicit)
+    const gf = raw['gather_facts'];
+    if (gf !== undefined && gf !== null) play.gatherFacts = !(gf === false || (typeof gf === 'string' && /^(no|false|n|off|0)$/i.test(gf)) || gf === 0);
+    if (raw['gather_subset'] !== undefined) play.gatherSubset = raw['gather_subset'];
     if (raw['vars'] !== undefined && raw['vars'] !== null && !isRecord(raw['vars'])) this.problems.add(doc.pos(raw, 'vars'), 'play vars must be a mapping');
   }
 

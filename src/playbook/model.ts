@@ -59,6 +59,8 @@ export interface TaskNode {
   listen: string[];
   /** Static problems are reported at load; this holds nothing at run time. */
   isHandler: boolean;
+  /** delegate_facts: facts of a delegated task go to the delegated host. */
+  delegateFacts?: boolean;
 }
 
 export interface BlockNode {
@@ -107,6 +109,8 @@ export interface Play {
   anyErrorsFatal: boolean;
   order: 'inventory' | 'reverse_inventory' | 'sorted' | 'reverse_sorted' | 'shuffle';
   gatherFacts: boolean;
+  /** gather_subset of the play's implicit fact gathering. */
+  gatherSubset?: unknown;
   forceHandlers: boolean;
   tags: string[];
   inh: Inherited;

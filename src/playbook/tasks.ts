@@ -8,6 +8,7 @@ import { BLOCK_KEYWORDS, INCLUDE_ACTIONS, LOOP_CONTROL_KEYWORDS, TASK_KEYWORDS, 
 import type { Inherited, LoopSpec, Node, TaskNode } from './model.js';
 import { asList, asRecord, asStringList, isRecord, normaliseTags, type Loader } from './common.js';
 import { applyCommonKeywords } from './load.js';
+import { subdirFor } from '../vars/first-found.js';
 
 export interface ParseScope {
   doc: YamlDoc;
@@ -25,7 +26,7 @@ export function newTaskId(): number {
   return nextId++;
 }
 
-const WITH_LOOKUPS = ['with_items', 'with_list', 'with_dict', 'with_indexed_items', 'with_sequence', 'with_together', 'with_nested', 'with_fileglob', 'with_subelements'];
+const WITH_LOOKUPS = ['with_items', 'with_list', 'with_dict', 'with_indexed_items', 'with_sequence', 'with_together', 'with_nested', 'with_fileglob', 'with_subelements', 'with_first_found'];
 
 export class TaskParser {
   constructor(private readonly loader: Loader) {}
@@ -145,6 +146,7 @@ export class TaskParser {
       }
     }
     const loop = this.parseLoop(raw, scope);
+    if (loop && isRecord(loop.items) && loop.items['__with'] === 'first_found') loop.items['subdir'] = subdirFor(def.name);
     const task: TaskNode = {
       kind: 'task',
       id: newTaskId(),
@@ -163,6 +165,7 @@ export class TaskParser {
     else if (raw['register'] !== undefined) this.problems.add(doc.pos(raw, 'register'), 'register must be a variable name');
     if (task.register && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(task.register)) this.problems.add(doc.pos(raw, 'register'), `"${task.register}" is not a valid variable name`);
     if (loop) task.loop = loop;
+    if (raw['delegate_facts'] !== undefined) task.delegateFacts = raw['delegate_facts'] === true || /^(yes|true)$/i.test(String(raw['delegate_facts']));
     if ('changed_when' in raw) task.changedWhen = raw['changed_when'];
     if ('failed_when' in raw) task.failedWhen = raw['failed_when'];
     if ('until' in raw) task.until = raw['until'];
@@ -192,6 +195,7 @@ export class TaskParser {
     if ('loop' in raw) items = raw['loop'];
     else if (withKey === 'with_items') items = { __with: 'items', value: raw[withKey] };
     else if (withKey === 'with_dict') items = { __with: 'dict', value: raw[withKey] };
+    else if (withKey === 'with_first_found') items = { __with: 'first_found', value: raw[withKey] };
     else if (withKey === 'with_list' || withKey === 'with_indexed_items') items = { __with: withKey === 'with_list' ? 'list' : 'indexed', value: raw[withKey] };
     else if (withKey) {
       this.problems.add(doc.pos(raw, withKey), `"${withKey}" is not supported; use "loop" with a filter`);
@@ -216,10 +220,6 @@ export class TaskParser {
     }
     if (action === 'import_playbook') {
       this.problems.add(pos, 'import_playbook is only valid at the play level');
-      return undefined;
-    }
-    if (action === 'include_vars') {
-      this.problems.add(pos, 'include_vars is not supported; use vars_files on the play');
       return undefined;
     }
     const file = a['file'] ?? a['_raw_params'];

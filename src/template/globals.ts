@@ -1,10 +1,11 @@
-/** Template globals: True/False/None, omit, range, dict, lookup('env'|'file'|'vars'), now. */
+/** Template globals: True/False/None, omit, range, dict, lookup('env'|'file'|'first_found'|'vars'), now. */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { didYouMean } from '../util/suggest.js';
 import { bool, parseArgs, str } from './args.js';
 import { UndefinedError } from './errors.js';
 import { isMapping, pyStr } from './python.js';
+import { firstFound } from '../vars/first-found.js';
 
 /** The value of `omit`: a mapping key whose value renders to this is dropped. */
 export const OMIT = '__omit_place_holder__orchestrate__';
@@ -45,6 +46,10 @@ const LOOKUPS: Record<string, Lookup> = {
       const text = readFileSync(findFile(ctx, str(t)), 'utf8');
       return bool(kw['rstrip'] ?? true) ? text.trimEnd() : text;
     }),
+  first_found: (ctx, terms, kw) => {
+    const rolePath = varOf(ctx, 'role_path');
+    return firstFound(terms, kw, 'files', { playbookDir: String(varOf(ctx, 'playbook_dir') ?? '.'), ...(typeof rolePath === 'string' ? { rolePath } : {}) });
+  },
   vars: (ctx, terms, kw) =>
     terms.map((t) => {
       const v = varOf(ctx, str(t));
@@ -61,7 +66,8 @@ function runLookup(ctx: unknown, raw: unknown[], asList: boolean): unknown {
   if (!fn) throw new Error(`lookup plugin '${name}' not found${didYouMean(name, Object.keys(LOOKUPS))}`);
   const terms = a.pos.slice(1).flatMap((t) => (Array.isArray(t) ? t : [t]));
   const out = fn(ctx, terms, a.kw);
-  if (asList || bool(a.kw['wantlist'] ?? false)) return out;
+  // an empty result stays a list, as Ansible's Templar._lookup returns it
+  if (asList || bool(a.kw['wantlist'] ?? false) || out.length === 0) return out;
   return out.length === 1 ? out[0] : out.map(pyStr).join(',');
 }
 

@@ -71,7 +71,7 @@ describe.skipIf(!support.ok)('engine over ssh: faults (lab of 1 server, 3 client
     await lab?.down();
   });
 
-  const TOUCH = '- hosts: all\n  tasks:\n    - name: touch\n      file: { path: /opt/e2e-hostkey, state: directory }\n';
+  const TOUCH = '- hosts: all\n  gather_facts: false\n  tasks:\n    - name: touch\n      file: { path: /opt/e2e-hostkey, state: directory }\n';
 
   it('an unknown host key is refused with how to trust it; the known host goes on', async () => {
     const serverLine = readFileSync(lab.knownHosts, 'utf8').split('\n')[0]!;
@@ -111,6 +111,7 @@ describe.skipIf(!support.ok)('engine over ssh: faults (lab of 1 server, 3 client
     const p = project({
       'site.yml': `
 - hosts: all
+  gather_facts: false
   tasks:
     - name: drop dir
       file: { path: /opt/e2e-drop, state: directory }
@@ -151,6 +152,7 @@ describe.skipIf(!support.ok)('engine over ssh: faults (lab of 1 server, 3 client
     const p = project({
       'site.yml': `
 - hosts: all
+  gather_facts: false
   tasks:
     - name: first
       file: { path: /opt/e2e-down, state: directory }

@@ -5,6 +5,7 @@ import { orchestrate, project, recap, results } from '../helpers/cli.js';
 
 const SITE = `
 - hosts: h1
+  gather_facts: false
   tasks:
     - name: detail
       debug: { msg: hi, verbosity: 2 }

@@ -53,6 +53,7 @@ describe('control flow', () => {
   it('handlers: notify, listen, flush at meta and at section end, once per host', async () => {
     const r = await play(`
 - hosts: h1
+  gather_facts: false
   tasks:
     - name: a
       command: echo a
@@ -79,6 +80,7 @@ describe('control flow', () => {
   it('tags: --tags, --skip-tags, always, never', async () => {
     const yaml = `
 - hosts: h1
+  gather_facts: false
   tasks:
     - { debug: { msg: a }, tags: [a] }
     - { debug: { msg: b }, tags: [b] }
@@ -231,9 +233,11 @@ describe('control flow', () => {
   it('--limit selects fleet hosts; a play on localhost (the control machine) still runs once', async () => {
     const r = await play(`
 - hosts: localhost
+  gather_facts: false
   tasks:
     - debug: { msg: control }
 - hosts: web
+  gather_facts: false
   tasks:
     - debug: { msg: fleet }
 `, ['-l', 'h2']);
