@@ -135,10 +135,12 @@ export function self(a: NomadAgent): Record<string, unknown> {
       },
       Files: c.files,
     },
-    member: { Name: `${c.name}.${c.region}`, Addr: a.addr, Port: c.ports.serf, Status: 'alive', Tags: { role: 'nomad', region: c.region, dc: c.datacenter } },
+    member: { Name: `${c.name}.${c.region}`, Addr: a.addr, Port: c.ports.serf, Status: 'alive', Tags: { role: 'nomad', region: c.region, dc: c.datacenter, port: String(c.ports.rpc), rpc_addr: a.addr } },
     stats: {
       nomad: { server: String(c.server.enabled), leader: String(!!a.raft && a.raft.leader() === a.rpcAddr), client: String(c.client.enabled) },
       tls: { http: t.http, rpc: a.rpcTls.rpc, rpc_upgrade_mode: a.rpcTls.rpcUpgradeMode, verify_https_client: t.verifyHttpsClient, verify_server_hostname: t.verifyServerHostname, required_name: requiredName(c), ...certSummary(a.material) },
+      // nomad/server.go Stats: "serf": serf.Stats() (strings, like Go's map[string]string)
+      ...(a.serf ? { serf: { encrypted: String(a.keyring.encrypted), members: String(a.serf.members().length) } } : {}),
       gossip: { encrypted: a.keyring.encrypted, key_sha256: keyFingerprint(a.keyring.keys[0] ?? ''), keys: a.keyring.keys.length, config_key_sha256: keyFingerprint(c.server.encrypt) },
       lab: { pid: process.pid, started_at: a.startedAt, reloads: a.reloads, last_reload_at: a.lastReloadAt, last_reload_error: a.lastReloadError },
     },

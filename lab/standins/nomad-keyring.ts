@@ -61,7 +61,8 @@ export class Keyring {
 
   /** Applies one keyring operation and rewrites the file (serf keymanager handleInstallKey etc.). */
   apply(op: string, key: string): string | undefined {
-    if (!this.encrypted) return 'Keyring is empty (encryption not enabled)';
+    // serf internal_query.go handleListKeys / handleModifyKeyring
+    if (!this.encrypted) return op === 'list' ? 'Keyring is empty (encryption not enabled)' : 'No keyring to modify (encryption not enabled)';
     if (op === 'list') return undefined;
     const bad = keyProblem(key);
     if (bad) return `Invalid key: ${bad}`;
