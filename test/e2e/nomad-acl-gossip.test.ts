@@ -93,7 +93,7 @@ describe('Nomad ACLs, TLS-only restart and gossip key rotation on 2+1 lab hosts'
 
   it('rotate-gossip.yml without the token stops at the first API call, naming nomad_token', async (t) => {
     if (!fleet) return t.skip(skip);
-    const r = await run('playbooks/rotate-gossip.yml', ['-e', 'nomad_gossip_gate_retries=0']);
+    const r = await run('playbooks/rotate-gossip.yml');
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain('status 403 (Permission denied); ACLs are on: set nomad_token');
   }, 300_000);
