@@ -117,6 +117,19 @@ describe('Nomad ACLs, TLS-only restart and gossip key rotation on 2+1 lab hosts'
     expect(totals(again.events)['changed'] ?? 0).toBe(0);
   }, 600_000);
 
+  it('the preflight reads every file Nomad loads: a JSON drop-in with rpc_upgrade_mode is refused, an editor temp file is not', async (t) => {
+    if (!fleet) return t.skip(skip);
+    const client = fleet.hosts.find((h) => h.group === 'clients')!;
+    await sshRun(fleet, client, `printf 'tls { rpc_upgrade_mode = true }' > '/etc/nomad.d/.#tls.hcl'; printf '{"tls": {"rpc_upgrade_mode": true}}' > /etc/nomad.d/50-extra.json`);
+    const r = await run('playbooks/mtls.yml', ['--tags', 'tls', '-e', `nomad_token=${TOKEN}`]);
+    await sshRun(fleet, client, `rm -f '/etc/nomad.d/.#tls.hcl' /etc/nomad.d/50-extra.json`);
+    expect(r.code).not.toBe(0);
+    const refused = results(r.events, 'Refuse config files that set what this playbook owns').filter((e) => e['status'] === 'failed');
+    expect(refused.map((e) => e['host'])).toEqual([client.name]);
+    expect(String(refused[0]!['msg'])).toContain('/etc/nomad.d/50-extra.json (a tls block, rpc_upgrade_mode)');
+    expect(String(refused[0]!['msg'])).not.toContain('.#tls.hcl');
+  }, 300_000);
+
   it.skipIf(!CT_HAS_GROUP)('Nomad as a non-root user: mtls.yml with nomad_group=nomad, restart, healthy as uid nomad, then 0 changed', async (t) => {
     if (!fleet) return t.skip(skip);
     for (const h of fleet.hosts) expect((await sshRun(fleet, h, NON_ROOT)).err, h.name).toBe('');
