@@ -130,6 +130,24 @@ describe('Nomad ACLs, TLS-only restart and gossip key rotation on 2+1 lab hosts'
     expect(String(refused[0]!['msg'])).not.toContain('.#tls.hcl');
   }, 300_000);
 
+  it('the gossip gate stops the rollout with what it saw when a server cannot rejoin (keyring split)', async (t) => {
+    if (!fleet) return t.skip(skip);
+    const [s1, s2] = servers();
+    const good = await keyring(s1!);
+    const other = Buffer.alloc(16, 7).toString('base64');
+    const restart = (keys: string[]): string =>
+      `printf '%s' '${JSON.stringify(keys)}' > /opt/nomad/data/server/serf.keyring && systemctl restart nomad && for i in $(seq 50); do ${CURL} -s -o /dev/null https://localhost:4646/v1/agent/self && break; sleep 0.2; done`;
+    await sshRun(fleet, s2!, restart([other]));
+    const r = await run('playbooks/mtls.yml', ['--tags', 'gossip', '-e', `nomad_token=${TOKEN}`, '-e', 'nomad_gossip_gate_retries=3']);
+    await sshRun(fleet, s2!, restart(good));
+    expect(r.code).not.toBe(0);
+    const stop = results(r.events, 'Stop the rollout before the next server').filter((e) => e['status'] === 'failed');
+    const failed = results(r.events).filter((e) => e['status'] === 'failed').map((e) => `${String(e['host'])}: ${String(e['task'])}: ${String(e['msg'])}`);
+    expect(stop.map((e) => e['host']), failed.join('\n')).toEqual([s2!.name]);
+    expect(String(stop[0]!['msg'])).toMatch(/^gossip gate failed on server2 after 3 tries: health 200, Serf members alive server2\.global, Raft peers (?:unknown|[\d.:, ]+) \(this server server2\.global at [\d.]+:4647\)\. The remaining servers were not restarted\.$/);
+    expect(r.stdout + r.stderr).not.toContain(other);
+  }, 300_000);
+
   it.skipIf(!CT_HAS_GROUP)('Nomad as a non-root user: mtls.yml with nomad_group=nomad, restart, healthy as uid nomad, then 0 changed', async (t) => {
     if (!fleet) return t.skip(skip);
     for (const h of fleet.hosts) expect((await sshRun(fleet, h, NON_ROOT)).err, h.name).toBe('');
