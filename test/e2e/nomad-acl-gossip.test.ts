@@ -138,6 +138,8 @@ describe('Nomad ACLs, TLS-only restart and gossip key rotation on 2+1 lab hosts'
     const restart = (keys: string[]): string =>
       `printf '%s' '${JSON.stringify(keys)}' > /opt/nomad/data/server/serf.keyring && systemctl restart nomad && for i in $(seq 50); do ${CURL} -s -o /dev/null https://localhost:4646/v1/agent/self && break; sleep 0.2; done`;
     await sshRun(fleet, s2!, restart([other]));
+    // the split is seen once server1 marks server2 failed (until then a keyring query waits for it)
+    await sshRun(fleet, s1!, `for i in $(seq 50); do ${CURL} https://localhost:4646/v1/agent/members | grep -q '"server2.global","Addr":"[^"]*","Port":[0-9]*,"Tags":{[^}]*},"Status":"failed"' && break; sleep 0.2; done`);
     const r = await run('playbooks/mtls.yml', ['--tags', 'gossip', '-e', `nomad_token=${TOKEN}`, '-e', 'nomad_gossip_gate_retries=3']);
     await sshRun(fleet, s2!, restart(good));
     expect(r.code).not.toBe(0);
