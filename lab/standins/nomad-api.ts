@@ -113,9 +113,10 @@ async function keyring(a: NomadAgent, req: http.IncomingMessage, res: http.Serve
       if (bad) return textError(res, 500, `Invalid key: ${bad}`);
     }
     const r = await a.serf!.keyQuery(op, key);
-    const { NumErr, ...out } = r;
-    if (NumErr > 0) return textError(res, 500, `${NumErr}/${r.NumNodes} nodes reported failure`);
-    return out;
+    // serf keymanager.go handleKeyRequest
+    if (r.NumErr !== 0) return textError(res, 500, `${r.NumErr}/${r.NumNodes} nodes reported failure`);
+    if (r.NumResp !== r.NumNodes) return textError(res, 500, `${r.NumResp}/${r.NumNodes} nodes reported success`);
+    return { Messages: r.Messages, Keys: r.Keys, NumNodes: r.NumNodes };
   });
 }
 

@@ -27,6 +27,7 @@ export interface KeyResponse {
   Messages: Record<string, string>;
   Keys: Record<string, number>;
   NumNodes: number;
+  NumResp: number;
   NumErr: number;
 }
 
@@ -141,13 +142,12 @@ export class Serf {
     });
     this.queries.delete(id);
     resps.set(this.self.Name, { error: this.keyring.apply(op, key) ?? '', keys: this.keyring.keys });
-    const out: KeyResponse = { Messages: {}, Keys: {}, NumNodes: peers.length + 1, NumErr: 0 };
+    // serf keymanager.go streamKeyResp: NumNodes is memberlist's alive count; silence is not an error
+    const out: KeyResponse = { Messages: {}, Keys: {}, NumNodes: peers.length + 1, NumResp: resps.size, NumErr: 0 };
     for (const [name, r] of resps) {
       if (r.error) (out.Messages[name] = r.error), out.NumErr++;
       for (const k of r.keys) out.Keys[k] = (out.Keys[k] ?? 0) + 1;
     }
-    out.NumErr += out.NumNodes - resps.size;
-    for (const m of peers) if (!resps.has(m.Name)) out.Messages[m.Name] = 'no response';
     return out;
   }
 }
