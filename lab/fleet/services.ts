@@ -123,11 +123,12 @@ export async function startArtifacts(dir: string, bridgeIp: string, warn: (m: st
 }
 
 /** Run lab/standins/provision.sh ROLE DIST_DIR inside a host's namespaces, as root. */
-export async function provisionHost(sshdPid: number, role: string, host: string): Promise<void> {
+export async function provisionHost(sshdPid: number, role: string, host: string, env: Record<string, string> = {}): Promise<void> {
   const root = repoRoot();
   const script = join(root, 'lab', 'standins', 'provision.sh');
   try {
-    await run('nsenter', ['-t', String(sshdPid), '-m', '-n', '-u', 'sh', script, role, join(root, 'dist')], { cwd: root });
+    const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+    await run('nsenter', ['-t', String(sshdPid), '-m', '-n', '-u', 'env', ...vars, 'sh', script, role, join(root, 'dist')], { cwd: root });
   } catch (e) {
     throw new Error(`${host}: provisioning (lab/standins/provision.sh ${role}) failed: ${(e as Error).message}`);
   }

@@ -119,7 +119,9 @@ async function build(a: BuildArgs): Promise<UpResult> {
   if (!a.provision) a.log('hosts not provisioned (--no-provision)');
   else if (provisionScriptExists()) {
     const prov = pLimit(12);
-    await Promise.all(state.hosts.map((h, i) => prov(() => provisionHost(pids[i]!, h.role, h.name))));
+    // servers join each other (Serf, Raft); clients know the servers' RPC addresses
+    const env = { LAB_NOMAD_SERVERS: state.hosts.filter((h) => h.role === 'server').map((h) => h.address).join(',') };
+    await Promise.all(state.hosts.map((h, i) => prov(() => provisionHost(pids[i]!, h.role, h.name, env))));
   } else a.warn('lab/standins/provision.sh not found: hosts are not provisioned (no systemctl shim, no Nomad stand-in)');
   mark('provision', t);
   t = Date.now();

@@ -1,6 +1,8 @@
 /** Nomad agent configuration for the lab stand-in: Nomad's merge rules and a typed view. */
+import { readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { blockOf, bool, isObject, str, type ConfigFile } from './common.js';
+import { join } from 'node:path';
+import { blockOf, bool, isObject, readConfigFile, statSafe, str, type ConfigFile } from './common.js';
 import type { HclObjectValue, HclValue } from '../../src/hcl/index.js';
 
 export interface NomadTls {
@@ -21,8 +23,9 @@ export interface NomadConfig {
   dataDir: string;
   bindAddr: string;
   ports: { http: number; rpc: number; serf: number };
-  server: { enabled: boolean; bootstrapExpect: number; encrypt: string };
+  server: { enabled: boolean; bootstrapExpect: number; encrypt: string; retryJoin: string[] };
   client: { enabled: boolean; servers: string[] };
+  acl: { enabled: boolean };
   tls: NomadTls;
   files: string[];
 }
@@ -72,6 +75,38 @@ function num(v: HclValue | undefined, fallback: number): number {
   return fallback;
 }
 
+function list(v: HclValue | undefined): string[] {
+  return (Array.isArray(v) ? v : []).map(String);
+}
+
+/** `retry_join` / `start_join` of a server or client block and of its `server_join` block. */
+function joinList(block: HclObjectValue): string[] {
+  const sj = blockOf(block['server_join']);
+  return [...list(block['retry_join']), ...list(block['start_join']), ...list(sj['retry_join']), ...list(sj['start_join'])];
+}
+
+/** Editor temp files LoadConfigDir skips (command/agent/config.go isTemporaryFile). */
+export function isTemporaryFile(name: string): boolean {
+  return name.endsWith('~') || name.startsWith('.#') || (name.startsWith('#') && name.endsWith('#'));
+}
+
+/**
+ * The files of one -config path as command/agent/config.go LoadConfigDir reads them: a file as
+ * is; in a directory every regular *.hcl / *.json file that is not an editor temp file (hidden
+ * files included), sorted by name.
+ */
+export function nomadConfigFiles(path: string): string[] {
+  if (!statSafe(path)?.isDirectory()) return [path];
+  return readdirSync(path, { withFileTypes: true })
+    .filter((d) => !d.isDirectory() && (d.name.endsWith('.hcl') || d.name.endsWith('.json')) && !isTemporaryFile(d.name))
+    .map((d) => join(path, d.name))
+    .sort();
+}
+
+export function readNomadConfig(paths: string[]): ConfigFile[] {
+  return paths.flatMap(nomadConfigFiles).map(readConfigFile);
+}
+
 /** Validates the merged config and returns the typed view. Errors name the config files. */
 export function nomadConfig(files: ConfigFile[]): NomadConfig {
   const where = files.map((f) => f.file).join(', ') || '(no config files)';
@@ -103,8 +138,9 @@ export function nomadConfig(files: ConfigFile[]): NomadConfig {
     dataDir: str(m['data_dir']) ?? '',
     bindAddr: str(m['bind_addr']) ?? '0.0.0.0',
     ports: { http: num(ports['http'], 4646), rpc: num(ports['rpc'], 4647), serf: num(ports['serf'], 4648) },
-    server: { enabled: bool(server['enabled']), bootstrapExpect: num(server['bootstrap_expect'], 0), encrypt },
-    client: { enabled: bool(client['enabled']), servers: (Array.isArray(client['servers']) ? client['servers'] : []).map(String) },
+    server: { enabled: bool(server['enabled']), bootstrapExpect: num(server['bootstrap_expect'], 0), encrypt, retryJoin: joinList(server) },
+    client: { enabled: bool(client['enabled']), servers: [...list(client['servers']), ...joinList(client)] },
+    acl: { enabled: bool(blockOf(m['acl'])['enabled']) },
     tls,
     files: files.map((f) => f.file),
   };

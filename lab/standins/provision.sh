@@ -8,6 +8,8 @@
 # Node process per step: one Nomad stand-in start per host. Idempotent.
 # LAB_ROOT (optional) prefixes every path, for tests; LAB_NOMAD_HTTP_PORT / LAB_NOMAD_RPC_PORT /
 # LAB_NOMAD_BIND override the agent's ports and bind address (defaults: Nomad's 4646/4647, 0.0.0.0).
+# LAB_NOMAD_SERVERS (comma-separated addresses): servers retry_join each other with
+# bootstrap_expect = their number; clients get them as client.servers (RPC port 4647).
 set -eu
 
 usage() { echo "usage: provision.sh server|client DIST_DIR" >&2; exit 2; }
@@ -62,16 +64,25 @@ if [ ! -f "$R/etc/nomad.d/nomad.hcl" ]; then
       echo "}"
     fi
     echo ""
+    SERVERS=$(printf '%s' "${LAB_NOMAD_SERVERS:-}" | tr ',' ' ')
+    N=$(echo $SERVERS | wc -w)
     if [ "$ROLE" = server ]; then
       echo "server {"
       echo "  enabled = true"
       echo ""
       echo "  # Self-elect, should be 3 or 5 for production"
-      echo "  bootstrap_expect = 1"
+      echo "  bootstrap_expect = $([ "$N" -gt 0 ] && echo "$N" || echo 1)"
+      if [ "$N" -gt 1 ]; then
+        echo ""
+        echo "  server_join {"
+        echo "    retry_join = [$(for a in $SERVERS; do printf '"%s", ' "$a"; done | sed 's/, $//')]"
+        echo "  }"
+      fi
       echo "}"
     else
       echo "client {"
       echo "  enabled = true"
+      [ "$N" -eq 0 ] || echo "  servers = [$(for a in $SERVERS; do printf '"%s:4647", ' "$a"; done | sed 's/, $//')]"
       echo "}"
     fi
   } | sed "s|\"/opt/nomad/data\"|\"$R/opt/nomad/data\"|" | write_file "$R/etc/nomad.d/nomad.hcl" 0644

@@ -36,15 +36,35 @@ function runCommands(unit: Unit, lines: string[], mainPid: number): boolean {
   return true;
 }
 
+/** uid and gid for User= / Group= (the user's primary group when Group= is not set), as `id` reports them. */
+function credentials(unit: Unit): { uid?: number; gid?: number } | string {
+  if (!unit.user && !unit.group) return {};
+  const id = (args: string[]): number | undefined => {
+    const r = spawnSync('id', args, { encoding: 'utf8' });
+    return r.status === 0 ? Number(r.stdout.trim()) : undefined;
+  };
+  const uid = unit.user ? id(['-u', unit.user]) : undefined;
+  if (unit.user && uid === undefined) return `Failed to determine user credentials: No such process (User=${unit.user})`;
+  let gid = unit.user ? id(['-g', unit.user]) : undefined;
+  if (unit.group) {
+    const g = spawnSync('getent', ['group', unit.group], { encoding: 'utf8' });
+    gid = g.status === 0 ? Number(g.stdout.split(':')[2]) : undefined;
+    if (gid === undefined) return `Failed to determine group credentials: No such process (Group=${unit.group})`;
+  }
+  return { ...(uid === undefined ? {} : { uid }), ...(gid === undefined ? {} : { gid }) };
+}
+
 async function start(unit: Unit): Promise<number> {
   if (st.runtime(unit.name).state === 'active') return 0;
   const env = unitEnv(unit);
   const { argv } = execArgv(unit.execStart[0] ?? '', env, unit.name);
   const [cmd, ...args] = argv;
   if (!cmd) return fail(`Failed to start ${unit.name}: Unit ${unit.name} has no ExecStart= setting.`, 1);
+  const creds = credentials(unit);
+  if (typeof creds === 'string') return fail(`Job for ${unit.name} failed because the control process exited with error code.\n${creds}`, 1);
   mkdirSync(st.paths.log(), { recursive: true });
   const fd = openSync(join(st.paths.log(), `${unit.name.replace(/\.service$/, '')}.log`), 'a');
-  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd], env, cwd: '/' });
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd], env, cwd: '/', ...creds });
   closeSync(fd);
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => resolve(code));

@@ -13,6 +13,9 @@ export interface Unit {
   /** undefined when the unit has no [Install] section (systemd calls it "static"). */
   wantedBy: string[] | undefined;
   killMode: string;
+  /** User= / Group= of [Service] (systemd.exec): the service runs with that uid and gid. */
+  user?: string;
+  group?: string;
 }
 
 /** Parses a unit file; repeated Exec lines accumulate and an empty assignment resets, as in systemd. */
@@ -48,6 +51,8 @@ function setKey(unit: Unit, section: string, key: string, value: string): void {
   else if (key === 'ExecReload') list(unit.execReload);
   else if (key === 'ExecStop') list(unit.execStop);
   else if (key === 'KillMode') unit.killMode = value;
+  else if (key === 'User') unit.user = value || undefined;
+  else if (key === 'Group') unit.group = value || undefined;
   else if (key === 'Environment') for (const w of splitWords(value)) assignEnv(unit.environment, w);
   else if (key === 'EnvironmentFile') unit.environmentFiles.push({ path: value.replace(/^-/, ''), optional: value.startsWith('-') });
 }

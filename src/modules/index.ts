@@ -1,6 +1,9 @@
 /** All modules: importing this registers them. Other module families add their line here. */
 import { registerCoreModules } from './core.js';
 import { gossip_key } from './gossip_key.js';
+import { nomad_api } from './nomad_api.js';
+import { nomad_keyring } from './nomad_keyring.js';
+import { nomad_rpc_probe } from './nomad_rpc_probe.js';
 import { registerModule } from './registry.js';
 import { registerVaultModules } from './vault-index.js';
 import { setup } from './setup.js';
@@ -15,4 +18,7 @@ registerCoreModules();
 registerModule(gossip_key);
 registerModule(setup);
 registerModule(include_vars);
+registerModule(nomad_api);
+registerModule(nomad_keyring);
+registerModule(nomad_rpc_probe);
 registerVaultModules();

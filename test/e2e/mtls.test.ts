@@ -142,13 +142,13 @@ function defineFleetSuite(servers: number, clients: number): void {
       expect(keys.size).toBe(1);
     });
 
-    it('systemctl shows the guide order: servers reload, reload, restart; clients reload only', (t) => {
+    it('systemctl shows the order: servers reload (tls upgrade), restart (TLS only), restart (gossip); clients reload only', (t) => {
       if (!fleet) return t.skip(skip);
       // consul-template's own `systemctl reload nomad` after its first render comes before these
       for (const h of fleet.hosts) {
         const calls = (probes.get(h.name)!.fields['systemctl'] ?? '').split(',').filter(Boolean);
         if (h.group === 'servers') {
-          expect(calls.slice(-3), h.name).toEqual(['reload_nomad', 'reload_nomad', 'restart_nomad']);
+          expect(calls.slice(-3), h.name).toEqual(['reload_nomad', 'restart_nomad', 'restart_nomad']);
           expect(calls.length, h.name).toBeLessThanOrEqual(4);
         } else {
           expect(calls.length, h.name).toBeGreaterThanOrEqual(1);

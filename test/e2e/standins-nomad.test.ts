@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -101,17 +101,26 @@ async function hup(expectReloads: number): Promise<void> {
   throw new Error(`agent did not reload:\n${output}`);
 }
 
-function rpcPing(useTls: boolean): Promise<string> {
+/** One RPC connection as Nomad's pool opens it: RpcTLS (0x04) then TLS then RpcNomad (0x01), or RpcNomad in plaintext. */
+function rpcPing(useTls: boolean, first = 0x01): Promise<string> {
   return new Promise((res) => {
-    const s: net.Socket = useTls ? tls.connect({ port: rpcPort, host: '127.0.0.1', ...clientOpts() }) : net.connect(rpcPort, '127.0.0.1');
+    const raw = net.connect(rpcPort, '127.0.0.1');
     let got = '';
-    s.on(useTls ? 'secureConnect' : 'connect', () => s.write('PING\n'));
-    s.on('data', (d: Buffer) => {
+    const onData = (d: Buffer): void => {
       got += String(d);
       if (got.includes('\n')) s.end();
+    };
+    let s: net.Socket = raw;
+    raw.on('connect', () => {
+      if (!useTls) return void raw.write(Buffer.concat([Buffer.from([first]), Buffer.from('PING\n')]));
+      raw.write(Buffer.from([0x04]));
+      s = tls.connect({ socket: raw, ...clientOpts() }, () => s.write(Buffer.concat([Buffer.from([0x01]), Buffer.from('PING\n')])));
+      s.on('data', onData);
+      s.on('error', () => undefined);
     });
-    s.on('error', () => undefined);
-    s.on('close', () => res(got.trim()));
+    raw.on('data', (d: Buffer) => !useTls && onData(d));
+    raw.on('error', () => undefined);
+    raw.on('close', () => res(got.trim()));
   });
 }
 
@@ -194,19 +203,30 @@ describe('nomad stand-in', () => {
     expect(ok.stdout).toBe('No running jobs\n');
   });
 
-  it('requires TLS for RPC once rpc_upgrade_mode is removed', async () => {
+  it('keeps accepting plaintext RPC after rpc_upgrade_mode is removed and SIGHUP (no certificate change)', async () => {
     writeTls(false);
     await hup(2);
-    expect(await rpcPing(false)).toBe('');
-    for (let i = 0; i < 40 && !output.includes('non-TLS connection attempted'); i++) await new Promise((r) => setTimeout(r, 25));
-    expect(output).toContain('non-TLS connection attempted');
-    expect(await rpcPing(true)).toMatch(/ tls server$/);
+    // nomad/server.go Reload: ShouldReloadRPCConnections sees the same checksums and EnableRPC
+    expect(await rpcPing(false)).toMatch(/ plaintext server$/);
+    expect(at(await self(), 'stats.tls.rpc_upgrade_mode')).toBe(true);
   });
 
-  it('serves a new certificate after reload without dropping the listener', async () => {
+  it('a new certificate on SIGHUP rebuilds the RPC side: plaintext RPC refused, TLS accepted', async () => {
     install('server2');
     await hup(3);
     expect(await servedSerial()).toBe(new X509Certificate(file('server2.crt')).serialNumber);
+    expect(await rpcPing(false)).toBe('');
+    for (let i = 0; i < 40 && !output.includes('non-TLS connection attempted'); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(output).toContain('non-TLS connection attempted with RequireTLS set');
+    expect(await rpcPing(true)).toMatch(/ tls server$/);
+    // a TLS ClientHello without the RpcTLS byte is not an RPC connection
+    const direct = await new Promise<string>((res) => {
+      const t = tls.connect({ port: rpcPort, host: '127.0.0.1', ...clientOpts() });
+      t.on('secureConnect', () => res('handshake'));
+      t.on('error', () => res('refused'));
+      t.on('close', () => res('refused'));
+    });
+    expect(direct).toBe('refused');
   });
 
   it('refuses a certificate without server.global.nomad and keeps the old one', async () => {
@@ -227,11 +247,25 @@ describe('nomad stand-in', () => {
     expect(at(s, 'stats.lab.last_reload_error')).toContain('.lab-broken present');
   });
 
-  it('reads a changed gossip key only at start', async () => {
+  it('keeps the gossip key in <data_dir>/server/serf.keyring; a changed encrypt is not applied on SIGHUP', async () => {
+    expect(JSON.parse(readFileSync(join(dir, 'data/server/serf.keyring'), 'utf8'))).toEqual([GOSSIP]);
+    expect(statSync(join(dir, 'data/server/serf.keyring')).mode & 0o777).toBe(0o600);
+    rmSync(join(conf, '.lab-broken'));
     writeFileSync(join(conf, '20-gossip.hcl'), 'server {\n  encrypt = "LsuYyj93KVfT3pAJPMMCgA=="\n}\n');
     await hup(6);
     const s = await self();
-    expect(at(s, 'stats.gossip.key_sha256')).not.toBe(at(s, 'stats.gossip.pending_key_sha256'));
-    expect(output).toContain('server.encrypt changed: gossip encryption is applied only on restart');
+    expect(at(s, 'stats.gossip.key_sha256')).not.toBe(at(s, 'stats.gossip.config_key_sha256'));
+    expect(output).toContain('server.encrypt changed');
+  });
+
+  it('loads *.hcl and *.json in lexical order, skipping editor temp files (LoadConfigDir)', async () => {
+    writeFileSync(join(conf, '.#30-broken.hcl'), 'this is { not hcl');
+    writeFileSync(join(conf, '40-broken.hcl~'), 'this is { not hcl');
+    writeFileSync(join(conf, '50-extra.json'), JSON.stringify({ datacenter: 'dc9' }));
+    await hup(7);
+    const s = await self();
+    expect(at(s, 'stats.lab.last_reload_error')).toBe('');
+    expect(at(s, 'config.Datacenter')).toBe('dc9');
+    expect((at(s, 'config.Files') as string[]).map((f) => f.slice(conf.length + 1))).toEqual(['00-base.hcl', '10-tls.hcl', '20-gossip.hcl', '50-extra.json']);
   });
 });

@@ -112,4 +112,25 @@ describe('lab systemctl', () => {
     expect(idx.every((i) => i >= 0)).toBe(true);
     expect([...idx].sort((a, b) => a - b)).toEqual(idx);
   });
+
+  it('User= and Group=: the service runs as that user and cannot read a root 0600 key; an unknown user fails to start', async () => {
+    if (process.getuid?.() !== 0) return;
+    const { chmodSync } = await import('node:fs');
+    chmodSync(root, 0o755);
+    const shared = join(root, 'shared');
+    mkdirSync(shared, { mode: 0o777 });
+    chmodSync(shared, 0o777);
+    writeFileSync(join(root, 'secret.key'), 'secret\n', { mode: 0o600 });
+    const units = join(root, 'etc/systemd/system');
+    writeFileSync(join(units, 'who.service'), `[Service]\nUser=nobody\nGroup=nogroup\nExecStart=/bin/sh -c 'id -un > ${shared}/who; cat ${join(root, 'secret.key')} > ${shared}/read 2>&1; sleep 30'\n`);
+    writeFileSync(join(units, 'ghost.service'), `[Service]\nUser=no-such-user-here\nExecStart=/bin/sleep 30\n`);
+    expect(systemctl('start', 'who').code).toBe(0);
+    for (let i = 0; i < 40 && !existsSync(join(shared, 'read')); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(readFileSync(join(shared, 'who'), 'utf8')).toBe('nobody\n');
+    expect(readFileSync(join(shared, 'read'), 'utf8')).toContain('Permission denied');
+    systemctl('stop', 'who');
+    const ghost = systemctl('start', 'ghost');
+    expect(ghost.code).toBe(1);
+    expect(ghost.err).toContain('Failed to determine user credentials: No such process (User=no-such-user-here)');
+  });
 });
