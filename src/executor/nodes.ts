@@ -34,6 +34,10 @@ export interface PlayRun {
 const NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 let dynamicId = 1_000_000;
 
+function skippedResult(when: unknown[]): HostTaskResult {
+  return { status: 'skipped', changed: false, reason: 'conditional result was False', registered: { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: String(when.at(-1)) } };
+}
+
 export class NodeRunner {
   private readonly env: TaskEnv;
   /** Depth of blocks with a rescue being run: their failures are not counted against
@@ -179,13 +183,10 @@ export class NodeRunner {
     const base = this.run.vars.forTask(host.name, task.inh);
     let result: HostTaskResult;
     try {
-      if (!whenHolds(task.inh.when, base)) {
-        result = { status: 'skipped', changed: false, reason: 'conditional result was False', registered: { skipped: true, changed: false, false_condition: String(task.inh.when.at(-1)) } };
-      } else if (task.loop) {
-        result = await this.runLoop(task, host, base);
-      } else {
-        result = await runTaskOnHost(task, host.name, base, this.env);
-      }
+      // with a loop, `when` is evaluated per item (it may use the item), as in Ansible
+      if (task.loop) result = await this.runLoop(task, host, base);
+      else if (!whenHolds(task.inh.when, base)) result = skippedResult(task.inh.when);
+      else result = await runTaskOnHost(task, host.name, base, this.env);
     } catch (err) {
       result = { status: 'failed', changed: false, msg: errMessage(err), registered: { failed: true, msg: errMessage(err) } };
     }
@@ -215,12 +216,18 @@ export class NodeRunner {
       if (loop.extended) extra['ansible_loop'] = { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length, revindex: items.length - i, revindex0: items.length - i - 1 };
       const vars = this.run.vars.forTask(host.name, task.inh, extra);
       let r: HostTaskResult;
-      if (!whenHolds(task.inh.when, vars)) r = { status: 'skipped', changed: false, registered: { skipped: true, changed: false } };
-      else r = await runTaskOnHost(task, host.name, vars, this.env);
+      try {
+        if (!whenHolds(task.inh.when, vars)) r = skippedResult(task.inh.when);
+        else r = await runTaskOnHost(task, host.name, vars, this.env);
+      } catch (err) {
+        r = { status: 'failed', changed: false, msg: errMessage(err), registered: { failed: true, msg: errMessage(err) } };
+      }
       if (r.status === 'unreachable') return r;
+      // set_fact in a loop: each item sees the facts of the items before it
+      if (r.facts) Object.assign(this.run.vars.hostFacts(host.name), r.facts);
       if (r.status !== 'skipped') allSkipped = false;
       if (r.output !== undefined) outputs.push(r.output);
-      changed ||= r.changed;
+      changed ||= r.changed || r.registered['changed'] === true;
       if (r.status === 'failed') {
         failed = true;
         if (r.msg) msgs.push(r.msg);
@@ -228,8 +235,9 @@ export class NodeRunner {
       results.push({ ...r.registered, [loop.loopVar]: item, ansible_loop_var: loop.loopVar });
       if (loop.pause) await this.env.sleep(loop.pause * 1000);
     }
+    if (items.length === 0) return { status: 'skipped', changed: false, reason: 'No items in the list', registered: { results: [], changed: false, skipped: true, skipped_reason: 'No items in the list' } };
     const status: HostStatus = failed ? 'failed' : allSkipped ? 'skipped' : changed ? 'changed' : 'ok';
-    const out: HostTaskResult = { status, changed, registered: { results, changed, failed, ...(failed ? { msg: 'One or more items failed' } : {}), ...(allSkipped ? { skipped: true } : {}) } };
+    const out: HostTaskResult = { status, changed, registered: { results, changed, ...(failed ? { failed: true, msg: 'One or more items failed' } : { msg: 'All items completed' }), ...(allSkipped ? { skipped: true } : {}) } };
     if (failed) out.msg = msgs.length === 1 ? msgs[0]! : `one or more items failed: ${msgs.join('; ')}`;
     if (outputs.length > 0) out.output = outputs;
     return out;
@@ -246,7 +254,12 @@ export class NodeRunner {
       this.run.opts.pool.markUnreachable(host.name, r.msg ?? 'unreachable');
       this.run.batchFailed.add(host.name);
       s.unreachable++;
-    } else if (r.status === 'failed' && r.ignored) s.ignored++;
+    } else if (r.status === 'failed' && r.ignored) {
+      // as Ansible's strategy: an ignored failure counts as ignored and ok (and changed)
+      s.ignored++;
+      s.ok++;
+      if (r.registered['changed'] === true) s.changed++;
+    }
     else if (r.status === 'failed') {
       host.failed = true;
       this.run.batchFailed.add(host.name);

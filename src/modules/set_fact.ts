@@ -3,6 +3,7 @@ import type { ModuleDef } from './types.js';
 
 export type SetFactArgs = Record<string, unknown> & { cacheable?: boolean };
 
+const BOOLISH = new Set(['true', 'false', 'yes', 'no']);
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export const set_fact = {
@@ -18,7 +19,8 @@ export const set_fact = {
   check: async () => ({}),
   plan(_s, args) {
     const facts: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(args)) if (k !== 'cacheable') facts[k] = v;
+    // as Ansible's set_fact action (jinja2_native off): strings true/false/yes/no become booleans
+    for (const [k, v] of Object.entries(args)) if (k !== 'cacheable') facts[k] = typeof v === 'string' && BOOLISH.has(v.toLowerCase()) ? ['true', 'yes'].includes(v.toLowerCase()) : v;
     return { changed: false, reason: `set ${Object.keys(facts).join(', ')}`, data: { ansible_facts: facts, ...(args.cacheable ? { cacheable: true } : {}) } };
   },
   apply: async () => ({}),
