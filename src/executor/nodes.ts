@@ -1,11 +1,12 @@
 /** Walks a play's task tree for one batch: blocks/rescue/always, includes, handlers, run_once. */
 import path from 'node:path';
+import pLimitFn from 'p-limit';
 import type pLimit from 'p-limit';
 import type { Node, Play, TaskNode, IncludeNode } from '../playbook/model.js';
 import { TaskParser } from '../playbook/tasks.js';
 import { templateValue } from '../template/index.js';
 import { ProblemList, loadYamlFile, type YamlDoc } from '../yaml/index.js';
-import type { HostStats, HostStatus } from './events.js';
+import { emptyStats, type HostStats, type HostStatus } from './events.js';
 import { errMessage, resolveLoop, runTaskOnHost, whenHolds, type HostTaskResult, type TaskEnv } from './host-task.js';
 import type { RunOptions } from './runner.js';
 import { shouldRunTags } from './tags.js';
@@ -29,6 +30,10 @@ export interface PlayRun {
   batchSize: number;
   abort: boolean;
   batchFailed: Set<string>;
+  /** meta: end_play ran: no later batch of this play runs. */
+  endPlay: boolean;
+  /** Every host of the play (clear_host_errors reaches beyond the batch). */
+  playHosts: HostState[];
 }
 
 const NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
@@ -88,7 +93,9 @@ export class NodeRunner {
   }
 
   private async runBlock(node: Extract<Node, { kind: 'block' }>, hosts: HostState[]): Promise<void> {
-    const guarded = node.rescue.length > 0;
+    // a failure inside a block with rescue or always does not trip any_errors_fatal /
+    // max_fail_percentage while that block runs (Ansible: the host is then in RESCUE/ALWAYS)
+    const guarded = node.rescue.length > 0 || node.always.length > 0;
     if (guarded) this.rescuable++;
     try {
       await this.runNodes(node.block, hosts);
@@ -147,7 +154,9 @@ export class NodeRunner {
     const targets = task.inh.runOnce ? hosts.slice(0, 1) : hosts;
     const id = task.isHandler ? dynamicId++ : task.id;
     opts.bus.emit({ type: 'task.start', id, name: task.name, module: task.action, hosts: targets.map((h) => h.name), handler: task.isHandler, ...(task.inh.role ? { role: task.inh.role.name } : {}), ...(task.pos ? { pos: task.pos } : {}) });
-    const results = await Promise.all(targets.map((h) => this.run.limiter(() => this.runOnHost(task, id, h))));
+    const throttle = this.throttleFor(task, targets);
+    const limit = throttle ? pLimitFn(throttle) : undefined;
+    const results = await Promise.all(targets.map((h) => (limit ? limit(() => this.run.limiter(() => this.runOnHost(task, id, h))) : this.run.limiter(() => this.runOnHost(task, id, h)))));
     if (task.inh.runOnce && results[0]) {
       // run_once: the result (and registered value) applies to every host of the batch; a
       // failure fails them all, as in Ansible ("NO MORE HOSTS LEFT"), so none goes on without it
@@ -173,8 +182,13 @@ export class NodeRunner {
     }
     const meta = results.find((r) => r?.meta)?.meta;
     if (meta === 'flush_handlers') await this.flushHandlers(hosts);
-    if (meta === 'end_play') for (const h of hosts) h.ended = true;
-    if (meta === 'clear_host_errors') for (const h of hosts) h.failed = false;
+    // end_play ends the whole play (every later serial batch too); end_batch only this batch
+    if (meta === 'end_play') {
+      this.run.endPlay = true;
+      for (const h of hosts) h.ended = true;
+    }
+    if (meta === 'end_batch') for (const h of hosts) h.ended = true;
+    if (meta === 'clear_host_errors') this.clearHostErrors();
   }
 
   private async runOnHost(task: TaskNode, id: number, host: HostState): Promise<HostTaskResult | undefined> {
@@ -191,7 +205,9 @@ export class NodeRunner {
       result = { status: 'failed', changed: false, msg: errMessage(err), registered: { failed: true, msg: errMessage(err) } };
     }
     if (result.status === 'failed' && task.inh.ignoreErrors) result.ignored = true;
-    this.record(task.name, id, host, result, Date.now() - t0, task.inh.noLog === true);
+    // meta tasks report nothing and count nothing; one skipped by `when` shows as skipped, uncounted
+    if (task.action !== 'meta' || result.status === 'failed') this.record(task.name, id, host, result, Date.now() - t0, task.inh.noLog === true);
+    else if (result.status === 'skipped') this.record(task.name, id, host, result, Date.now() - t0, task.inh.noLog === true, false);
     if (task.register) this.run.vars.hostFacts(host.name)[task.register] = result.registered;
     if (result.facts) Object.assign(this.run.vars.hostFacts(host.name), result.facts);
     if (result.changed) this.notify(task, host);
@@ -243,12 +259,34 @@ export class NodeRunner {
     return out;
   }
 
+  /** `throttle`: a positive number (0 means no limit), templated with the first host's vars. */
+  private throttleFor(task: TaskNode, hosts: HostState[]): number | undefined {
+    const t = task.inh.throttle;
+    if (t === undefined || hosts.length === 0) return undefined;
+    const n = Number(typeof t === 'number' ? t : templateValue(t, this.run.vars.forTask(hosts[0]!.name, task.inh)));
+    if (!Number.isInteger(n) || n < 0) throw new Error(`throttle: "${String(t)}" is not a whole number`);
+    return n > 0 ? n : undefined;
+  }
+
   private notify(task: TaskNode, host: HostState): void {
     for (const n of task.notify) host.notified.add(String(templateValue(n, this.run.vars.forTask(host.name, task.inh))));
   }
 
-  private record(taskName: string, id: number, host: HostState, r: HostTaskResult, durationMs: number, noLog: boolean): void {
-    const s = this.run.stats.get(host.name)!;
+  /**
+   * meta: clear_host_errors, as Ansible: the failed hosts of the play are no longer failed (the
+   * run's exit code and later plays), though they do not come back into this play's tasks.
+   */
+  private clearHostErrors(): void {
+    for (const h of this.run.playHosts) {
+      if (!h.failed) continue;
+      h.failed = false;
+      h.ended = true;
+      this.run.batchFailed.delete(h.name);
+    }
+  }
+
+  private record(taskName: string, id: number, host: HostState, r: HostTaskResult, durationMs: number, noLog: boolean, count = true): void {
+    const s = count ? this.run.stats.get(host.name)! : emptyStats();
     if (r.status === 'unreachable') {
       host.unreachable = true;
       this.run.opts.pool.markUnreachable(host.name, r.msg ?? 'unreachable');

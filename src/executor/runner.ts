@@ -57,7 +57,10 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   }
   const statsObj = Object.fromEntries(stats);
   opts.bus.emit({ type: 'recap', stats: statsObj, durationMs: Date.now() - started, interrupted: opts.signal.aborted });
-  return { stats: statsObj, exitCode: exitCodeFor(statsObj, opts.signal.aborted, brokePlay) };
+  // failed hosts as Ansible's TQM keeps them: a rescued host or one whose errors a
+  // meta: clear_host_errors cleared is not failed, whatever its recap says
+  const failedNow = new Set([...hostStates.values()].filter((h) => h.failed && !h.unreachable).map((h) => h.name));
+  return { stats: statsObj, exitCode: exitCodeFor(statsObj, opts.signal.aborted, brokePlay, failedNow) };
 }
 
 /**
@@ -72,12 +75,12 @@ export function limitFor(pattern: string, limit: string | undefined): string | u
   return /^\s*(localhost|127\.0\.0\.1)\s*$/.test(pattern) ? undefined : limit;
 }
 
-export function exitCodeFor(stats: Record<string, HostStats>, interrupted: boolean, brokePlay: boolean): number {
+export function exitCodeFor(stats: Record<string, HostStats>, interrupted: boolean, brokePlay: boolean, failedHosts?: Set<string>): number {
   if (interrupted) return 99;
   const all = Object.values(stats);
   if (brokePlay) return 2;
   if (all.some((s) => s.unreachable > 0)) return 3;
-  if (all.some((s) => s.failed > 0)) return 2;
+  if (failedHosts ? failedHosts.size > 0 : all.some((s) => s.failed > 0)) return 2;
   return 0;
 }
 
@@ -154,10 +157,11 @@ async function runPlay(
     for (const h of batch) if (!stats.has(h)) stats.set(h, emptyStats());
     const states = batch.map((h) => hostStates.get(h)!);
     for (const s of states) s.ended = false;
-    const run: PlayRun = { play, opts, vars, stats, limiter, playbookDir, batchSize: batch.length, abort: false, batchFailed: new Set() };
+    const run: PlayRun = { play, opts, vars, stats, limiter, playbookDir, batchSize: batch.length, abort: false, batchFailed: new Set(), endPlay: false, playHosts: hosts.map((h) => hostStates.get(h)!) };
     const runner = new NodeRunner(run);
     await runner.runPlayBatch(states);
     const failedInBatch = run.batchFailed.size;
+    if (run.endPlay) break;
     if (run.abort) {
       outcome = 'fatal';
       break;

@@ -25,6 +25,8 @@ export interface Inherited {
   delegateTo?: string;
   runOnce?: boolean;
   anyErrorsFatal?: boolean;
+  /** At most this many hosts run the task at once (a number or a template). */
+  throttle?: number | string;
   environment: Record<string, unknown>[];
   role?: Role;
 }

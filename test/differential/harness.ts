@@ -104,13 +104,6 @@ function run(cmd: string, args: string[], cwd: string, env: Record<string, strin
 
 type Json = Record<string, unknown>;
 
-function statusOf(r: Json): string {
-  if (r['unreachable']) return 'unreachable';
-  if (r['failed']) return 'failed';
-  if (r['skipped']) return 'skipped';
-  return r['changed'] ? 'changed' : 'ok';
-}
-
 const HIDDEN = new Set(['changed', 'failed', 'action', 'skipped', 'skip_reason', 'false_condition', 'invocation', 'item', 'ansible_loop_var', 'results']);
 
 /** The value a debug result shows: its msg, or the variable(s) it printed. */
@@ -132,7 +125,8 @@ export async function runAnsible(c: CaseSpec): Promise<Outcome> {
   const w = prepare(c, 'ansible');
   try {
     const env = {
-      ANSIBLE_STDOUT_CALLBACK: 'json',
+      ANSIBLE_STDOUT_CALLBACK: 'difflog',
+      ANSIBLE_CALLBACK_PLUGINS: path.join(HERE, 'callback'),
       ANSIBLE_LOCALHOST_WARNING: 'False',
       ANSIBLE_INVENTORY_UNPARSED_WARNING: 'False',
       ANSIBLE_RETRY_FILES_ENABLED: 'False',
@@ -144,29 +138,33 @@ export async function runAnsible(c: CaseSpec): Promise<Outcome> {
       ANSIBLE_REMOTE_TEMP: path.join(w.dir, '.ansible/rtmp'),
     };
     const res = await run('ansible-playbook', ['-i', w.inventory, w.playbook, '-e', `root=${w.root}`, ...c.args], w.dir, env);
+    const events = res.stdout.split('\n').filter((l) => l.startsWith('DIFFLOG ')).map((l) => JSON.parse(l.slice(8)) as Json);
     const tasks: string[] = [];
     const debug: string[] = [];
-    let recap: Record<string, string> = {};
-    const start = res.stdout.indexOf('{');
-    if (start >= 0) {
-      const doc = JSON.parse(res.stdout.slice(start)) as { plays: { tasks: { task: { name: string }; hosts: Record<string, Json> }[] }[]; stats: Record<string, Json> };
-      for (const play of doc.plays) {
-        for (const t of play.tasks) {
-          const hosts = Object.keys(t.hosts).sort();
-          if (hosts.length === 0) continue;
-          const name = shortName(t.task.name);
-          tasks.push(`${name}: ${hosts.map((h) => `${h}=${statusOf(t.hosts[h]!)}`).join(' ')}`);
-          for (const h of hosts) {
-            const r = t.hosts[h]!;
-            if (r['action'] !== 'debug' && r['action'] !== 'ansible.builtin.debug') continue;
-            if (r['skipped']) continue;
-            const value = Array.isArray(r['results']) ? (r['results'] as Json[]).filter((x) => !x['skipped']).map(ansibleDebugValue) : ansibleDebugValue(r);
-            debug.push(`${name} [${h}]: ${JSON.stringify(value)}`);
-          }
-        }
+    const recap: Record<string, string> = {};
+    let cur: { name: string; hosts: Map<string, Json> } | undefined;
+    const flush = (): void => {
+      if (!cur || cur.hosts.size === 0) return;
+      const hosts = [...cur.hosts.keys()].sort();
+      tasks.push(`${cur.name}: ${hosts.map((h) => `${h}=${String(cur!.hosts.get(h)!['status'])}`).join(' ')}`);
+      for (const h of hosts) {
+        const e = cur.hosts.get(h)!;
+        const r = e['result'] as Json;
+        if (e['action'] !== 'debug' || e['status'] === 'skipped' || r['skipped']) continue;
+        const value = Array.isArray(r['results']) ? (r['results'] as Json[]).filter((x) => !x['skipped']).map(ansibleDebugValue) : ansibleDebugValue(r);
+        debug.push(`${cur.name} [${h}]: ${JSON.stringify(value)}`);
       }
-      recap = Object.fromEntries(Object.entries(doc.stats).sort().map(([h, s]) => [h, normRecap(s)]));
+    };
+    let action = '';
+    for (const e of events) {
+      if (e['type'] === 'task') {
+        flush();
+        cur = { name: shortName(String(e['name'])), hosts: new Map() };
+        action = shortName(String(e['action']));
+      } else if (e['type'] === 'result' && cur) cur.hosts.set(String(e['host']), { ...e, action });
+      else if (e['type'] === 'stats') recap[String(e['host'])] = normRecap(e['stats'] as Json);
     }
+    flush();
     return { rc: res.code, tasks, debug, recap, files: snapshot(w.root) };
   } finally {
     rmSync(w.dir, { recursive: true, force: true });
@@ -178,28 +176,24 @@ export async function runOrchestrate(c: CaseSpec): Promise<Outcome> {
   try {
     const res = await run(process.execPath, [BIN, 'run', '-i', w.inventory, w.playbook, '-e', `root=${w.root}`, '--json', ...c.args], w.dir, { CI: 'true', NO_COLOR: '1' });
     const events = res.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Json);
-    const order: number[] = [];
-    const byId = new Map<number, { name: string; hosts: Map<string, Json> }>();
+    // a task started again (the next serial batch, a handler) is a new entry, as in Ansible's output
+    const entries: { name: string; hosts: Map<string, Json> }[] = [];
+    const latest = new Map<number, { name: string; hosts: Map<string, Json> }>();
     let recap: Record<string, string> = {};
     for (const e of events) {
       if (e['type'] === 'task.start') {
-        const id = e['id'] as number;
-        order.push(id);
-        byId.set(id, { name: shortName(String(e['name'])), hosts: new Map() });
+        const entry = { name: shortName(String(e['name'])), hosts: new Map<string, Json>() };
+        entries.push(entry);
+        latest.set(e['id'] as number, entry);
       } else if (e['type'] === 'host.result') {
-        byId.get(e['taskId'] as number)?.hosts.set(String(e['host']), e);
+        latest.get(e['taskId'] as number)?.hosts.set(String(e['host']), e);
       } else if (e['type'] === 'recap') {
         recap = Object.fromEntries(Object.entries(e['stats'] as Record<string, Json>).sort().map(([h, s]) => [h, normRecap(s)]));
       }
     }
     const tasks: string[] = [];
     const debug: string[] = [];
-    const seen = new Set<number>();
-    for (const id of order) {
-      // a task started again (a handler, an include's task for another group) counts once per start
-      const t = byId.get(id)!;
-      if (seen.has(id)) continue;
-      seen.add(id);
+    for (const t of entries) {
       const hosts = [...t.hosts.keys()].sort();
       if (hosts.length === 0) continue;
       tasks.push(`${t.name}: ${hosts.map((h) => `${h}=${String(t.hosts.get(h)!['status'])}`).join(' ')}`);
@@ -249,6 +243,29 @@ export async function pool<T, R>(items: T[], limit: number, fn: (x: T) => Promis
   return out;
 }
 
+/**
+ * Ansible starts a meta task once per host that reaches it and a task again for each serial
+ * batch; consecutive entries of one task over different hosts are one entry here.
+ */
+function mergeTasks(tasks: string[]): string[] {
+  const out: string[] = [];
+  for (const t of tasks) {
+    const [name, hosts] = [t.slice(0, t.lastIndexOf(': ')), t.slice(t.lastIndexOf(': ') + 2)];
+    const prev = out.at(-1);
+    if (prev !== undefined && prev.slice(0, prev.lastIndexOf(': ')) === name) {
+      const prevHosts = prev.slice(prev.lastIndexOf(': ') + 2).split(' ');
+      const these = hosts.split(' ');
+      const names = (l: string[]): string[] => l.map((x) => x.split('=')[0]!);
+      if (!names(these).some((h) => names(prevHosts).includes(h))) {
+        out[out.length - 1] = `${name}: ${[...prevHosts, ...these].sort().join(' ')}`;
+        continue;
+      }
+    }
+    out.push(t);
+  }
+  return out;
+}
+
 export function differences(a: Outcome, b: Outcome): string[] {
   const out: string[] = [];
   const cmp = (what: string, x: unknown, y: unknown): void => {
@@ -258,9 +275,11 @@ export function differences(a: Outcome, b: Outcome): string[] {
   };
   cmp('exit code', a.rc, b.rc);
   if (b.error) out.push(`orchestrate: ${b.error}`);
-  cmp('tasks', a.tasks, b.tasks);
+  cmp('tasks', mergeTasks(a.tasks), mergeTasks(b.tasks));
   cmp('debug', a.debug, b.debug);
-  cmp('recap', a.recap, b.recap);
+  // Ansible lists only hosts something was counted for; a row of zeros is left out on both sides
+  const counted = (r: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(r).filter(([, v]) => /=[1-9]/.test(v)));
+  cmp('recap', counted(a.recap), counted(b.recap));
   cmp('files', a.files, b.files);
   return out;
 }
