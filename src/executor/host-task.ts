@@ -34,6 +34,8 @@ export interface TaskEnv {
   checkMode: boolean;
   diffMode: boolean;
   playbookDir: string;
+  /** -v count: debug's `verbosity` is compared with it. */
+  verbosity: number;
   signal: AbortSignal;
   log(host: string, message: string): void;
   sleep(ms: number): Promise<void>;
@@ -174,7 +176,7 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   const attempts = task.until !== undefined ? Math.max(1, retries + 1) : 1;
   let out: HostTaskResult | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    out = await attemptOnce(task, def.name, ctx, args, vars);
+    out = await attemptOnce(task, def.name, ctx, args, vars, env.verbosity);
     if (out.status === 'unreachable') return out;
     if (task.until === undefined) break;
     const evalVars = resultVars(task, vars, out.registered);
@@ -199,7 +201,7 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   return out!;
 }
 
-async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, args: unknown, vars: Record<string, unknown>): Promise<HostTaskResult> {
+async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, args: unknown, vars: Record<string, unknown>, verbosity: number): Promise<HostTaskResult> {
   const def = getModule(action)!;
   let res;
   try {
@@ -208,7 +210,13 @@ async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, a
     if (err instanceof ConnectionError) return { status: 'unreachable', changed: false, msg: err.message, registered: { unreachable: true, msg: err.message } };
     return { status: 'failed', changed: false, msg: `${action}: ${errMessage(err)}`, registered: { failed: true, msg: errMessage(err) } };
   }
+  const threshold = res.data['__verbosity'];
+  if (action === 'debug' && typeof threshold === 'number' && threshold > verbosity) {
+    // as Ansible's debug action: below its verbosity the task is skipped
+    return { status: 'skipped', changed: false, reason: 'verbosity threshold not met', registered: { changed: false, skipped: true, skipped_reason: 'Verbosity threshold not met.' } };
+  }
   const registered: Record<string, unknown> = { ...res.data, changed: res.changed, failed: res.failed };
+  delete registered['__verbosity'];
   if (res.msg !== undefined) registered['msg'] = res.msg;
   if (res.skipped) registered['skipped'] = true;
   if (res.diff && res.diff.length > 0) registered['diff'] = res.diff;
@@ -224,6 +232,7 @@ async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, a
     if (task.failedWhen !== undefined && !res.skipped) {
       failed = conditions(task.failedWhen).some((c) => evalCondition(c, evalVars));
       registered['failed'] = failed;
+      registered['failed_when_result'] = failed;
       if (failed && !msg) msg = 'failed_when condition was met';
       if (!failed) msg = res.failed ? undefined : msg;
     }

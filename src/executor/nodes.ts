@@ -57,6 +57,7 @@ export class NodeRunner {
       checkMode: opts.checkMode,
       diffMode: opts.diffMode,
       playbookDir: run.playbookDir,
+      verbosity: opts.verbosity,
       signal: opts.signal,
       log: (host, message) => opts.bus.emit({ type: 'log', host, message, verbosity: 1 }),
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
@@ -150,7 +151,7 @@ export class NodeRunner {
 
   async runTask(task: TaskNode, hosts: HostState[]): Promise<void> {
     const { opts } = this.run;
-    if (!task.isHandler && !shouldRunTags(task.inh.tags, opts.tags, opts.skipTags)) return;
+    if (!task.isHandler && !shouldRunTags(this.tagsOf(task, hosts), opts.tags, opts.skipTags)) return;
     const targets = task.inh.runOnce ? hosts.slice(0, 1) : hosts;
     const id = task.isHandler ? dynamicId++ : task.id;
     opts.bus.emit({ type: 'task.start', id, name: task.name, module: task.action, hosts: targets.map((h) => h.name), handler: task.isHandler, ...(task.inh.role ? { role: task.inh.role.name } : {}), ...(task.pos ? { pos: task.pos } : {}) });
@@ -205,6 +206,12 @@ export class NodeRunner {
       result = { status: 'failed', changed: false, msg: errMessage(err), registered: { failed: true, msg: errMessage(err) } };
     }
     if (result.status === 'failed' && task.inh.ignoreErrors) result.ignored = true;
+    if (result.status === 'failed' && !result.ignored) {
+      // what a rescue section reads, as Ansible sets them (they stay for the rest of the run)
+      const facts = this.run.vars.hostFacts(host.name);
+      facts['ansible_failed_task'] = { name: task.name, action: task.action, ...(task.inh.tags.length > 0 ? { tags: task.inh.tags } : {}) };
+      facts['ansible_failed_result'] = { ...result.registered, ...(result.msg !== undefined && result.registered['msg'] === undefined ? { msg: result.msg } : {}) };
+    }
     // meta tasks report nothing and count nothing; one skipped by `when` shows as skipped, uncounted
     if (task.action !== 'meta' || result.status === 'failed') this.record(task.name, id, host, result, Date.now() - t0, task.inh.noLog === true);
     else if (result.status === 'skipped') this.record(task.name, id, host, result, Date.now() - t0, task.inh.noLog === true, false);
@@ -257,6 +264,17 @@ export class NodeRunner {
     if (failed) out.msg = msgs.length === 1 ? msgs[0]! : `one or more items failed: ${msgs.join('; ')}`;
     if (outputs.length > 0) out.output = outputs;
     return out;
+  }
+
+  /** Tags written as templates (`tags: "{{ list }}"`) are rendered with the first host's vars. */
+  private tagsOf(task: TaskNode, hosts: HostState[]): string[] {
+    if (!task.inh.tags.some((t) => t.includes('{{')) || hosts.length === 0) return task.inh.tags;
+    const vars = this.run.vars.forTask(hosts[0]!.name, task.inh);
+    return task.inh.tags.flatMap((t) => {
+      if (!t.includes('{{')) return [t];
+      const v = templateValue(t, vars);
+      return (Array.isArray(v) ? v : String(v).split(',')).map((x) => String(x).trim()).filter(Boolean);
+    });
   }
 
   /** `throttle`: a positive number (0 means no limit), templated with the first host's vars. */

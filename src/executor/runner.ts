@@ -39,7 +39,7 @@ export interface RunSummary {
 export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const playbookDir = path.dirname(path.resolve(opts.playbook.file));
-  const vars = new VarStore({ inventory: opts.inventory, extraVars: opts.extraVars, checkMode: opts.checkMode, diffMode: opts.diffMode, playbookDir });
+  const vars = new VarStore({ inventory: opts.inventory, extraVars: opts.extraVars, checkMode: opts.checkMode, diffMode: opts.diffMode, playbookDir, tags: opts.tags, skipTags: opts.skipTags, forks: opts.forks, verbosity: opts.verbosity });
   const stats = new Map<string, HostStats>();
   const hostStates = new Map<string, HostState>();
   const limiter = pLimit(Math.max(1, opts.forks));

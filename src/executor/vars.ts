@@ -15,7 +15,16 @@ export interface VarsOptions {
   checkMode: boolean;
   diffMode: boolean;
   playbookDir: string;
+  tags?: string[];
+  skipTags?: string[];
+  forks?: number;
+  verbosity?: number;
+  /** The files given with -i (inventory_file / inventory_dir). */
+  inventorySources?: string[];
 }
+
+/** The Ansible release whose behaviour this follows (ansible_version). */
+export const ANSIBLE_COMPAT = { full: '2.14.0', major: 2, minor: 14, revision: 0, string: '2.14.0' };
 
 export class VarStore {
   /** set_fact and registered results, per host (survive across plays, like Ansible's facts cache). */
@@ -103,6 +112,13 @@ export class VarStore {
       ansible_play_batch: this.batchHosts,
       ansible_play_name: this.play?.name,
       ansible_check_mode: this.opts.checkMode,
+      ansible_run_tags: this.opts.tags && this.opts.tags.length > 0 ? this.opts.tags : ['all'],
+      ansible_skip_tags: this.opts.skipTags ?? [],
+      ansible_forks: this.opts.forks ?? 5,
+      ansible_verbosity: this.opts.verbosity ?? 0,
+      ansible_version: ANSIBLE_COMPAT,
+      ansible_config_file: null,
+      ansible_managed: 'Ansible managed',
       ansible_diff_mode: this.opts.diffMode,
       omit: OMIT,
     };

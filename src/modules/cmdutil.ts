@@ -58,6 +58,7 @@ export async function runCommand(ctx: ModuleContext, script: string, cmd: unknow
     delta: formatDelta(end.getTime() - start.getTime()),
   };
   if (res.signal) data['signal'] = res.signal;
-  if (res.rc !== 0) throw new ModuleFailure('non-zero return code', data);
-  return data;
+  // as Ansible's command module: a command that ran is changed, whatever its status
+  if (res.rc !== 0) throw new ModuleFailure('non-zero return code', { ...data, changed: true });
+  return { ...data, msg: '' };
 }
