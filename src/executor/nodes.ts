@@ -38,6 +38,7 @@ export interface PlayRun {
 
 const NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 let dynamicId = 1_000_000;
+const MAX_INCLUDE_DEPTH = 100;
 
 function skippedResult(when: unknown[]): HostTaskResult {
   return { status: 'skipped', changed: false, reason: 'conditional result was False', registered: { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: String(when.at(-1)) } };
@@ -48,6 +49,8 @@ export class NodeRunner {
   /** Depth of blocks with a rescue being run: their failures are not counted against
    * max_fail_percentage / any_errors_fatal until the rescue has had its chance (as Ansible). */
   private rescuable = 0;
+  /** include_tasks nesting: a file that includes itself stops at MAX_INCLUDE_DEPTH. */
+  private includeDepth = 0;
   constructor(private readonly run: PlayRun) {
     const { opts } = run;
     this.env = {
@@ -145,7 +148,17 @@ export class NodeRunner {
           continue;
         }
       }
-      await this.runNodes(nodes, group);
+      if (this.includeDepth >= MAX_INCLUDE_DEPTH) {
+        const msg = `include_tasks: more than ${MAX_INCLUDE_DEPTH} nested includes (${path.basename(file)} includes itself?); stopping`;
+        for (const h of group) this.record(node.name, node.id, h, { status: 'failed', changed: false, msg, registered: { failed: true, msg } }, 0, false);
+        continue;
+      }
+      this.includeDepth++;
+      try {
+        await this.runNodes(nodes, group);
+      } finally {
+        this.includeDepth--;
+      }
     }
   }
 

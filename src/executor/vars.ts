@@ -93,7 +93,8 @@ export class VarStore {
       ...this.playVars,
       ...this.facts.get(name),
       ...this.opts.extraVars,
-      ...this.magic(name),
+      // as Ansible's HostVars: a host's view holds no `hostvars` of its own (no cycle)
+      ...withoutHostvars(this.magic(name)),
     });
   }
 
@@ -151,3 +152,8 @@ export class VarStore {
 }
 
 export type { TaskNode };
+
+function withoutHostvars(m: Record<string, unknown>): Record<string, unknown> {
+  const { hostvars: _h, ...rest } = m;
+  return rest;
+}
