@@ -51,6 +51,8 @@ export class NodeRunner {
   private rescuable = 0;
   /** include_tasks nesting: a file that includes itself stops at MAX_INCLUDE_DEPTH. */
   private includeDepth = 0;
+  /** Loop variables of the include_tasks each host is inside (per host: items may differ). */
+  private readonly includeExtra = new Map<string, Record<string, unknown>>();
   constructor(private readonly run: PlayRun) {
     const { opts } = run;
     this.env = {
@@ -125,40 +127,89 @@ export class NodeRunner {
     }
   }
 
+  /** The variables of one task on one host, with the loop variables of the includes it is in. */
+  private varsFor(host: string, inh: TaskNode['inh'], extra?: Record<string, unknown>): Record<string, unknown> {
+    const inc = this.includeExtra.get(host);
+    return this.run.vars.forTask(host, inh, inc || extra ? { ...inc, ...extra } : undefined);
+  }
+
+  /** Per host, the files an include brings in: one per loop item (whose `when` holds), or one. */
+  private includeRuns(node: IncludeNode, h: HostState): { file: string; extra?: Record<string, unknown> }[] {
+    const vars = this.varsFor(h.name, node.inh);
+    const fileOf = (v: Record<string, unknown>): string => path.resolve(node.baseDir, String(templateValue(node.file, v)));
+    if (!node.loop) return whenHolds(node.inh.when, vars) ? [{ file: fileOf(vars) }] : [];
+    const loop = node.loop;
+    const runs: { file: string; extra?: Record<string, unknown> }[] = [];
+    resolveLoop(loop, vars).forEach((item, i) => {
+      const extra: Record<string, unknown> = { [loop.loopVar]: item, ansible_loop_var: loop.loopVar, ...(loop.indexVar ? { [loop.indexVar]: i } : {}) };
+      const iv = this.varsFor(h.name, node.inh, extra);
+      if (whenHolds(node.inh.when, iv)) runs.push({ file: fileOf(iv), extra });
+    });
+    return runs;
+  }
+
+  private async loadInclude(node: IncludeNode, file: string, group: HostState[]): Promise<Node[] | undefined> {
+    if (node.preloaded) return node.preloaded;
+    const problems = new ProblemList();
+    const parser = new TaskParser({ problems, rolesPath: [], yaml: async (f: string): Promise<YamlDoc | undefined> => loadYamlFile(f) });
+    const nodes = (await parser.loadTaskFile(file, { doc: undefined as unknown as YamlDoc, baseDir: node.baseDir, inh: node.inh, isHandler: false, section: 'tasks' }, { ...node.inh, when: [] }, node.pos)) ?? [];
+    if (!problems.hasErrors) return nodes;
+    for (const h of group) this.record(node.name, node.id, h, { status: 'failed', changed: false, msg: problems.format(), registered: {} }, 0, false);
+    return undefined;
+  }
+
   private async runInclude(node: IncludeNode, hosts: HostState[]): Promise<void> {
-    const groups = new Map<string, HostState[]>();
+    const plans = new Map<HostState, { file: string; extra?: Record<string, unknown> }[]>();
+    const id = node.id;
+    this.run.opts.bus.emit({ type: 'task.start', id, name: node.name, module: 'include_tasks', hosts: hosts.map((h) => h.name), handler: false, ...(node.pos ? { pos: node.pos } : {}) });
     for (const h of hosts) {
-      const vars = this.run.vars.forTask(h.name, node.inh);
       try {
-        if (!whenHolds(node.inh.when, vars)) continue;
-        const file = path.resolve(node.baseDir, String(templateValue(node.file, vars)));
-        groups.set(file, [...(groups.get(file) ?? []), h]);
+        const runs = this.includeRuns(node, h);
+        if (runs.length === 0) continue;
+        plans.set(h, runs);
+        // as Ansible: the include itself is ok once per file it brings in
+        this.record(node.name, id, h, { status: 'ok', changed: false, registered: {} }, 0, false);
+        this.run.stats.get(h.name)!.ok += runs.length - 1;
       } catch (err) {
-        this.record(node.name, node.id, h, { status: 'failed', changed: false, msg: errMessage(err), registered: {} }, 0, false);
+        this.record(node.name, id, h, { status: 'failed', changed: false, msg: errMessage(err), registered: { failed: true, msg: errMessage(err) } }, 0, false);
       }
     }
-    for (const [file, group] of groups) {
-      let nodes = node.preloaded;
-      if (!nodes) {
-        const problems = new ProblemList();
-        const parser = new TaskParser({ problems, rolesPath: [], yaml: async (f: string): Promise<YamlDoc | undefined> => loadYamlFile(f) });
-        nodes = (await parser.loadTaskFile(file, { doc: undefined as unknown as YamlDoc, baseDir: node.baseDir, inh: node.inh, isHandler: false, section: 'tasks' }, { ...node.inh, when: [] }, node.pos)) ?? [];
-        if (problems.hasErrors) {
-          for (const h of group) this.record(node.name, node.id, h, { status: 'failed', changed: false, msg: problems.format(), registered: {} }, 0, false);
-          continue;
+    this.run.opts.bus.emit({ type: 'task.end', id, name: node.name });
+    const steps = Math.max(0, ...[...plans.values()].map((r) => r.length));
+    for (let i = 0; i < steps; i++) {
+      const groups = new Map<string, HostState[]>();
+      const saved = new Map<string, Record<string, unknown> | undefined>();
+      for (const [h, runs] of plans) {
+        const r = runs[i];
+        if (!r) continue;
+        groups.set(r.file, [...(groups.get(r.file) ?? []), h]);
+        saved.set(h.name, this.includeExtra.get(h.name));
+        if (r.extra) this.includeExtra.set(h.name, { ...this.includeExtra.get(h.name), ...r.extra });
+      }
+      try {
+        for (const [file, group] of groups) await this.runIncludedFile(node, file, group);
+      } finally {
+        for (const [h, v] of saved) {
+          if (v) this.includeExtra.set(h, v);
+          else this.includeExtra.delete(h);
         }
       }
-      if (this.includeDepth >= MAX_INCLUDE_DEPTH) {
-        const msg = `include_tasks: more than ${MAX_INCLUDE_DEPTH} nested includes (${path.basename(file)} includes itself?); stopping`;
-        for (const h of group) this.record(node.name, node.id, h, { status: 'failed', changed: false, msg, registered: { failed: true, msg } }, 0, false);
-        continue;
-      }
-      this.includeDepth++;
-      try {
-        await this.runNodes(nodes, group);
-      } finally {
-        this.includeDepth--;
-      }
+    }
+  }
+
+  private async runIncludedFile(node: IncludeNode, file: string, group: HostState[]): Promise<void> {
+    const nodes = await this.loadInclude(node, file, group);
+    if (!nodes) return;
+    if (this.includeDepth >= MAX_INCLUDE_DEPTH) {
+      const msg = `include_tasks: more than ${MAX_INCLUDE_DEPTH} nested includes (${path.basename(file)} includes itself?); stopping`;
+      for (const h of group) this.record(node.name, node.id, h, { status: 'failed', changed: false, msg, registered: { failed: true, msg } }, 0, false);
+      return;
+    }
+    this.includeDepth++;
+    try {
+      await this.runNodes(nodes, group);
+    } finally {
+      this.includeDepth--;
     }
   }
 
@@ -208,7 +259,7 @@ export class NodeRunner {
   private async runOnHost(task: TaskNode, id: number, host: HostState): Promise<HostTaskResult | undefined> {
     if (this.run.opts.signal.aborted) return undefined;
     const t0 = Date.now();
-    const base = this.run.vars.forTask(host.name, task.inh);
+    const base = this.varsFor(host.name, task.inh);
     let result: HostTaskResult;
     try {
       // with a loop, `when` is evaluated per item (it may use the item), as in Ansible
@@ -250,7 +301,7 @@ export class NodeRunner {
       const extra: Record<string, unknown> = { [loop.loopVar]: item, ansible_loop_var: loop.loopVar };
       if (loop.indexVar) extra[loop.indexVar] = i;
       if (loop.extended) extra['ansible_loop'] = { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length, revindex: items.length - i, revindex0: items.length - i - 1 };
-      const vars = this.run.vars.forTask(host.name, task.inh, extra);
+      const vars = this.varsFor(host.name, task.inh, extra);
       let r: HostTaskResult;
       try {
         if (!whenHolds(task.inh.when, vars)) r = skippedResult(task.inh.when);
@@ -282,7 +333,7 @@ export class NodeRunner {
   /** Tags written as templates (`tags: "{{ list }}"`) are rendered with the first host's vars. */
   private tagsOf(task: TaskNode, hosts: HostState[]): string[] {
     if (!task.inh.tags.some((t) => t.includes('{{')) || hosts.length === 0) return task.inh.tags;
-    const vars = this.run.vars.forTask(hosts[0]!.name, task.inh);
+    const vars = this.varsFor(hosts[0]!.name, task.inh);
     return task.inh.tags.flatMap((t) => {
       if (!t.includes('{{')) return [t];
       const v = templateValue(t, vars);
@@ -294,13 +345,13 @@ export class NodeRunner {
   private throttleFor(task: TaskNode, hosts: HostState[]): number | undefined {
     const t = task.inh.throttle;
     if (t === undefined || hosts.length === 0) return undefined;
-    const n = Number(typeof t === 'number' ? t : templateValue(t, this.run.vars.forTask(hosts[0]!.name, task.inh)));
+    const n = Number(typeof t === 'number' ? t : templateValue(t, this.varsFor(hosts[0]!.name, task.inh)));
     if (!Number.isInteger(n) || n < 0) throw new Error(`throttle: "${String(t)}" is not a whole number`);
     return n > 0 ? n : undefined;
   }
 
   private notify(task: TaskNode, host: HostState): void {
-    for (const n of task.notify) host.notified.add(String(templateValue(n, this.run.vars.forTask(host.name, task.inh))));
+    for (const n of task.notify) host.notified.add(String(templateValue(n, this.varsFor(host.name, task.inh))));
   }
 
   /**
