@@ -4,6 +4,7 @@ import { ConnectionError } from '../connection/connection.js';
 import { missingParent, resolveDest, readLocalSource } from './dest.js';
 import type { ResolvedDest } from './dest.js';
 import type { ModuleContext, ModuleDef, Plan } from './types.js';
+import { ownership } from './file.js';
 import { ModuleFailure } from './types.js';
 import type { CurrentFile, WriteTarget } from './write.js';
 import { applyWrite, fileResult, planWrite, readCurrent } from './write.js';
@@ -35,7 +36,9 @@ async function source(ctx: ModuleContext, args: CopyArgs, label: string): Promis
 
 /** Shared by copy and template: the pure plan over a WriteState. */
 export function planWriteState(s: WriteState, force: boolean, diffMode: boolean): Plan {
-  const data = fileResult(s.target.path, s.target.content, undefined);
+  // as Ansible's copy: state, and the mode the file has after the task
+  const mode = typeof s.target.mode === 'number' ? s.target.mode : (s.cur.info.mode ?? s.target.preserveMode ?? 0o644);
+  const data = { ...fileResult(s.target.path, s.target.content, mode), state: 'file', ...ownership(s.cur.info) };
   if (!force && s.cur.info.exists) return { changed: false, reason: `${s.target.path} exists and force is false`, data };
   const plan = planWrite(s.cur, s.target, diffMode, data);
   if (plan.changed && s.dest.mkdir) return { ...plan, summary: `${plan.summary} (creating ${s.dest.mkdir})` };

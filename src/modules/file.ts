@@ -85,8 +85,17 @@ function describeState(info: FileInfo, state: FileState, mode?: number): string 
   return `state: ${state}\n${mode !== undefined ? `mode: ${formatMode(mode)}\n` : ''}${info.linkTarget && state === 'link' ? `src: ${info.linkTarget}\n` : ''}`;
 }
 
+/** owner/group/uid/gid of an existing path, as Ansible's results carry them. */
+export function ownership(info: FileInfo): Record<string, unknown> {
+  if (!info.exists) return {};
+  return { ...(info.owner !== undefined ? { owner: info.owner } : {}), ...(info.group !== undefined ? { group: info.group } : {}), ...(info.uid !== undefined ? { uid: info.uid } : {}), ...(info.gid !== undefined ? { gid: info.gid } : {}) };
+}
+
 function toPlan(d: Decision, cur: FileCurrent, args: FileArgs, diffMode: boolean): Plan {
-  const data: Record<string, unknown> = { path: args.path, state: d.state };
+  const data: Record<string, unknown> = { path: args.path, state: d.state, ...ownership(cur.info) };
+  // as Ansible's file module reports it: the mode after the task (umask 022 for new ones)
+  const mode = d.op === 'remove' || d.state === 'absent' || d.op === 'link' ? undefined : (d.attrs.mode ?? cur.info.mode ?? (d.op === 'mkdir' ? 0o755 : 0o644));
+  if (mode !== undefined) data['mode'] = formatMode(mode);
   if (d.op === 'none' && !hasAttrChanges(d.attrs)) return { changed: false, reason: d.reason, data };
   const summary = d.op === 'none' ? `${args.path}: ${d.attrs.after.join(', ')}` : `${d.op} ${args.path}${d.op === 'link' ? ` -> ${args.src}` : ''}`;
   if (!diffMode) return { changed: true, summary, data };
