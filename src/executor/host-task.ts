@@ -144,8 +144,15 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   const become: BecomeOptions | undefined = task.inh.become ? { method: 'sudo', user: task.inh.becomeUser ?? 'root' } : undefined;
   // become on the task (or its block/play) also covers file operations, not only commands
   if (task.inh.become !== undefined && hasWithBecome(conn)) conn = conn.withBecome(become ?? false);
+  let environment: Record<string, string> | undefined;
+  try {
+    environment = environmentOf(task, vars);
+  } catch (err) {
+    return { status: 'failed', changed: false, msg: `environment: ${errMessage(err)}`, registered: { failed: true, msg: errMessage(err) } };
+  }
   const ctx: ModuleContext = {
     host,
+    ...(environment ? { environment } : {}),
     connection: conn,
     vars,
     checkMode,
@@ -248,6 +255,21 @@ async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, a
   if (data['ansible_facts'] && typeof data['ansible_facts'] === 'object') out.facts = data['ansible_facts'] as Record<string, unknown>;
   if (typeof data['__meta'] === 'string') out.meta = data['__meta'];
   if (action === 'debug') out.output = 'msg' in data ? data['msg'] : data;
+  return out;
+}
+
+/** `environment` of the play, blocks and task, merged (inner wins) and templated; values as strings. */
+function environmentOf(task: TaskNode, vars: Record<string, unknown>): Record<string, string> | undefined {
+  if (task.inh.environment.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const layer of task.inh.environment) {
+    const v = templateValue(layer, vars);
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('must be a mapping of variable names to values');
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`"${k}" is not a valid environment variable name`);
+      if (x !== OMIT) out[k] = typeof x === 'string' ? x : typeof x === 'boolean' ? (x ? 'True' : 'False') : JSON.stringify(x);
+    }
+  }
   return out;
 }
 

@@ -41,6 +41,7 @@ function formatDelta(ms: number): string {
 export async function runCommand(ctx: ModuleContext, script: string, cmd: unknown, opts: ExecOptions): Promise<Record<string, unknown>> {
   const start = new Date();
   const execOpts: ExecOptions = { ...opts };
+  if (ctx.environment && Object.keys(ctx.environment).length > 0) execOpts.env = { ...ctx.environment, ...opts.env };
   if (ctx.become && execOpts.become === undefined) execOpts.become = ctx.become;
   const res: ExecResult = await ctx.connection.exec(script, execOpts);
   const end = new Date();

@@ -269,7 +269,7 @@ export function applyCommonKeywords(inh: Inherited, raw: Record<string, unknown>
   if (raw['run_once'] !== undefined) inh.runOnce = truthy(raw['run_once']);
   if (raw['any_errors_fatal'] !== undefined) inh.anyErrorsFatal = truthy(raw['any_errors_fatal']);
   if (typeof raw['throttle'] === 'number' || typeof raw['throttle'] === 'string') inh.throttle = raw['throttle'];
-  if (isRecord(raw['environment'])) inh.environment = [...inh.environment, raw['environment']];
+  if (isRecord(raw['environment']) || (typeof raw['environment'] === 'string' && raw['environment'].includes('{{'))) inh.environment = [...inh.environment, raw['environment']];
 }
 
 export function truthy(v: unknown): boolean {

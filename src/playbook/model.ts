@@ -27,7 +27,7 @@ export interface Inherited {
   anyErrorsFatal?: boolean;
   /** At most this many hosts run the task at once (a number or a template). */
   throttle?: number | string;
-  environment: Record<string, unknown>[];
+  environment: (Record<string, unknown> | string)[];
   role?: Role;
 }
 
