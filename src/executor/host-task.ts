@@ -126,7 +126,7 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   let delegatedTo: string | undefined;
   const delegate = task.inh.delegateTo ? String(templateValue(task.inh.delegateTo, vars)) : undefined;
   try {
-    if (def.target === 'local' || delegate === 'localhost' || delegate === '127.0.0.1') {
+    if (def.target === 'local' || delegate === 'localhost' || delegate === '127.0.0.1' || (!delegate && task.inh.connection === 'local')) {
       conn = env.pool.localConnection();
       if (delegate) delegatedTo = delegate;
     } else if (def.target === 'remote') {

@@ -27,6 +27,8 @@ export interface Inherited {
   anyErrorsFatal?: boolean;
   /** At most this many hosts run the task at once (a number or a template). */
   throttle?: number | string;
+  /** `connection: local` runs the task on the control machine (`ssh` is the default). */
+  connection?: string;
   environment: (Record<string, unknown> | string)[];
   role?: Role;
 }

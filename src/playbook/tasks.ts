@@ -8,7 +8,7 @@ import { didYouMean, suggest } from '../util/suggest.js';
 import { BLOCK_KEYWORDS, INCLUDE_ACTIONS, LOOP_CONTROL_KEYWORDS, TASK_KEYWORDS, shortAction } from './keywords.js';
 import type { Inherited, LoopSpec, Node, TaskNode } from './model.js';
 import { asList, asRecord, asStringList, isRecord, normaliseTags, type Loader } from './common.js';
-import { applyCommonKeywords } from './load.js';
+import { applyCommonKeywords, checkUnsupported } from './load.js';
 
 export interface ParseScope {
   doc: YamlDoc;
@@ -63,6 +63,7 @@ export class TaskParser {
 
   private async parseOne(raw: Record<string, unknown>, scope: ParseScope): Promise<Node | undefined> {
     const doc = scope.doc;
+    checkUnsupported(this.problems, doc, raw);
     if ('block' in raw) return this.parseBlock(raw, scope);
     for (const k of ['rescue', 'always']) if (k in raw) this.problems.add(doc.pos(raw, k), `"${k}" is only valid next to "block"`);
 
