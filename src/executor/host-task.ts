@@ -141,7 +141,13 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   }
   const checkMode = task.inh.checkMode ?? env.checkMode;
   const diffMode = task.inh.diff ?? env.diffMode;
-  const become: BecomeOptions | undefined = task.inh.become ? { method: 'sudo', user: task.inh.becomeUser ?? 'root' } : undefined;
+  let become: BecomeOptions | undefined;
+  try {
+    // become_user may be a template (`become_user: "{{ app_user }}"`)
+    become = task.inh.become ? { method: 'sudo', user: task.inh.becomeUser ? String(templateValue(task.inh.becomeUser, vars)) : 'root' } : undefined;
+  } catch (err) {
+    return { status: 'failed', changed: false, msg: `become_user: ${errMessage(err)}`, registered: { failed: true, msg: errMessage(err) } };
+  }
   // become on the task (or its block/play) also covers file operations, not only commands
   if (task.inh.become !== undefined && hasWithBecome(conn)) conn = conn.withBecome(become ?? false);
   let environment: Record<string, string> | undefined;
