@@ -186,7 +186,8 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   } catch (err) {
     return { status: 'failed', changed: false, msg: errMessage(err), registered: { failed: true, msg: errMessage(err) } };
   }
-  const attempts = task.until !== undefined ? Math.max(1, retries + 1) : 1;
+  // ansible-core 2.14: `retries` is the number of attempts (at least one)
+  const attempts = task.until !== undefined ? Math.max(1, retries) : 1;
   let out: HostTaskResult | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     out = await attemptOnce(task, def.name, ctx, args, vars, env.verbosity);

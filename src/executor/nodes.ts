@@ -112,6 +112,7 @@ export class NodeRunner {
     if (node.rescue.length > 0 && failed.length > 0 && !this.stopped()) {
       for (const h of failed) {
         h.failed = false;
+        this.run.vars.hostFailed(h.name, false);
         this.run.batchFailed.delete(h.name);
         const s = this.run.stats.get(h.name)!;
         s.failed = Math.max(0, s.failed - 1);
@@ -363,6 +364,7 @@ export class NodeRunner {
       if (!h.failed) continue;
       h.failed = false;
       h.ended = true;
+      this.run.vars.hostFailed(h.name, false);
       this.run.batchFailed.delete(h.name);
     }
   }
@@ -382,6 +384,7 @@ export class NodeRunner {
     }
     else if (r.status === 'failed') {
       host.failed = true;
+      this.run.vars.hostFailed(host.name);
       this.run.batchFailed.add(host.name);
       s.failed++;
     } else if (r.status === 'skipped') s.skipped++;

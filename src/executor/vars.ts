@@ -35,6 +35,9 @@ export class VarStore {
   private roleVars: Record<string, unknown> = {};
   private playHosts: string[] = [];
   private batchHosts: string[] = [];
+  private activeHosts: string[] = [];
+  private activeBatch: string[] = [];
+  private readonly failedHosts = new Set<string>();
   private groupsCache: Record<string, string[]> | undefined;
   readonly hostvars: Record<string, unknown>;
 
@@ -62,11 +65,27 @@ export class VarStore {
     this.roleDefaults = Object.assign({}, ...play.roles.map((r) => r.defaults));
     this.roleVars = Object.assign({}, ...play.roles.map((r) => r.vars));
     this.playHosts = markRaw(hosts);
+    this.failedHosts.clear();
+    this.activeHosts = markRaw(hosts);
     this.batchHosts = hosts;
+    this.activeBatch = hosts;
   }
 
   startBatch(hosts: string[]): void {
     this.batchHosts = markRaw(hosts);
+    this.activeBatch = markRaw(hosts.filter((h) => !this.failedHosts.has(h)));
+  }
+
+  /**
+   * A failed host leaves ansible_play_batch and ansible_play_hosts (not ansible_play_hosts_all);
+   * a rescued one comes back.
+   */
+  hostFailed(host: string, failed = true): void {
+    if (failed === this.failedHosts.has(host)) return;
+    if (failed) this.failedHosts.add(host);
+    else this.failedHosts.delete(host);
+    this.activeHosts = markRaw(this.playHosts.filter((h) => !this.failedHosts.has(h)));
+    this.activeBatch = markRaw(this.batchHosts.filter((h) => !this.failedHosts.has(h)));
   }
 
   hostFacts(host: string): Record<string, unknown> {
@@ -107,10 +126,10 @@ export class VarStore {
       groups: this.groups(),
       hostvars: this.hostvars,
       playbook_dir: this.opts.playbookDir,
-      ansible_play_hosts: this.playHosts,
+      ansible_play_hosts: this.activeHosts,
       ansible_play_hosts_all: this.playHosts,
-      play_hosts: this.batchHosts,
-      ansible_play_batch: this.batchHosts,
+      play_hosts: this.activeBatch,
+      ansible_play_batch: this.activeBatch,
       ansible_play_name: this.play?.name,
       ansible_check_mode: this.opts.checkMode,
       ansible_run_tags: this.opts.tags && this.opts.tags.length > 0 ? this.opts.tags : ['all'],
