@@ -128,7 +128,7 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   let delegatedTo: string | undefined;
   const delegate = task.inh.delegateTo ? String(templateValue(task.inh.delegateTo, vars)) : undefined;
   try {
-    if (def.target === 'local' || delegate === 'localhost' || delegate === '127.0.0.1') {
+    if (def.target === 'local' || delegate === 'localhost' || delegate === '127.0.0.1' || (!delegate && task.inh.connection === 'local')) {
       conn = env.pool.localConnection();
       if (delegate) delegatedTo = delegate;
     } else if (def.target === 'remote') {
@@ -144,11 +144,24 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   }
   const checkMode = task.inh.checkMode ?? env.checkMode;
   const diffMode = task.inh.diff ?? env.diffMode;
-  const become: BecomeOptions | undefined = task.inh.become ? { method: 'sudo', user: task.inh.becomeUser ?? 'root' } : undefined;
+  let become: BecomeOptions | undefined;
+  try {
+    // become_user may be a template (`become_user: "{{ app_user }}"`)
+    become = task.inh.become ? { method: 'sudo', user: task.inh.becomeUser ? String(templateValue(task.inh.becomeUser, vars)) : 'root' } : undefined;
+  } catch (err) {
+    return { status: 'failed', changed: false, msg: `become_user: ${errMessage(err)}`, registered: { failed: true, msg: errMessage(err) } };
+  }
   // become on the task (or its block/play) also covers file operations, not only commands
   if (task.inh.become !== undefined && hasWithBecome(conn)) conn = conn.withBecome(become ?? false);
+  let environment: Record<string, string> | undefined;
+  try {
+    environment = environmentOf(task, vars);
+  } catch (err) {
+    return { status: 'failed', changed: false, msg: `environment: ${errMessage(err)}`, registered: { failed: true, msg: errMessage(err) } };
+  }
   const ctx: ModuleContext = {
     host,
+    ...(environment ? { environment } : {}),
     connection: conn,
     vars,
     checkMode,
@@ -176,7 +189,8 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   } catch (err) {
     return { status: 'failed', changed: false, msg: errMessage(err), registered: { failed: true, msg: errMessage(err) } };
   }
-  const attempts = task.until !== undefined ? Math.max(1, retries + 1) : 1;
+  // ansible-core 2.14: `retries` is the number of attempts (at least one)
+  const attempts = task.until !== undefined ? Math.max(1, retries) : 1;
   let out: HostTaskResult | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     out = await attemptOnce(task, def.name, ctx, args, vars, env.verbosity);
@@ -218,6 +232,7 @@ async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, a
     return { status: 'skipped', changed: false, reason: 'verbosity threshold not met', registered: { changed: false, failed: false, skipped: true, skipped_reason: 'Verbosity threshold not met.' } };
   }
   const registered: Record<string, unknown> = { ...res.data, changed: res.changed, failed: res.failed };
+  delete registered['__verbosity'];
   if (res.msg !== undefined) registered['msg'] = res.msg;
   if (res.skipped) registered['skipped'] = true;
   if (res.diff && res.diff.length > 0) registered['diff'] = res.diff;
@@ -233,6 +248,7 @@ async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, a
     if (task.failedWhen !== undefined && !res.skipped) {
       failed = conditions(task.failedWhen).some((c) => evalCondition(c, evalVars));
       registered['failed'] = failed;
+      registered['failed_when_result'] = failed;
       if (failed && !msg) msg = 'failed_when condition was met';
       if (!failed) msg = res.failed ? undefined : msg;
     }
@@ -247,6 +263,21 @@ async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, a
   if (res.facts) out.facts = res.facts;
   if (res.control) out.meta = res.control;
   if (res.output) out.output = res.output.value;
+  return out;
+}
+
+/** `environment` of the play, blocks and task, merged (inner wins) and templated; values as strings. */
+function environmentOf(task: TaskNode, vars: Record<string, unknown>): Record<string, string> | undefined {
+  if (task.inh.environment.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const layer of task.inh.environment) {
+    const v = templateValue(layer, vars);
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('must be a mapping of variable names to values');
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`"${k}" is not a valid environment variable name`);
+      if (x !== OMIT) out[k] = typeof x === 'string' ? x : typeof x === 'boolean' ? (x ? 'True' : 'False') : JSON.stringify(x);
+    }
+  }
   return out;
 }
 

@@ -39,7 +39,7 @@ export interface RunSummary {
 export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const playbookDir = path.dirname(path.resolve(opts.playbook.file));
-  const vars = new VarStore({ inventory: opts.inventory, extraVars: opts.extraVars, checkMode: opts.checkMode, diffMode: opts.diffMode, playbookDir });
+  const vars = new VarStore({ inventory: opts.inventory, extraVars: opts.extraVars, checkMode: opts.checkMode, diffMode: opts.diffMode, playbookDir, tags: opts.tags, skipTags: opts.skipTags, forks: opts.forks, verbosity: opts.verbosity });
   const stats = new Map<string, HostStats>();
   const hostStates = new Map<string, HostState>();
   const limiter = pLimit(Math.max(1, opts.forks));
@@ -59,7 +59,10 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   }
   const statsObj = Object.fromEntries(stats);
   opts.bus.emit({ type: 'recap', stats: statsObj, durationMs: Date.now() - started, interrupted: opts.signal.aborted });
-  return { stats: statsObj, exitCode: exitCodeFor(statsObj, opts.signal.aborted, brokePlay) };
+  // failed hosts as Ansible's TQM keeps them: a rescued host or one whose errors a
+  // meta: clear_host_errors cleared is not failed, whatever its recap says
+  const failedNow = new Set([...hostStates.values()].filter((h) => h.failed && !h.unreachable).map((h) => h.name));
+  return { stats: statsObj, exitCode: exitCodeFor(statsObj, opts.signal.aborted, brokePlay, failedNow) };
 }
 
 /**
@@ -75,12 +78,12 @@ export function limitFor(pattern: string, limit: string | undefined): string | u
  * rollout (max_fail_percentage / any_errors_fatal: 2 otherwise, even when every failure was
  * rescued later).
  */
-export function exitCodeFor(stats: Record<string, HostStats>, interrupted: boolean, brokePlay: boolean): number {
+export function exitCodeFor(stats: Record<string, HostStats>, interrupted: boolean, brokePlay: boolean, failedHosts?: Set<string>): number {
   if (interrupted) return 99;
   const all = Object.values(stats);
   if (all.some((s) => s.unreachable > 0)) return 3;
   if (brokePlay) return 2;
-  if (all.some((s) => s.failed > 0)) return 2;
+  if (failedHosts ? failedHosts.size > 0 : all.some((s) => s.failed > 0)) return 2;
   return 0;
 }
 
@@ -169,10 +172,11 @@ async function runPlay(
     for (const h of batch) if (!stats.has(h)) stats.set(h, emptyStats());
     const states = batch.map((h) => hostStates.get(h)!);
     for (const s of states) s.ended = false;
-    const run: PlayRun = { play, opts, vars, stats, limiter, playbookDir, batchSize: batch.length, abort: false, batchFailed: new Set() };
+    const run: PlayRun = { play, opts, vars, stats, limiter, playbookDir, batchSize: batch.length, abort: false, batchFailed: new Set(), endPlay: false, playHosts: hosts.map((h) => hostStates.get(h)!) };
     const runner = new NodeRunner(run);
     await runner.runPlayBatch(states);
     const failedInBatch = run.batchFailed.size;
+    if (run.endPlay) break;
     const allFailed = failedInBatch > 0 && failedInBatch === batch.length;
     if (run.abort || allFailed) {
       outcome = run.abort ? 'fatal' : 'stop';

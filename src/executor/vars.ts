@@ -16,7 +16,16 @@ export interface VarsOptions {
   checkMode: boolean;
   diffMode: boolean;
   playbookDir: string;
+  tags?: string[];
+  skipTags?: string[];
+  forks?: number;
+  verbosity?: number;
+  /** The files given with -i (inventory_file / inventory_dir). */
+  inventorySources?: string[];
 }
+
+/** The Ansible release whose behaviour this follows (ansible_version). */
+export const ANSIBLE_COMPAT = { full: '2.14.0', major: 2, minor: 14, revision: 0, string: '2.14.0' };
 
 export class VarStore {
   /** set_fact and registered results, per host (survive across plays, like Ansible's facts cache). */
@@ -29,6 +38,9 @@ export class VarStore {
   private roleVars: Record<string, unknown> = {};
   private playHosts: string[] = [];
   private batchHosts: string[] = [];
+  private activeHosts: string[] = [];
+  private activeBatch: string[] = [];
+  private readonly failedHosts = new Set<string>();
   private groupsCache: Record<string, string[]> | undefined;
   readonly hostvars: Record<string, unknown>;
 
@@ -56,11 +68,27 @@ export class VarStore {
     this.roleDefaults = Object.assign({}, ...play.roles.map((r) => r.defaults));
     this.roleVars = Object.assign({}, ...play.roles.map((r) => r.vars));
     this.playHosts = markRaw(hosts);
+    this.failedHosts.clear();
+    this.activeHosts = markRaw(hosts);
     this.batchHosts = hosts;
+    this.activeBatch = hosts;
   }
 
   startBatch(hosts: string[]): void {
     this.batchHosts = markRaw(hosts);
+    this.activeBatch = markRaw(hosts.filter((h) => !this.failedHosts.has(h)));
+  }
+
+  /**
+   * A failed host leaves ansible_play_batch and ansible_play_hosts (not ansible_play_hosts_all);
+   * a rescued one comes back.
+   */
+  hostFailed(host: string, failed = true): void {
+    if (failed === this.failedHosts.has(host)) return;
+    if (failed) this.failedHosts.add(host);
+    else this.failedHosts.delete(host);
+    this.activeHosts = markRaw(this.playHosts.filter((h) => !this.failedHosts.has(h)));
+    this.activeBatch = markRaw(this.batchHosts.filter((h) => !this.failedHosts.has(h)));
   }
 
   hostFacts(host: string): Record<string, unknown> {
@@ -98,7 +126,8 @@ export class VarStore {
       ...this.factStore.includedLayer(name),
       ...this.facts.get(name),
       ...this.opts.extraVars,
-      ...this.magic(name),
+      // as Ansible's HostVars: a host's view holds no `hostvars` of its own (no cycle)
+      ...withoutHostvars(this.magic(name)),
     });
   }
 
@@ -111,12 +140,19 @@ export class VarStore {
       groups: this.groups(),
       hostvars: this.hostvars,
       playbook_dir: this.opts.playbookDir,
-      ansible_play_hosts: this.playHosts,
+      ansible_play_hosts: this.activeHosts,
       ansible_play_hosts_all: this.playHosts,
-      play_hosts: this.batchHosts,
-      ansible_play_batch: this.batchHosts,
+      play_hosts: this.activeBatch,
+      ansible_play_batch: this.activeBatch,
       ansible_play_name: this.play?.name,
       ansible_check_mode: this.opts.checkMode,
+      ansible_run_tags: this.opts.tags && this.opts.tags.length > 0 ? this.opts.tags : ['all'],
+      ansible_skip_tags: this.opts.skipTags ?? [],
+      ansible_forks: this.opts.forks ?? 5,
+      ansible_verbosity: this.opts.verbosity ?? 0,
+      ansible_version: ANSIBLE_COMPAT,
+      ansible_config_file: null,
+      ansible_managed: 'Ansible managed',
       ansible_diff_mode: this.opts.diffMode,
       omit: OMIT,
     };
@@ -151,3 +187,8 @@ export class VarStore {
 }
 
 export type { TaskNode };
+
+function withoutHostvars(m: Record<string, unknown>): Record<string, unknown> {
+  const { hostvars: _h, ...rest } = m;
+  return rest;
+}

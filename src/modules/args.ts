@@ -101,6 +101,17 @@ function coerceDict(v: unknown, what: string): Record<string, unknown> {
   throw new Error(`expected a dict${what}`);
 }
 
+/**
+ * A task's argument string as Ansible's parse_kv reads it when the task is loaded: `k=v` words
+ * (Jinja blocks with spaces stay one word) become keys, the rest the free-form text; each value is
+ * then templated on its own (so `msg="{{ list }}"` stays a list).
+ */
+export function argsStringToDict(def: SchemaHolder, raw: string): ValidatedArgs {
+  const problems: ArgProblem[] = [];
+  const args = normalizeRaw(def, raw, problems);
+  return { args, problems };
+}
+
 /** Turn the raw task value into a key→value map (free form / k=v strings). */
 function normalizeRaw(def: SchemaHolder, raw: Record<string, unknown> | string | null, problems: ArgProblem[]): Record<string, unknown> {
   if (raw === null || raw === undefined) return {};

@@ -6,7 +6,7 @@ import { formatMode, resolveMode } from './lib/mode.js';
 import type { ArgsOf, Plan } from './types.js';
 import { defineModule, ModuleFailure } from './types.js';
 import type { AttrChanges } from './lib/write.js';
-import { applyAttrs, attrChanges, hasAttrChanges } from './lib/write.js';
+import { applyAttrs, attrChanges, hasAttrChanges, ownership } from './lib/write.js';
 
 const ARGS = {
   path: { type: 'path', required: true, aliases: ['dest', 'name'] },
@@ -101,7 +101,10 @@ function changeOf(d: Decision, cur: FileCurrent, args: FileArgs): FileChange {
 }
 
 function toPlan(d: Decision, cur: FileCurrent, args: FileArgs, diffMode: boolean): Plan<FileChange> {
-  const data: Record<string, unknown> = { path: args.path, state: d.state };
+  const data: Record<string, unknown> = { path: args.path, state: d.state, ...ownership(cur.info) };
+  // as Ansible's file module reports it: the mode after the task (umask 022 for new ones)
+  const mode = d.op === 'remove' || d.state === 'absent' || d.op === 'link' ? undefined : (d.attrs.mode ?? cur.info.mode ?? (d.op === 'mkdir' ? 0o755 : 0o644));
+  if (mode !== undefined) data['mode'] = formatMode(mode);
   if (d.op === 'none' && !hasAttrChanges(d.attrs)) return { ok: true, reason: d.reason, data };
   const change = changeOf(d, cur, args);
   const summary = d.op === 'none' ? `${args.path}: ${d.attrs.after.join(', ')}` : `${d.op} ${args.path}${d.op === 'link' ? ` -> ${args.src}` : ''}`;

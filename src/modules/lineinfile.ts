@@ -90,7 +90,7 @@ export function absent(text: string, args: LineinfileArgs): EditResult {
   const test = matcher(args) ?? ((l: string) => l === args.line);
   const kept = lines.filter((l) => !test(stripEol(l)));
   const n = lines.length - kept.length;
-  return n === 0 ? { text, changed: false, msg: 'line already absent' } : { text: kept.join(''), changed: true, msg: `${n} line(s) removed` };
+  return n === 0 ? { text, changed: false, msg: 'line already absent', found: 0 } : { text: kept.join(''), changed: true, msg: `${n} line(s) removed`, found: n };
 }
 
 function edit(cur: CurrentFile, args: LineinfileArgs): EditResult {

@@ -76,7 +76,10 @@ export async function runModule(def: AnyModule, ctx: ModuleContext, rawArgs: Rec
   } catch (e) {
     if (e instanceof ConnectionError) throw e;
     if (e instanceof NotYetThere && ctx.checkMode) return { changed: true, failed: false, skipped: false, reason: e.message, data: { ...e.data } };
-    if (e instanceof ModuleFailure) return { changed: false, failed: true, skipped: false, msg: e.message, data: { ...e.data } };
+    if (e instanceof ModuleFailure) {
+      const { changed, ...data } = e.data;
+      return { changed: changed === true, failed: true, skipped: false, msg: e.message, data };
+    }
     return { changed: false, failed: true, skipped: false, msg: `${moduleLabel(def.name, args)}: ${errorMessage(e)}`, data: {} };
   }
 }

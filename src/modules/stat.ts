@@ -7,6 +7,10 @@ import { defineModule } from './types.js';
 
 export type StatState = { info: FileInfo; checksums?: Record<string, string> };
 
+const PERM_BITS: [string, number][] = [
+  ['rusr', 0o400], ['wusr', 0o200], ['xusr', 0o100], ['rgrp', 0o040], ['wgrp', 0o020], ['xgrp', 0o010], ['roth', 0o004], ['woth', 0o002], ['xoth', 0o001],
+];
+
 function describe(path: string, info: FileInfo, checksums: Record<string, string> | undefined): Record<string, unknown> {
   if (!info.exists) return { exists: false };
   const mode = info.mode ?? 0;
@@ -24,7 +28,16 @@ function describe(path: string, info: FileInfo, checksums: Record<string, string
     size: info.size,
     mtime: info.mtime,
     readable: true,
+    writeable: true,
     executable: (mode & 0o111) !== 0,
+    // the connection tells only file, directory, link or other: device, fifo and socket are false
+    isblk: false,
+    ischr: false,
+    isfifo: false,
+    issock: false,
+    isuid: (mode & 0o4000) !== 0,
+    isgid: (mode & 0o2000) !== 0,
+    ...Object.fromEntries(PERM_BITS.map(([k, bit]) => [k, (mode & bit) !== 0])),
     ...(info.linkTarget !== undefined ? { lnk_target: info.linkTarget, lnk_source: posix.resolve(posix.dirname(path), info.linkTarget) } : {}),
     ...(checksums ?? {}),
   };

@@ -110,6 +110,8 @@ export type Plan<C> = NoChange | Change<C>;
 export interface ModuleContext {
   /** Inventory hostname. */
   readonly host: string;
+  /** The task's `environment` (play, block and task merged, templated): set for commands. */
+  readonly environment?: Record<string, string>;
   /** For 'remote' modules the host's connection; for 'local' modules a local one. */
   readonly connection: Connection;
   /** All variables visible to the task (already merged by precedence). */

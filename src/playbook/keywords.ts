@@ -39,3 +39,26 @@ export const INCLUDE_ACTIONS = new Set([
 export function shortAction(name: string): string {
   return name.replace(/^ansible\.(builtin|legacy)\./, '');
 }
+
+/**
+ * Keywords Ansible has that run nowhere here yet: accepted by name (so a typo still gets "did you
+ * mean"), refused by value with the keyword's position, never silently ignored. Each entry says
+ * which values do run (and where: `connection: local` in host-task.ts, `strategy: linear` is the
+ * executor's only strategy). `gather_facts` and `delegate_facts` run (src/facts, src/executor). Every other keyword of PLAY/BLOCK/TASK_KEYWORDS has its
+ * implementation in src/executor (see docs/ARCHITECTURE.md).
+ */
+export const UNSUPPORTED_KEYWORDS: Record<string, (v: unknown) => string | undefined> = {
+  async: () => '"async" is not supported yet (tasks run to completion)',
+  poll: () => '"poll" is not supported yet (tasks run to completion)',
+  strategy: (v) => (v === 'linear' ? undefined : `strategy "${String(v)}" is not supported (only "linear")`),
+  debugger: (v) => (v === 'never' ? undefined : '"debugger" is not supported'),
+  vars_prompt: () => '"vars_prompt" is not supported; give the values with -e',
+  module_defaults: () => '"module_defaults" is not supported yet; give the arguments on each task',
+  timeout: () => 'the task keyword "timeout" is not supported yet',
+  remote_user: () => '"remote_user" is not supported yet; set ansible_user in the inventory or -u',
+  port: () => 'the keyword "port" is not supported yet; set ansible_port in the inventory',
+  become_method: (v) => (v === 'sudo' ? undefined : `become_method "${String(v)}" is not supported (only "sudo")`),
+  collections: (v) => (Array.isArray(v) && v.every((c) => c === 'ansible.builtin' || c === 'ansible.legacy') ? undefined : 'only the ansible.builtin collection is available'),
+  ignore_unreachable: () => '"ignore_unreachable" is not supported yet',
+  connection: (v) => (v === 'local' || v === 'ssh' || (typeof v === 'string' && v.includes('{{')) ? undefined : `connection "${String(v)}" is not supported (local or ssh)`),
+};

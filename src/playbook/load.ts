@@ -7,7 +7,7 @@ import path from 'node:path';
 import { loadYamlFile, YamlError, type Position, type ProblemList, type YamlDoc } from '../yaml/index.js';
 import { didYouMean } from '../util/suggest.js';
 import { templateValue } from '../template/index.js';
-import { PLAY_KEYWORDS } from './keywords.js';
+import { PLAY_KEYWORDS, UNSUPPORTED_KEYWORDS } from './keywords.js';
 import { emptyInherited, type Inherited, type Node, type Play, type Playbook, type Role, type TaskNode } from './model.js';
 import { TaskParser, type ParseScope } from './tasks.js';
 import { loadRoles } from './roles.js';
@@ -138,6 +138,7 @@ class PlaybookLoader implements Loader {
 
   private async loadPlay(doc: YamlDoc, raw: Record<string, unknown>, file: string): Promise<Play | undefined> {
     const pos = doc.pos(raw);
+    checkUnsupported(this.problems, doc, raw);
     for (const k of Object.keys(raw)) {
       if (!PLAY_KEYWORDS.has(k)) {
         const hint = ['tasks', 'pre_tasks', 'post_tasks'].some((s) => s === k) ? '' : didYouMean(k, PLAY_KEYWORDS);
@@ -258,6 +259,15 @@ class PlaybookLoader implements Loader {
   }
 }
 
+/** Keywords known by name whose value does not run here: an error at the keyword, never ignored. */
+export function checkUnsupported(problems: ProblemList, doc: YamlDoc, raw: Record<string, unknown>): void {
+  for (const [k, check] of Object.entries(UNSUPPORTED_KEYWORDS)) {
+    if (!(k in raw)) continue;
+    const why = check(raw[k]);
+    if (why) problems.add(doc.pos(raw, k), why);
+  }
+}
+
 export function applyCommonKeywords(inh: Inherited, raw: Record<string, unknown>): void {
   if (raw['become'] !== undefined) inh.become = truthy(raw['become']);
   if (typeof raw['become_user'] === 'string') inh.becomeUser = raw['become_user'];
@@ -269,7 +279,9 @@ export function applyCommonKeywords(inh: Inherited, raw: Record<string, unknown>
   if (typeof raw['delegate_to'] === 'string') inh.delegateTo = raw['delegate_to'];
   if (raw['run_once'] !== undefined) inh.runOnce = truthy(raw['run_once']);
   if (raw['any_errors_fatal'] !== undefined) inh.anyErrorsFatal = truthy(raw['any_errors_fatal']);
-  if (isRecord(raw['environment'])) inh.environment = [...inh.environment, raw['environment']];
+  if (typeof raw['connection'] === 'string') inh.connection = raw['connection'];
+  if (typeof raw['throttle'] === 'number' || typeof raw['throttle'] === 'string') inh.throttle = raw['throttle'];
+  if (isRecord(raw['environment']) || (typeof raw['environment'] === 'string' && raw['environment'].includes('{{'))) inh.environment = [...inh.environment, raw['environment']];
 }
 
 export function truthy(v: unknown): boolean {

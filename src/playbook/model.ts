@@ -25,7 +25,11 @@ export interface Inherited {
   delegateTo?: string;
   runOnce?: boolean;
   anyErrorsFatal?: boolean;
-  environment: Record<string, unknown>[];
+  /** At most this many hosts run the task at once (a number or a template). */
+  throttle?: number | string;
+  /** `connection: local` runs the task on the control machine (`ssh` is the default). */
+  connection?: string;
+  environment: (Record<string, unknown> | string)[];
   role?: Role;
 }
 

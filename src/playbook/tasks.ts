@@ -2,12 +2,13 @@
 import path from 'node:path';
 import type { Position, YamlDoc } from '../yaml/index.js';
 import { getModule, moduleNames } from '../modules/registry.js';
-import { validateArgs } from '../modules/args.js';
+import { argsStringToDict, validateArgs } from '../modules/args.js';
+import { kvKey, kvValue, splitArgs } from '../modules/lib/kv.js';
 import { didYouMean, suggest } from '../util/suggest.js';
 import { BLOCK_KEYWORDS, INCLUDE_ACTIONS, LOOP_CONTROL_KEYWORDS, TASK_KEYWORDS, shortAction } from './keywords.js';
 import type { Inherited, LoopSpec, Node, TaskNode } from './model.js';
 import { asList, asRecord, asStringList, isRecord, normaliseTags, type Loader } from './common.js';
-import { applyCommonKeywords } from './load.js';
+import { applyCommonKeywords, checkUnsupported } from './load.js';
 import { subdirFor } from '../vars/first-found.js';
 
 export interface ParseScope {
@@ -63,6 +64,7 @@ export class TaskParser {
 
   private async parseOne(raw: Record<string, unknown>, scope: ParseScope): Promise<Node | undefined> {
     const doc = scope.doc;
+    checkUnsupported(this.problems, doc, raw);
     if ('block' in raw) return this.parseBlock(raw, scope);
     for (const k of ['rescue', 'always']) if (k in raw) this.problems.add(doc.pos(raw, k), `"${k}" is only valid next to "block"`);
 
@@ -95,13 +97,39 @@ export class TaskParser {
       if (actionKeys.length === 0) this.problems.add(doc.pos(raw), 'no module or action in this task');
       return undefined;
     }
-    if (isRecord(raw['args'])) args = isRecord(args) ? { ...raw['args'], ...args } : args ?? raw['args'];
     const pos = doc.pos(raw, known[0] ?? ('action' in raw ? 'action' : 'local_action'));
+    if (typeof args === 'string') args = this.kvArgs(action, args, pos);
+    if (isRecord(raw['args'])) args = isRecord(args) ? { ...raw['args'], ...args } : args ?? raw['args'];
     const inh = this.inherit(scope, raw);
     if ('local_action' in raw) inh.delegateTo = 'localhost';
     const short = shortAction(action);
     if (INCLUDE_ACTIONS.has(action)) return this.parseInclude(short, args, raw, scope, inh, pos);
     return this.parseTask(action, args, raw, scope, inh, pos);
+  }
+
+  /** `k=v` argument strings are split when loading, as Ansible does; each value is templated alone. */
+  private kvArgs(action: string, text: string, pos: Position | undefined): unknown {
+    const def = getModule(action);
+    if (!def) {
+      if (!INCLUDE_ACTIONS.has(action)) return text;
+      // include_role name=x handlers_from=y; include_tasks file.yml (or file=file.yml)
+      const out: Record<string, unknown> = {};
+      const rest: string[] = [];
+      try {
+        for (const tok of splitArgs(text, true)) {
+          const key = kvKey(tok);
+          if (key !== undefined) out[key] = kvValue(tok);
+          else rest.push(tok.value);
+        }
+      } catch (e) {
+        this.problems.add(pos, `${shortAction(action)}: ${(e as Error).message}`);
+      }
+      if (rest.length > 0) out[/role$/.test(action) ? 'name' : 'file'] = rest.join(' ');
+      return out;
+    }
+    const { args, problems } = argsStringToDict(def, text);
+    for (const p of problems) this.problems.add(pos, `${def.name}: ${p.message}`);
+    return args;
   }
 
   private async parseBlock(raw: Record<string, unknown>, scope: ParseScope): Promise<Node> {

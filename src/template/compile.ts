@@ -60,7 +60,9 @@ function syntaxError(source: string, e: unknown, kind: string): TemplateError {
 export function fixSource(src: string): string {
   const numeric = /[\w\])]\.\d|\bis\s+(?:not\s+)?in\b/.test(src);
   const nested = src.includes('}}') && src.split('}}').length > src.split('{{').length;
-  if (!numeric && !nested) return src;
+  const sliced = /\[[^\]]*:/.test(src);
+  const testArg = /\bis\s+(not\s+)?\w+\s+[\w'"-]/.test(src);
+  if (!numeric && !nested && !sliced && !testArg) return src;
   let out = '';
   let i = 0;
   while (i < src.length) {
@@ -107,10 +109,67 @@ function scanCode(src: string, from: number, close: string): number {
 }
 
 function fixCode(code: string): string {
-  return code
+  const fixed = code
     .split(/('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")/)
     .map((part, i) => (i % 2 === 1 ? part : bracketDigits(part).replace(/\}\}/g, '} }').replace(/\bis(\s+not)?\s+in\b/g, '$1 in')))
     .join('');
+  return slices(testArgs(fixed));
+}
+
+const STR = `'(?:[^'\\\\]|\\\\.)*'|"(?:[^"\\\\]|\\\\.)*"`;
+const TEST_ARG = new RegExp(`(${STR})|\\bis(\\s+not)?\\s+(?!not\\b)([A-Za-z_]\\w*)\\s+(?!(?:and|or|not|else|if|in|is)\\b)(${STR}|-?\\d+(?:\\.\\d+)?|[A-Za-z_][\\w.]*)`, 'g');
+
+/** Jinja's `x is divisibleby 3` / `x is sameas true` (a test with one argument, no parentheses). */
+function testArgs(code: string): string {
+  if (!/\bis\s/.test(code)) return code;
+  return code.replace(TEST_ARG, (m, str: string | undefined, not: string | undefined, name: string, arg: string) => (str ? m : `is${not ?? ''} ${name}(${arg})`));
+}
+
+/**
+ * Python slices in subscripts, `s[2:]`, `l[-1:]`, `l[::2]`, become a one-element lookup
+ * `x[[start, stop, step, "__orc_slice__"]]` that the runtime's member lookup slices by.
+ */
+export function slices(code: string): string {
+  if (!code.includes(':') || !code.includes('[')) return code;
+  type Frame = { open: number; subscript: boolean; colons: number[]; depth: number };
+  const stack: Frame[] = [];
+  const edits: { from: number; to: number; text: string }[] = [];
+  let quote = '';
+  let prev = '';
+  for (let k = 0; k < code.length; k++) {
+    const c = code[k]!;
+    if (quote) {
+      if (c === '\\') k++;
+      else if (c === quote) {
+        quote = '';
+        prev = c;
+      }
+      continue;
+    }
+    if (c === "'" || c === '"') quote = c;
+    else if (c === '[') stack.push({ open: k, subscript: /[\w)\]'"]/.test(prev), colons: [], depth: 0 });
+    else if (c === '(' || c === '{') {
+      if (stack.length > 0) stack.at(-1)!.depth++;
+    } else if (c === ')' || c === '}') {
+      if (stack.length > 0 && stack.at(-1)!.depth > 0) stack.at(-1)!.depth--;
+    } else if (c === ':' && stack.length > 0 && stack.at(-1)!.depth === 0) stack.at(-1)!.colons.push(k);
+    else if (c === ']') {
+      const f = stack.pop();
+      if (f && f.subscript && f.colons.length > 0 && f.colons.length <= 2) {
+        const bounds = [f.open + 1, ...f.colons.map((x) => x + 1)];
+        const ends = [...f.colons, k];
+        const parts = bounds.map((b, i) => code.slice(b, ends[i]).trim() || 'none');
+        while (parts.length < 3) parts.push('none');
+        edits.push({ from: f.open, to: k + 1, text: `[[${parts.join(', ')}, "__orc_slice__"]]` });
+      }
+    }
+    if (!/\s/.test(c)) prev = c;
+  }
+  if (edits.length === 0) return code;
+  // inner edits come first (they close first); apply outermost-last by position, skipping nested ones
+  let out = code;
+  for (const e of edits.sort((a, b) => b.from - a.from)) out = out.slice(0, e.from) + e.text + out.slice(e.to);
+  return out;
 }
 
 function bracketDigits(code: string): string {

@@ -140,8 +140,9 @@ export const textFilters: Record<string, Filter> = {
   to_json: (v, ...raw) => pyJson(v, { indent: undefined, sortKeys: bool(parseArgs(raw).kw['sort_keys'] ?? false) }),
   to_nice_json: (v, ...raw) => pyJson(v, { indent: Number(parseArgs(raw).get(0, 'indent', 4)), sortKeys: true }),
   from_json: (v) => JSON.parse(str(v)) as unknown,
-  to_yaml: (v) => yaml.dump(v, { schema: ansibleSchema(), lineWidth: -1, noRefs: true }),
-  to_nice_yaml: (v, ...raw) => yaml.dump(v, { schema: ansibleSchema(), indent: Number(parseArgs(raw).get(0, 'indent', 4)), lineWidth: -1, noRefs: true }),
+  // PyYAML's dump, as Ansible calls it: keys sorted, sequences not indented under their key
+  to_yaml: (v) => yaml.dump(v, { schema: ansibleSchema(), lineWidth: -1, noRefs: true, sortKeys: true, noArrayIndent: true }),
+  to_nice_yaml: (v, ...raw) => yaml.dump(v, { schema: ansibleSchema(), indent: Number(parseArgs(raw).get(0, 'indent', 4)), lineWidth: -1, noRefs: true, sortKeys: true, noArrayIndent: true }),
   from_yaml: (v) => yaml.load(str(v), { schema: ansibleSchema() }),
   quote: shellQuote,
   basename: (v) => posix.basename(str(v)),

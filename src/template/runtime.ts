@@ -22,6 +22,7 @@ export function lookupMember(obj: unknown, key: unknown): unknown {
   const o = obj instanceof UnsafeString ? obj.value : obj;
   if (o === null || o === undefined) return undefined;
   if (typeof o === 'string' || Array.isArray(o)) {
+    if (Array.isArray(key) && key.length === 4 && key[3] === '__orc_slice__') return pySlice(o, key[0], key[1], key[2]);
     const idx = toIndex(key, o.length);
     if (idx !== undefined) return idx >= 0 && idx < o.length ? o[idx] : undefined;
     return typeof key === 'string' ? pyMethod(o, key) : undefined;
@@ -34,6 +35,25 @@ export function lookupMember(obj: unknown, key: unknown): unknown {
     return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(o) : v;
   }
   return pyMethod(o, k);
+}
+
+/** Python's `seq[start:stop:step]` (from a subscript the compiler rewrote). */
+export function pySlice<T extends string | unknown[]>(seq: T, start: unknown, stop: unknown, step: unknown): T {
+  const n = seq.length;
+  const st = step === null || step === undefined ? 1 : Number(step);
+  if (!Number.isInteger(st) || st === 0) throw new Error('slice step cannot be zero');
+  const norm = (v: unknown, def: number, lo: number, hi: number): number => {
+    if (v === null || v === undefined) return def;
+    let x = Number(v);
+    if (x < 0) x += n;
+    return Math.min(Math.max(x, lo), hi);
+  };
+  const a = norm(start, st > 0 ? 0 : n - 1, st > 0 ? 0 : -1, st > 0 ? n : n - 1);
+  const b = norm(stop, st > 0 ? n : -1, st > 0 ? 0 : -1, st > 0 ? n : n - 1);
+  const idx: number[] = [];
+  for (let i = a; st > 0 ? i < b : i > b; i += st) idx.push(i);
+  if (typeof seq === 'string') return idx.map((i) => seq[i]).join('') as T;
+  return idx.map((i) => (seq as unknown[])[i]) as T;
 }
 
 function toIndex(key: unknown, length: number): number | undefined {

@@ -60,6 +60,7 @@ function formatDelta(ms: number): string {
 export async function runCommand(ctx: ModuleContext, run: CommandRun): Promise<Registered> {
   const start = new Date();
   const execOpts: ExecOptions = { ...run.opts };
+  if (ctx.environment && Object.keys(ctx.environment).length > 0) execOpts.env = { ...ctx.environment, ...run.opts.env };
   if (ctx.become && execOpts.become === undefined) execOpts.become = ctx.become;
   const res: ExecResult = await ctx.connection.exec(run.script, execOpts);
   const end = new Date();
@@ -77,6 +78,7 @@ export async function runCommand(ctx: ModuleContext, run: CommandRun): Promise<R
     delta: formatDelta(end.getTime() - start.getTime()),
   };
   if (res.signal) data['signal'] = res.signal;
-  if (res.rc !== 0) throw new ModuleFailure('non-zero return code', data);
-  return data;
+  // as Ansible's command module: a command that ran is changed, whatever its status
+  if (res.rc !== 0) throw new ModuleFailure('non-zero return code', { ...data, changed: true });
+  return { ...data, msg: '' };
 }

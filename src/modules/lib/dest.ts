@@ -9,7 +9,7 @@ import type { ModeArg } from './mode.js';
 import type { ModuleContext, Plan, Registered } from '../types.js';
 import { ModuleFailure } from '../types.js';
 import type { WriteChange, WriteTarget } from './write.js';
-import { applyWrite, fileResult, planWrite, readCurrent, type CurrentFile } from './write.js';
+import { applyWrite, fileResult, ownership, planWrite, readCurrent, type CurrentFile } from './write.js';
 
 export interface ResolvedDest {
   path: string;
@@ -80,7 +80,9 @@ export interface FileWriteChange {
 
 /** Shared by copy and template: the pure plan over a WriteState. */
 export function planWriteState(s: WriteState, force: boolean, diffMode: boolean, directoryMode?: ModeArg): Plan<FileWriteChange> {
-  const data = fileResult(s.target.path, s.target.content, undefined);
+  // as Ansible's copy: state, and the mode the file has after the task
+  const mode = typeof s.target.mode === 'number' ? s.target.mode : (s.cur.info.mode ?? s.target.preserveMode ?? 0o644);
+  const data = { ...fileResult(s.target.path, s.target.content, mode), state: 'file', ...ownership(s.cur.info) };
   if (!force && s.cur.info.exists) return { ok: true, reason: `${s.target.path} exists and force is false`, data };
   const plan = planWrite(s.cur, s.target, diffMode, data);
   if ('ok' in plan) return plan;

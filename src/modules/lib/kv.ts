@@ -14,16 +14,44 @@ export interface Token {
   end?: number;
 }
 
-/** Split on unquoted whitespace. Throws on an unbalanced quote. */
-export function splitArgs(text: string): Token[] {
+/**
+ * Split on unquoted whitespace. Throws on an unbalanced quote. With `jinja`, whitespace inside
+ * `{{ }}`, `{% %}` and `{# #}` does not split either, and quotes there are kept as written
+ * (Ansible's split_args: `dest={{ root + '/x' }}` is one word).
+ */
+export function splitArgs(text: string, jinja = false): Token[] {
   const out: Token[] = [];
   let raw = '';
   let value = '';
   let quote: '"' | "'" | undefined;
   let inToken = false;
   let start = 0;
+  let depth = 0;
+  let jquote: string | undefined;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
+    const two = text.slice(i, i + 2);
+    if (jinja && !quote && depth > 0) {
+      raw += c;
+      value += c;
+      if (jquote) {
+        if (c === '\\' && i + 1 < text.length) {
+          raw += text[i + 1];
+          value += text[++i];
+        } else if (c === jquote) jquote = undefined;
+      } else if (c === '"' || c === "'") jquote = c;
+      else if (two === '}}' || two === '%}' || two === '#}') {
+        raw += '}';
+        value += '}';
+        i++;
+        depth--;
+      } else if (two === '{{' || two === '{%' || two === '{#') {
+        raw += text[i + 1];
+        value += text[++i];
+        depth++;
+      }
+      continue;
+    }
     if (quote) {
       raw += c;
       if (c === '\\' && quote === '"' && i + 1 < text.length) {
@@ -43,11 +71,19 @@ export function splitArgs(text: string): Token[] {
     }
     if (!inToken) start = i;
     inToken = true;
+    if (jinja && (two === '{{' || two === '{%' || two === '{#')) {
+      raw += two;
+      value += two;
+      i++;
+      depth++;
+      continue;
+    }
     raw += c;
     if (c === '"' || c === "'") quote = c;
     else value += c;
   }
   if (quote) throw new Error(`unbalanced ${quote} quote in arguments`);
+  if (depth > 0) throw new Error('unbalanced jinja braces in arguments');
   if (inToken) out.push({ raw, value, start, end: text.length });
   return out;
 }
@@ -83,7 +119,7 @@ export function parseKv(text: string, freeFormKeys?: ReadonlySet<string>): Parse
   const problems: string[] = [];
   let tokens: Token[];
   try {
-    tokens = splitArgs(text);
+    tokens = splitArgs(text, true);
   } catch (e) {
     return { args, rest: text, problems: [(e as Error).message] };
   }

@@ -37,6 +37,8 @@ export interface EditResult {
   /** What was done ("line added", "line replaced", "2 line(s) removed") or why nothing was. */
   msg: string;
   changed: boolean;
+  /** state=absent: how many lines matched (Ansible's `found`). */
+  found?: number;
 }
 
 function target(args: EditArgs, text: string): WriteTarget {
@@ -44,7 +46,8 @@ function target(args: EditArgs, text: string): WriteTarget {
 }
 
 /** Turn an edit into a plan: content via planWrite, "ok" reason from the edit's message. */
-export function planEdit(name: string, cur: CurrentFile, args: EditArgs, edit: EditResult | undefined, diffMode: boolean, data: Registered = {}, checkMode = false): Plan<WriteChange> {
+export function planEdit(name: string, cur: CurrentFile, args: EditArgs, edit: EditResult | undefined, diffMode: boolean, given: Registered = {}, checkMode = false): Plan<WriteChange> {
+  const data: Registered = edit?.found !== undefined ? { ...given, found: edit.found } : given;
   if (!cur.info.exists) {
     if (!edit || !edit.changed) return { ok: true, reason: `${args.path} does not exist`, data: { ...data, msg: '' } };
     // In --check an earlier task may be the one that would create the file.

@@ -190,3 +190,9 @@ export function fileResult(path: string, content: Buffer, mode: number | undefin
     ...(mode !== undefined ? { mode: formatMode(mode) } : {}),
   };
 }
+
+/** owner/group/uid/gid of an existing path, as Ansible's results carry them. */
+export function ownership(info: FileInfo): Record<string, unknown> {
+  if (!info.exists) return {};
+  return { ...(info.owner !== undefined ? { owner: info.owner } : {}), ...(info.group !== undefined ? { group: info.group } : {}), ...(info.uid !== undefined ? { uid: info.uid } : {}), ...(info.gid !== undefined ? { gid: info.gid } : {}) };
+}

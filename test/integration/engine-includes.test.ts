@@ -1,0 +1,26 @@
+/** include_tasks that includes itself through a variable stops at a depth limit with a clear error. */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { orchestrate, project } from '../helpers/cli.js';
+
+describe('include_tasks recursion', () => {
+  it('stops at the depth limit, naming the file', async () => {
+    const p = project({
+      'hosts.ini': 'h1 ansible_connection=local\n',
+      'site.yml': `
+- hosts: all
+  vars: { inc: self.yml }
+  tasks:
+    - include_tasks: "{{ inc }}"
+    - debug: { msg: not reached }
+`,
+      'self.yml': '- include_tasks: "{{ inc }}"\n',
+    });
+    const r = await orchestrate(['run', path.join(p, 'site.yml'), '-i', path.join(p, 'hosts.ini'), '--json']);
+    expect(r.code).toBe(2);
+    const failed = r.events.filter((e) => e['type'] === 'host.result' && e['status'] === 'failed');
+    expect(failed).toHaveLength(1);
+    expect(String(failed[0]!['msg'])).toContain('more than 100 nested includes (self.yml includes itself?)');
+    expect(r.events.some((e) => e['type'] === 'host.result' && e['output'] === 'not reached')).toBe(false);
+  });
+});
