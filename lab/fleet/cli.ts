@@ -1,6 +1,6 @@
 /** Standalone entry: `node dist/lab/fleet/cli.js up|down|status|cut|restore ...` (same as `orchestrate lab`). */
 import { Command } from 'commander';
-import { registerLabCommand } from '../../src/cli/lab.js';
+import { registerLabCommand } from './command.js';
 
 const program = new Command('orchestrate');
 const lab = registerLabCommand(program);

@@ -1,7 +1,7 @@
 /** Shared helpers for the lab stand-ins (systemctl, nomad, consul-template). Lab-only code. */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { HclError, parseHclValue, type HclObjectValue, type HclValue } from '../../src/hcl/index.js';
+import { HclError, parseHclValue, type HclObjectValue, type HclValue } from '../hcl/index.js';
 
 /** Prefixes an absolute host path with LAB_ROOT (empty on lab hosts, a temp dir in tests). */
 export function labPath(p: string): string {

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { blockOf, bool, isObject, readConfigFile, statSafe, str, type ConfigFile } from './common.js';
-import type { HclObjectValue, HclValue } from '../../src/hcl/index.js';
+import type { HclObjectValue, HclValue } from '../hcl/index.js';
 
 export interface NomadTls {
   http: boolean;

@@ -90,7 +90,7 @@ function parsePositive(v: string, name: string): number {
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
-    const lab = await import('./lab.js').catch(() => undefined);
+    const lab = await import('../../lab/fleet/command.js').catch(() => undefined);
     if (lab && 'registerLabCommand' in lab) (lab.registerLabCommand as (p: Command) => void)(program);
   } catch {
     // the lab command is optional

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HclError, asList, formatHcl, hclLabeled, hclOctal, parseHcl, parseHclValue } from '../../src/hcl/index.js';
+import { HclError, asList, formatHcl, hclLabeled, hclOctal, parseHcl, parseHclValue } from '../../lab/hcl/index.js';
 
 const CONSUL_TEMPLATE_HCL = `# This denotes the start of the configuration section for Vault.
 vault {

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseHclValue } from '../../src/hcl/index.js';
+import { parseHclValue } from '../../lab/hcl/index.js';
 import { secretDot } from '../../lab/standins/ct-runner.js';
 import { TemplateError, parseTemplate, renderTemplate } from '../../lab/standins/ct-template.js';
 import { mergeNomadConfigs, nomadConfig } from '../../lab/standins/nomad-config.js';

@@ -4,8 +4,8 @@
  */
 import type { Command } from 'commander';
 
-type Actions = typeof import('../../lab/fleet/actions.js');
-const actions = (): Promise<Actions> => import('../../lab/fleet/actions.js');
+type Actions = typeof import('./actions.js');
+const actions = (): Promise<Actions> => import('./actions.js');
 
 export function registerLabCommand(program: Command): Command {
   const lab = program
