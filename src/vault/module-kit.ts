@@ -3,35 +3,50 @@
  * turning Vault failures into clear ModuleFailures, the local secrets file, and value
  * normalisation for read-compare-write.
  */
-import { ModuleFailure, NotYetThere, type ArgSchema, type ModuleContext } from '../modules/types.js';
+import { ModuleFailure, NotYetThere, type ModuleContext } from '../modules/types.js';
 import { dataOf, VaultError, type VaultBody, type VaultClient } from './client.js';
 import type { VaultArgs, VaultSettings } from './session.js';
 import { parseDuration } from './ttl.js';
 
-export const CONNECTION_ARGS: ArgSchema = {
-  vault_addr: { type: 'str' },
-  token: { type: 'str', secret: true },
-  vault_cacert: { type: 'path' },
-  vault_namespace: { type: 'str' },
-};
+export { CONNECTION_ARGS, SECRETS_FILE_ARG } from './session.js';
 
-export interface VaultTask {
-  ctx: ModuleContext;
+/**
+ * Where a task's Vault calls go: the settings resolved once, in check(), and carried in the
+ * change to apply(), which reaches the same Vault with the same token.
+ */
+export interface VaultTarget {
   /** `vault_pki_role(nomad-cluster)` */
-  label: string;
-  settings: VaultSettings;
+  readonly label: string;
+  readonly settings: VaultSettings;
+}
+
+export interface VaultTask extends VaultTarget {
+  ctx: ModuleContext;
   client: VaultClient;
 }
 
-export function openVault(ctx: ModuleContext, args: VaultArgs, label: string): VaultTask {
+/** Resolve the task's settings (module args > vars > session > env); the token becomes a secret. */
+export function vaultTarget(ctx: ModuleContext, args: VaultArgs, label: string): VaultTarget {
   const settings = ctx.vault.settings(ctx.vars, args);
   if (settings.token) ctx.secrets.add(settings.token);
+  return { label, settings };
+}
+
+/** A client for a resolved target (a bad CA file or VAULT_SKIP_VERIFY fails the task here). */
+export function connect(ctx: ModuleContext, target: VaultTarget): VaultTask {
   try {
-    return { ctx, label, settings, client: ctx.vault.client(settings) };
+    return { ctx, label: target.label, settings: target.settings, client: ctx.vault.client(target.settings) };
   } catch (e) {
-    throw new ModuleFailure(`${label}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ModuleFailure(`${target.label}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
+
+export function openVault(ctx: ModuleContext, args: VaultArgs, label: string): VaultTask {
+  return connect(ctx, vaultTarget(ctx, args, label));
+}
+
+/** The target of an open task, to carry in a change. */
+export const targetOf = (t: VaultTask): VaultTarget => ({ label: t.label, settings: t.settings });
 
 export function fail(t: VaultTask, message: string): never {
   throw new ModuleFailure(t.ctx.secrets.mask(`${t.label}: ${message}`));
