@@ -7,7 +7,7 @@
  * (http/sys_init.go validateInitParameters), so it sends recovery_shares/recovery_threshold.
  */
 import { defineModule, type Plan } from './types.js';
-import { call, connect, CONNECTION_ARGS, SECRETS_FILE_ARG, openVault, readSecretsFile, targetOf, writeSecretsFile, type SecretsFile, type VaultTarget } from '../vault/module-kit.js';
+import { call, connect, CONNECTION_ARGS, SECRETS_FILE_ARG, openVault, readSecretsFile, targetOf, writeSecretsFile, type SecretsFile, type VaultTarget } from './lib/vault.js';
 
 interface State {
   initialized: boolean;

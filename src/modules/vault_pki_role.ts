@@ -5,7 +5,7 @@
  */
 import { defineModule, type ArgSchema, type ArgsOf, type ArgSpec, type Plan } from './types.js';
 import { dataOf } from '../vault/client.js';
-import { call, connect, CONNECTION_ARGS, differences, openVault, readOptional, targetOf, type VaultTarget } from '../vault/module-kit.js';
+import { call, connect, CONNECTION_ARGS, differences, openVault, readOptional, targetOf, type VaultTarget } from './lib/vault.js';
 import { durationProblems } from '../vault/ttl.js';
 
 const BOOLS = ['allow_subdomains', 'allow_bare_domains', 'allow_any_name', 'allow_localhost', 'allow_glob_domains', 'allow_wildcard_certificates', 'allow_ip_sans', 'enforce_hostnames', 'require_cn', 'generate_lease', 'no_store', 'server_flag', 'client_flag', 'code_signing_flag', 'email_protection_flag', 'use_csr_common_name', 'use_csr_sans'] as const;

@@ -5,8 +5,8 @@
  */
 import { defineModule, type Plan } from './types.js';
 import { dataOf } from '../vault/client.js';
-import { call, connect, CONNECTION_ARGS, openVault, targetOf, type VaultTarget } from '../vault/module-kit.js';
-import { commonName, localText, mountCa, pemFile, type MountCa } from '../vault/pki-kit.js';
+import { call, connect, CONNECTION_ARGS, openVault, targetOf, type VaultTarget } from './lib/vault.js';
+import { commonName, localText, mountCa, pemFile, type MountCa } from './lib/pki.js';
 import { durationProblems } from '../vault/ttl.js';
 
 type State = MountCa & { cn: string; caFile: string | undefined; caFileText: string | undefined; vault: VaultTarget };

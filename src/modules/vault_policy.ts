@@ -1,7 +1,7 @@
 /** vault_policy: `vault policy write NAME FILE` (rules inline or `src` file), compared first. */
 import { defineModule, type Plan } from './types.js';
 import { dataOf } from '../vault/client.js';
-import { call, connect, CONNECTION_ARGS, fail, openVault, readOptional, targetOf, type VaultTarget } from '../vault/module-kit.js';
+import { call, connect, CONNECTION_ARGS, fail, openVault, readOptional, targetOf, type VaultTarget } from './lib/vault.js';
 
 interface State {
   current: string | undefined;

@@ -1,7 +1,7 @@
 /** vault_read: `vault read PATH` (or LIST with list: true). Never changes anything. */
 import { defineModule } from './types.js';
 import { dataOf, type VaultBody } from '../vault/client.js';
-import { call, CONNECTION_ARGS, openVault } from '../vault/module-kit.js';
+import { call, CONNECTION_ARGS, openVault } from './lib/vault.js';
 import { registerSecrets } from '../vault/secret-fields.js';
 
 export const vault_read = defineModule({

@@ -1,7 +1,7 @@
 /** vault_secrets_enable: `vault secrets enable [-path=P] TYPE`. ok when mounted with that type. */
 import { defineModule, ModuleFailure, type Plan } from './types.js';
 import { dataOf } from '../vault/client.js';
-import { call, connect, CONNECTION_ARGS, openVault, targetOf, type VaultTarget } from '../vault/module-kit.js';
+import { call, connect, CONNECTION_ARGS, openVault, targetOf, type VaultTarget } from './lib/vault.js';
 
 type State = { existing: string | undefined; vault: VaultTarget };
 /** The mount to create: `sys/mounts/<mount>` with this body. */

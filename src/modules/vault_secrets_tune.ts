@@ -6,7 +6,7 @@
  */
 import { defineModule, type ArgSchema, type ArgsOf, type Plan } from './types.js';
 import { dataOf, VaultError, type VaultBody, type VaultClient } from '../vault/client.js';
-import { call, connect, CONNECTION_ARGS, differences, openVault, targetOf, type VaultTarget } from '../vault/module-kit.js';
+import { call, connect, CONNECTION_ARGS, differences, openVault, targetOf, type VaultTarget } from './lib/vault.js';
 import { formatDuration, durationProblems } from '../vault/ttl.js';
 
 const ARGS = { ...CONNECTION_ARGS, path: { type: 'str', required: true }, max_lease_ttl: { type: 'str' }, default_lease_ttl: { type: 'str' }, description: { type: 'str' } } as const satisfies ArgSchema;

@@ -7,8 +7,8 @@
  */
 import { defineModule, type ArgSchema, type ArgsOf, type Plan } from './types.js';
 import { dataOf } from '../vault/client.js';
-import { call, connect, CONNECTION_ARGS, openVault, targetOf, type VaultTarget } from '../vault/module-kit.js';
-import { localText } from '../vault/pki-kit.js';
+import { call, connect, CONNECTION_ARGS, openVault, targetOf, type VaultTarget } from './lib/vault.js';
+import { localText } from './lib/pki.js';
 import { durationProblems } from '../vault/ttl.js';
 
 const ARGS = {

@@ -8,7 +8,7 @@
 import { defineModule, missingInput, type Plan } from './types.js';
 import { hasRecoveryKeys } from './vault_init.js';
 import { VaultError, type VaultBody } from '../vault/client.js';
-import { call, connect, CONNECTION_ARGS, fail, openVault, readSecretsFile, SECRETS_FILE_ARG, targetOf, type VaultTarget, type VaultTask } from '../vault/module-kit.js';
+import { call, connect, CONNECTION_ARGS, fail, openVault, readSecretsFile, SECRETS_FILE_ARG, targetOf, type VaultTarget, type VaultTask } from './lib/vault.js';
 
 interface State {
   sealed: boolean;

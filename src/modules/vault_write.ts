@@ -4,7 +4,7 @@
  */
 import { defineModule } from './types.js';
 import { dataOf } from '../vault/client.js';
-import { call, connect, CONNECTION_ARGS, differences, openVault, readOptional, targetOf, vaultTarget, type VaultTarget } from '../vault/module-kit.js';
+import { call, connect, CONNECTION_ARGS, differences, openVault, readOptional, targetOf, vaultTarget, type VaultTarget } from './lib/vault.js';
 import { registerSecrets } from '../vault/secret-fields.js';
 
 interface State {

@@ -3,12 +3,12 @@
  * turning Vault failures into clear ModuleFailures, the local secrets file, and value
  * normalisation for read-compare-write.
  */
-import { ModuleFailure, NotYetThere, type ModuleContext } from '../modules/types.js';
-import { dataOf, VaultError, type VaultBody, type VaultClient } from './client.js';
-import type { VaultArgs, VaultSettings } from './session.js';
-import { parseDuration } from './ttl.js';
+import { ModuleFailure, NotYetThere, type ModuleContext } from '../types.js';
+import { dataOf, VaultError, type VaultBody, type VaultClient } from '../../vault/client.js';
+import type { VaultArgs, VaultSettings } from '../../vault/session.js';
+import { parseDuration } from '../../vault/ttl.js';
 
-export { CONNECTION_ARGS, SECRETS_FILE_ARG } from './session.js';
+export { CONNECTION_ARGS, SECRETS_FILE_ARG } from '../../vault/session.js';
 
 /**
  * Where a task's Vault calls go: the settings resolved once, in check(), and carried in the
