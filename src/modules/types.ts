@@ -197,6 +197,3 @@ export function defineModule<const S extends ArgSchema, St, C = never>(def: Modu
 /** A module with its types erased, as the registry stores it (arguments are validated against
  * the schema before a call, so the executor passes them as `never`). */
 export type AnyModule = Module<never, unknown, unknown>;
-
-/** The previous contract, for the vault_* modules until they move (see legacy.ts). */
-export type { LegacyModuleDef as ModuleDef } from './legacy.js';

@@ -1,6 +1,5 @@
 /** The Vault modules (run on the control machine, through node-vault). */
 import { registerModule } from './registry.js';
-import { legacyModule } from './legacy.js';
 import type { AnyModule } from './types.js';
 import { vault_init } from './vault_init.js';
 import { vault_pki_intermediate } from './vault_pki_intermediate.js';
@@ -14,8 +13,7 @@ import { vault_token } from './vault_token.js';
 import { vault_unseal } from './vault_unseal.js';
 import { vault_write } from './vault_write.js';
 
-/** Still on the previous contract: adapted by legacyModule() until they move to the new one. */
-export const VAULT_MODULES: readonly AnyModule[] = [vault_init, vault_unseal, vault_secrets_enable, vault_secrets_tune, vault_pki_root, vault_pki_intermediate, vault_pki_role, vault_policy, vault_token, vault_read, vault_write].map((m) => legacyModule<never, unknown>(m));
+export const VAULT_MODULES: readonly AnyModule[] = [vault_init, vault_unseal, vault_secrets_enable, vault_secrets_tune, vault_pki_root, vault_pki_intermediate, vault_pki_role, vault_policy, vault_token, vault_read, vault_write];
 
 let registered = false;
 

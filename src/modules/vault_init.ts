@@ -6,11 +6,9 @@
  * with recovery keys (awskms, transit, pkcs11, ...) refuses secret_shares/secret_threshold
  * (http/sys_init.go validateInitParameters), so it sends recovery_shares/recovery_threshold.
  */
-import type { ModuleDef } from './types.js';
-import { call, CONNECTION_ARGS, openVault, readSecretsFile, writeSecretsFile, type SecretsFile } from '../vault/module-kit.js';
-import type { VaultArgs } from '../vault/session.js';
+import { defineModule, type Plan } from './types.js';
+import { call, connect, CONNECTION_ARGS, SECRETS_FILE_ARG, openVault, readSecretsFile, targetOf, writeSecretsFile, type SecretsFile, type VaultTarget } from './lib/vault.js';
 
-export type VaultInitArgs = VaultArgs & { key_shares: number; key_threshold: number; recovery_shares: number; recovery_threshold: number };
 interface State {
   initialized: boolean;
   /** The seal type from sys/seal-status ("shamir", "transit", "awskms", ...). */
@@ -18,6 +16,19 @@ interface State {
   recoverySeal: boolean;
   secretsFile: string;
   hasFile: boolean;
+  vault: VaultTarget;
+}
+
+/** The sys/init request: unseal key shares, or recovery key shares for a seal that unseals itself. */
+type InitRequest = { secret_shares: number; secret_threshold: number } | { recovery_shares: number; recovery_threshold: number };
+
+interface InitChange {
+  vault: VaultTarget;
+  /** What to send to sys/init. */
+  request: InitRequest;
+  sealType: string;
+  /** Where the keys and root token go. */
+  secretsFile: string;
 }
 
 const label = 'vault_init';
@@ -38,7 +49,7 @@ export function hasRecoveryKeys(st: Record<string, unknown>): boolean {
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 
-export const vault_init = {
+export const vault_init = defineModule({
   name: 'vault_init',
   target: 'local',
   checkMode: 'full',
@@ -48,44 +59,52 @@ export const vault_init = {
     key_threshold: { type: 'int', default: 3, aliases: ['secret_threshold'] },
     recovery_shares: { type: 'int', default: 5 },
     recovery_threshold: { type: 'int', default: 3 },
-    secrets_file: { type: 'path' },
+    ...SECRETS_FILE_ARG,
   },
   validate: (a) => [...sharesProblems('key', a.key_shares, a.key_threshold), ...sharesProblems('recovery', a.recovery_shares, a.recovery_threshold)],
-  async check(ctx, args) {
+  async check(ctx, args): Promise<State> {
     const t = openVault(ctx, args, label);
     const st = await call(t, (c) => c.sealStatus());
     const file = await readSecretsFile(ctx, t.settings.secretsFile, label);
     const initialized = st['initialized'] === true;
     // An initialized Vault with our secrets file: later tasks use its root token.
     if (initialized && file && !ctx.vault.sessionToken) ctx.vault.sessionToken = file.root_token;
-    return { initialized, sealType: String(st['type'] ?? 'shamir'), recoverySeal: hasRecoveryKeys(st), secretsFile: t.settings.secretsFile, hasFile: file !== undefined };
+    return { initialized, sealType: String(st['type'] ?? 'shamir'), recoverySeal: hasRecoveryKeys(st), secretsFile: t.settings.secretsFile, hasFile: file !== undefined, vault: targetOf(t) };
   },
-  plan(s, args) {
+  plan(s, args): Plan<InitChange> {
     if (s.initialized) {
-      return { changed: false, reason: `Vault already initialized${s.hasFile ? ` (keys in ${s.secretsFile})` : ''}`, data: { initialized: true, secrets_file: s.secretsFile, seal_type: s.sealType } };
+      return { ok: true, reason: `Vault already initialized${s.hasFile ? ` (keys in ${s.secretsFile})` : ''}`, data: { initialized: true, secrets_file: s.secretsFile, seal_type: s.sealType } };
     }
+    const base = { vault: s.vault, sealType: s.sealType, secretsFile: s.secretsFile };
     if (s.recoverySeal) {
-      return { changed: true, summary: `initialize Vault (${s.sealType} seal, unseals itself) with ${args.recovery_shares} recovery key shares, threshold ${args.recovery_threshold}; keys to ${s.secretsFile}` };
+      return {
+        change: { ...base, request: { recovery_shares: args.recovery_shares, recovery_threshold: args.recovery_threshold } },
+        summary: `initialize Vault (${s.sealType} seal, unseals itself) with ${args.recovery_shares} recovery key shares, threshold ${args.recovery_threshold}; keys to ${s.secretsFile}`,
+      };
     }
-    return { changed: true, summary: `initialize Vault with ${args.key_shares} key shares, threshold ${args.key_threshold}; keys to ${s.secretsFile}` };
+    return {
+      change: { ...base, request: { secret_shares: args.key_shares, secret_threshold: args.key_threshold } },
+      summary: `initialize Vault with ${args.key_shares} key shares, threshold ${args.key_threshold}; keys to ${s.secretsFile}`,
+    };
   },
-  async apply(ctx, args, _plan, s) {
-    const t = openVault(ctx, args, label);
-    const body = s.recoverySeal ? { recovery_shares: args.recovery_shares, recovery_threshold: args.recovery_threshold } : { secret_shares: args.key_shares, secret_threshold: args.key_threshold };
-    const res = await call(t, (c) => c.write('sys/init', body));
+  async apply(ctx, c) {
+    const t = connect(ctx, c.vault);
+    const res = await call(t, (v) => v.write('sys/init', c.request));
     const hex = strings(res['keys']);
     const b64 = strings(res['keys_base64']);
     const rhex = strings(res['recovery_keys']);
     const rb64 = strings(res['recovery_keys_base64']);
     const root = typeof res['root_token'] === 'string' ? res['root_token'] : '';
     [...hex, ...b64, ...rhex, ...rb64, root].forEach((v) => ctx.secrets.add(v));
-    const file: SecretsFile = s.recoverySeal
-      ? { unseal_keys_b64: [], unseal_keys_hex: [], unseal_shares: 1, unseal_threshold: 1, recovery_keys_b64: rb64, recovery_keys_hex: rhex, recovery_keys_shares: args.recovery_shares, recovery_keys_threshold: args.recovery_threshold, root_token: root }
-      : { unseal_keys_b64: b64, unseal_keys_hex: hex, unseal_shares: args.key_shares, unseal_threshold: args.key_threshold, root_token: root };
-    await writeSecretsFile(ctx, s.secretsFile, file);
+    const r = c.request;
+    const file: SecretsFile =
+      'recovery_shares' in r
+        ? { unseal_keys_b64: [], unseal_keys_hex: [], unseal_shares: 1, unseal_threshold: 1, recovery_keys_b64: rb64, recovery_keys_hex: rhex, recovery_keys_shares: r.recovery_shares, recovery_keys_threshold: r.recovery_threshold, root_token: root }
+        : { unseal_keys_b64: b64, unseal_keys_hex: hex, unseal_shares: r.secret_shares, unseal_threshold: r.secret_threshold, root_token: root };
+    await writeSecretsFile(ctx, c.secretsFile, file);
     ctx.vault.sessionToken = root;
-    return s.recoverySeal
-      ? { initialized: true, secrets_file: s.secretsFile, seal_type: s.sealType, recovery_shares: args.recovery_shares, recovery_threshold: args.recovery_threshold }
-      : { initialized: true, secrets_file: s.secretsFile, seal_type: s.sealType, key_shares: args.key_shares, key_threshold: args.key_threshold };
+    return 'recovery_shares' in r
+      ? { initialized: true, secrets_file: c.secretsFile, seal_type: c.sealType, recovery_shares: r.recovery_shares, recovery_threshold: r.recovery_threshold }
+      : { initialized: true, secrets_file: c.secretsFile, seal_type: c.sealType, key_shares: r.secret_shares, key_threshold: r.secret_threshold };
   },
-} satisfies ModuleDef<VaultInitArgs, State>;
+});

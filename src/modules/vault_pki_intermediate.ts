@@ -4,19 +4,26 @@
  * already has an issuer: intermediate/generate makes a new key on every call, so it is never
  * called for a mount that is already signed.
  */
-import type { ModuleDef } from './types.js';
+import { defineModule, type Plan } from './types.js';
 import { dataOf } from '../vault/client.js';
-import { call, CONNECTION_ARGS, fail, openVault } from '../vault/module-kit.js';
-import { commonName, localText, mountCa, pemFile, type MountCa } from '../vault/pki-kit.js';
-import type { VaultArgs } from '../vault/session.js';
+import { call, connect, CONNECTION_ARGS, fail, openVault, targetOf, type VaultTarget } from './lib/vault.js';
+import { commonName, localText, mountCa, pemFile, type MountCa } from './lib/pki.js';
 import { durationProblems } from '../vault/ttl.js';
 
-export type VaultPkiIntermediateArgs = VaultArgs & { mount: string; root_mount: string; common_name: string; ttl?: string; key_type: string; key_bits?: number; cert_file?: string };
-type State = MountCa & { cn: string; certFile: string | undefined; certFileText: string | undefined };
+type State = MountCa & { cn: string; certFile: string | undefined; certFileText: string | undefined; vault: VaultTarget };
 
-const label = (a: VaultPkiIntermediateArgs): string => `vault_pki_intermediate(${a.mount})`;
+/**
+ * Make the intermediate CA: the CSR request to `<mount>/intermediate/generate/internal`, the
+ * signing request to `<rootMount>/root/sign-intermediate` (the CSR is added), set-signed, and
+ * certFile written; or, when the mount is signed already, only write its certificate to certFile.
+ */
+type IntermediateChange =
+  | { kind: 'generate'; vault: VaultTarget; mount: string; rootMount: string; generate: Record<string, unknown>; sign: Record<string, unknown>; certFile?: string }
+  | { kind: 'save'; certificate: string; certFile: string };
 
-export const vault_pki_intermediate = {
+const label = (a: { mount: string }): string => `vault_pki_intermediate(${a.mount})`;
+
+export const vault_pki_intermediate = defineModule({
   name: 'vault_pki_intermediate',
   target: 'local',
   checkMode: 'full',
@@ -31,40 +38,40 @@ export const vault_pki_intermediate = {
     cert_file: { type: 'path' },
   },
   validate: (a) => [...(a.mount === a.root_mount ? ['mount and root_mount must differ'] : []), ...durationProblems(a, ['ttl'])],
-  async check(ctx, args) {
+  async check(ctx, args): Promise<State> {
     const t = openVault(ctx, args, label(args));
     const ca = await call(t, (c) => mountCa(c, args.mount));
     const certFile = args.cert_file ? ctx.vault.resolvePath(args.cert_file) : undefined;
-    return { ...ca, cn: ca.certificate ? await commonName(ca.certificate) : '', certFile, certFileText: certFile ? await localText(ctx, certFile) : undefined };
+    return { ...ca, cn: ca.certificate ? await commonName(ca.certificate) : '', certFile, certFileText: certFile ? await localText(ctx, certFile) : undefined, vault: targetOf(t) };
   },
-  plan(s, args) {
+  plan(s, args): Plan<IntermediateChange> {
     if (s.issuers.length === 0 && !s.certificate) {
-      return { changed: true, summary: `generate intermediate CA "${args.common_name}" in ${args.mount}/, signed by ${args.root_mount}/` };
+      const generate: Record<string, unknown> = { common_name: args.common_name, key_type: args.key_type };
+      if (args.ttl) generate['ttl'] = args.ttl;
+      if (args.key_bits) generate['key_bits'] = args.key_bits;
+      const sign: Record<string, unknown> = { format: 'pem_bundle' };
+      if (args.ttl) sign['ttl'] = args.ttl;
+      const change: IntermediateChange = { kind: 'generate', vault: s.vault, mount: args.mount, rootMount: args.root_mount, generate, sign, ...(s.certFile ? { certFile: s.certFile } : {}) };
+      return { change, summary: `generate intermediate CA "${args.common_name}" in ${args.mount}/, signed by ${args.root_mount}/` };
     }
     if (s.certFile && s.certFileText !== pemFile(s.certificate)) {
-      return { changed: true, summary: `write the intermediate CA of ${args.mount}/ to ${s.certFile}`, diff: [{ path: s.certFile, before: s.certFileText ?? '', after: pemFile(s.certificate) }] };
+      return { change: { kind: 'save', certificate: s.certificate, certFile: s.certFile }, summary: `write the intermediate CA of ${args.mount}/ to ${s.certFile}`, diff: [{ path: s.certFile, before: s.certFileText ?? '', after: pemFile(s.certificate) }] };
     }
-    return { changed: false, reason: `${args.mount}/ already has a signed intermediate CA (CN ${s.cn || '?'})`, data: { certificate: s.certificate } };
+    return { ok: true, reason: `${args.mount}/ already has a signed intermediate CA (CN ${s.cn || '?'})`, data: { certificate: s.certificate } };
   },
-  async apply(ctx, args, _plan, s) {
-    const t = openVault(ctx, args, label(args));
-    let certificate = s.certificate;
-    let out: Record<string, unknown> = {};
-    if (s.issuers.length === 0 && !s.certificate) {
-      const gen: Record<string, unknown> = { common_name: args.common_name, key_type: args.key_type };
-      if (args.ttl) gen['ttl'] = args.ttl;
-      if (args.key_bits) gen['key_bits'] = args.key_bits;
-      const csr = String(dataOf(await call(t, (c) => c.write(`${args.mount}/intermediate/generate/internal`, gen)))['csr'] ?? '');
-      if (!csr.includes('CERTIFICATE REQUEST')) fail(t, `${args.mount}/intermediate/generate/internal returned no CSR`);
-      const sign: Record<string, unknown> = { csr, format: 'pem_bundle' };
-      if (args.ttl) sign['ttl'] = args.ttl;
-      const signed = dataOf(await call(t, (c) => c.write(`${args.root_mount}/root/sign-intermediate`, sign)));
-      const bundle = String(signed['certificate'] ?? '');
-      await call(t, (c) => c.write(`${args.mount}/intermediate/set-signed`, { certificate: bundle }));
-      certificate = (/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(bundle) ?? [''])[0];
-      out = { serial_number: signed['serial_number'], expiration: signed['expiration'] };
+  async apply(ctx, c) {
+    if (c.kind === 'save') {
+      await ctx.connection.writeFile(c.certFile, pemFile(c.certificate), { mode: 0o644 });
+      return { certificate: c.certificate };
     }
-    if (s.certFile) await ctx.connection.writeFile(s.certFile, pemFile(certificate), { mode: 0o644 });
-    return { ...out, certificate };
+    const t = connect(ctx, c.vault);
+    const csr = String(dataOf(await call(t, (v) => v.write(`${c.mount}/intermediate/generate/internal`, c.generate)))['csr'] ?? '');
+    if (!csr.includes('CERTIFICATE REQUEST')) fail(t, `${c.mount}/intermediate/generate/internal returned no CSR`);
+    const signed = dataOf(await call(t, (v) => v.write(`${c.rootMount}/root/sign-intermediate`, { csr, ...c.sign })));
+    const bundle = String(signed['certificate'] ?? '');
+    await call(t, (v) => v.write(`${c.mount}/intermediate/set-signed`, { certificate: bundle }));
+    const certificate = (/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(bundle) ?? [''])[0];
+    if (c.certFile) await ctx.connection.writeFile(c.certFile, pemFile(certificate), { mode: 0o644 });
+    return { serial_number: signed['serial_number'], expiration: signed['expiration'], certificate };
   },
-} satisfies ModuleDef<VaultPkiIntermediateArgs, State>;
+});

@@ -3,19 +3,23 @@
  * CA certificate to `ca_file`. No-op when the mount already has an issuer (Vault ≥ 1.11 adds
  * one more issuer on every generate call, so the check comes first).
  */
-import type { ModuleDef } from './types.js';
+import { defineModule, type Plan } from './types.js';
 import { dataOf } from '../vault/client.js';
-import { call, CONNECTION_ARGS, openVault } from '../vault/module-kit.js';
-import { commonName, localText, mountCa, pemFile, type MountCa } from '../vault/pki-kit.js';
-import type { VaultArgs } from '../vault/session.js';
+import { call, connect, CONNECTION_ARGS, openVault, targetOf, type VaultTarget } from './lib/vault.js';
+import { commonName, localText, mountCa, pemFile, type MountCa } from './lib/pki.js';
 import { durationProblems } from '../vault/ttl.js';
 
-export type VaultPkiRootArgs = VaultArgs & { mount: string; common_name: string; ttl?: string; issuer_name?: string; key_type: string; key_bits?: number; ca_file?: string };
-type State = MountCa & { cn: string; caFile: string | undefined; caFileText: string | undefined };
+type State = MountCa & { cn: string; caFile: string | undefined; caFileText: string | undefined; vault: VaultTarget };
 
-const label = (a: VaultPkiRootArgs): string => `vault_pki_root(${a.mount})`;
+/**
+ * Generate the root CA (`<mount>/root/generate/internal` with this request) and save it to
+ * caFile; or, when the mount has its CA already, only write that certificate to caFile.
+ */
+type RootChange = { kind: 'generate'; vault: VaultTarget; mount: string; request: Record<string, unknown>; caFile?: string } | { kind: 'save'; certificate: string; caFile: string };
 
-export const vault_pki_root = {
+const label = (a: { mount: string }): string => `vault_pki_root(${a.mount})`;
+
+export const vault_pki_root = defineModule({
   name: 'vault_pki_root',
   target: 'local',
   checkMode: 'full',
@@ -30,35 +34,36 @@ export const vault_pki_root = {
     ca_file: { type: 'path' },
   },
   validate: (a) => durationProblems(a, ['ttl']),
-  async check(ctx, args) {
+  async check(ctx, args): Promise<State> {
     const t = openVault(ctx, args, label(args));
     const ca = await call(t, (c) => mountCa(c, args.mount));
     const caFile = args.ca_file ? ctx.vault.resolvePath(args.ca_file) : undefined;
-    return { ...ca, cn: ca.certificate ? await commonName(ca.certificate) : '', caFile, caFileText: caFile ? await localText(ctx, caFile) : undefined };
+    return { ...ca, cn: ca.certificate ? await commonName(ca.certificate) : '', caFile, caFileText: caFile ? await localText(ctx, caFile) : undefined, vault: targetOf(t) };
   },
-  plan(s, args) {
+  plan(s, args): Plan<RootChange> {
     const has = s.issuers.length > 0 || s.certificate !== '';
-    if (!has) return { changed: true, summary: `generate root CA "${args.common_name}" in ${args.mount}/${s.caFile ? `, save it to ${s.caFile}` : ''}` };
+    if (!has) {
+      const request: Record<string, unknown> = { common_name: args.common_name, key_type: args.key_type };
+      if (args.ttl) request['ttl'] = args.ttl;
+      if (args.issuer_name) request['issuer_name'] = args.issuer_name;
+      if (args.key_bits) request['key_bits'] = args.key_bits;
+      return { change: { kind: 'generate', vault: s.vault, mount: args.mount, request, ...(s.caFile ? { caFile: s.caFile } : {}) }, summary: `generate root CA "${args.common_name}" in ${args.mount}/${s.caFile ? `, save it to ${s.caFile}` : ''}` };
+    }
     const note = s.cn && s.cn !== args.common_name ? ` (CN ${s.cn}, not ${args.common_name}: not regenerated)` : ` (CN ${s.cn || args.common_name})`;
     if (s.caFile && s.caFileText !== pemFile(s.certificate)) {
-      return { changed: true, summary: `${args.mount}/ already has a root CA${note}; write it to ${s.caFile}`, diff: [{ path: s.caFile, before: s.caFileText ?? '', after: pemFile(s.certificate) }] };
+      return { change: { kind: 'save', certificate: s.certificate, caFile: s.caFile }, summary: `${args.mount}/ already has a root CA${note}; write it to ${s.caFile}`, diff: [{ path: s.caFile, before: s.caFileText ?? '', after: pemFile(s.certificate) }] };
     }
-    return { changed: false, reason: `${args.mount}/ already has a root CA${note}${s.caFile ? `; ${s.caFile} up to date` : ''}`, data: { certificate: s.certificate } };
+    return { ok: true, reason: `${args.mount}/ already has a root CA${note}${s.caFile ? `; ${s.caFile} up to date` : ''}`, data: { certificate: s.certificate } };
   },
-  async apply(ctx, args, _plan, s) {
-    const t = openVault(ctx, args, label(args));
-    let certificate = s.certificate;
-    let out: Record<string, unknown> = {};
-    if (s.issuers.length === 0 && !s.certificate) {
-      const body: Record<string, unknown> = { common_name: args.common_name, key_type: args.key_type };
-      if (args.ttl) body['ttl'] = args.ttl;
-      if (args.issuer_name) body['issuer_name'] = args.issuer_name;
-      if (args.key_bits) body['key_bits'] = args.key_bits;
-      const d = dataOf(await call(t, (c) => c.write(`${args.mount}/root/generate/internal`, body)));
-      certificate = String(d['certificate'] ?? '');
-      out = { issuer_id: d['issuer_id'], serial_number: d['serial_number'], expiration: d['expiration'] };
+  async apply(ctx, c) {
+    if (c.kind === 'save') {
+      await ctx.connection.writeFile(c.caFile, pemFile(c.certificate), { mode: 0o644 });
+      return { certificate: c.certificate };
     }
-    if (s.caFile) await ctx.connection.writeFile(s.caFile, pemFile(certificate), { mode: 0o644 });
-    return { ...out, certificate };
+    const t = connect(ctx, c.vault);
+    const d = dataOf(await call(t, (v) => v.write(`${c.mount}/root/generate/internal`, c.request)));
+    const certificate = String(d['certificate'] ?? '');
+    if (c.caFile) await ctx.connection.writeFile(c.caFile, pemFile(certificate), { mode: 0o644 });
+    return { issuer_id: d['issuer_id'], serial_number: d['serial_number'], expiration: d['expiration'], certificate };
   },
-} satisfies ModuleDef<VaultPkiRootArgs, State>;
+});

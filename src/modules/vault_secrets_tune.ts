@@ -4,55 +4,67 @@
  * endpoint reports the effective TTL (the system's when unset), `sys/mounts/<path>` the mount's
  * own (0 when it follows the system), so "system" is a no-op once set.
  */
-import type { ModuleDef } from './types.js';
+import { defineModule, type ArgSchema, type ArgsOf, type Plan } from './types.js';
 import { dataOf, VaultError, type VaultBody, type VaultClient } from '../vault/client.js';
-import { call, CONNECTION_ARGS, differences, openVault } from '../vault/module-kit.js';
-import type { VaultArgs } from '../vault/session.js';
+import { call, connect, CONNECTION_ARGS, differences, openVault, targetOf, type VaultTarget } from './lib/vault.js';
 import { formatDuration, durationProblems } from '../vault/ttl.js';
 
-export type VaultSecretsTuneArgs = VaultArgs & { path: string; max_lease_ttl?: string; default_lease_ttl?: string; description?: string };
-type State = Record<string, unknown> & { own?: Record<string, unknown> };
+const ARGS = { ...CONNECTION_ARGS, path: { type: 'str', required: true }, max_lease_ttl: { type: 'str' }, default_lease_ttl: { type: 'str' }, description: { type: 'str' } } as const satisfies ArgSchema;
+type Args = ArgsOf<typeof ARGS>;
+/** The tune endpoint's answer, the mount's own settings (when "system" is asked for), and where it is. */
+interface State {
+  tuned: Record<string, unknown>;
+  own?: Record<string, unknown>;
+  vault: VaultTarget;
+}
+/** `sys/mounts/<path>/tune` with this body. */
+interface TuneChange {
+  vault: VaultTarget;
+  path: string;
+  body: Record<string, unknown>;
+}
 
 const FIELDS = ['max_lease_ttl', 'default_lease_ttl'] as const;
-const path = (a: VaultSecretsTuneArgs): string => a.path.replace(/^\/+|\/+$/g, '');
+const path = (a: Args): string => a.path.replace(/^\/+|\/+$/g, '');
 
-function wanted(a: VaultSecretsTuneArgs): Record<string, unknown> {
+function wanted(a: Args): Record<string, unknown> {
   const w: Record<string, unknown> = {};
   for (const f of FIELDS) if (a[f] !== undefined) w[f] = a[f];
   if (a.description !== undefined) w['description'] = a.description;
   return w;
 }
 
-export const vault_secrets_tune = {
+export const vault_secrets_tune = defineModule({
   name: 'vault_secrets_tune',
   target: 'local',
   checkMode: 'full',
-  args: { ...CONNECTION_ARGS, path: { type: 'str', required: true }, max_lease_ttl: { type: 'str' }, default_lease_ttl: { type: 'str' }, description: { type: 'str' } },
+  args: ARGS,
   requiredOneOf: [['max_lease_ttl', 'default_lease_ttl', 'description']],
   validate: (a) => durationProblems(a, FIELDS, ['system']),
-  async check(ctx, args) {
+  async check(ctx, args): Promise<State> {
     const t = openVault(ctx, args, `vault_secrets_tune(${path(args)})`);
     const tuned = dataOf(await call(t, (c) => c.read(`sys/mounts/${path(args)}/tune`)));
-    if (!FIELDS.some((f) => args[f] === 'system')) return tuned;
-    return { ...tuned, own: await call(t, (c) => ownConfig(c, path(args))) };
+    if (!FIELDS.some((f) => args[f] === 'system')) return { tuned, vault: targetOf(t) };
+    return { tuned, own: await call(t, (c) => ownConfig(c, path(args))), vault: targetOf(t) };
   },
-  plan(cur, args) {
+  plan(s, args): Plan<TuneChange> {
+    const cur = s.tuned;
     const want = wanted(args);
     const system = FIELDS.filter((f) => want[f] === 'system');
     const diff = [
       ...differences(Object.fromEntries(Object.entries(want).filter(([k]) => !(system as string[]).includes(k))), cur, { max_lease_ttl: 'duration', default_lease_ttl: 'duration' }),
-      ...system.filter((f) => Number(cur.own?.[f] ?? -1) !== 0),
+      ...system.filter((f) => Number(s.own?.[f] ?? -1) !== 0),
     ];
-    const show = (f: string): string => (want[f] === 'system' && Number(cur.own?.[f] ?? -1) === 0 ? `${f}=system` : `${f}=${typeof cur[f] === 'number' ? formatDuration(cur[f]) : String(cur[f] ?? '')}`);
-    if (diff.length === 0) return { changed: false, reason: `${path(args)}/ already tuned: ${Object.keys(wanted(args)).map(show).join(', ')}` };
+    const show = (f: string): string => (want[f] === 'system' && Number(s.own?.[f] ?? -1) === 0 ? `${f}=system` : `${f}=${typeof cur[f] === 'number' ? formatDuration(cur[f]) : String(cur[f] ?? '')}`);
+    if (diff.length === 0) return { ok: true, reason: `${path(args)}/ already tuned: ${Object.keys(wanted(args)).map(show).join(', ')}` };
     const w = wanted(args);
-    return { changed: true, summary: `tune ${path(args)}/: ${diff.map((f) => `${show(f)} → ${String(w[f])}`).join(', ')}` };
+    return { change: { vault: s.vault, path: path(args), body: w }, summary: `tune ${path(args)}/: ${diff.map((f) => `${show(f)} → ${String(w[f])}`).join(', ')}` };
   },
-  async apply(ctx, args) {
-    const t = openVault(ctx, args, `vault_secrets_tune(${path(args)})`);
-    await call(t, (c) => c.write(`sys/mounts/${path(args)}/tune`, wanted(args)));
+  async apply(ctx, c) {
+    const t = connect(ctx, c.vault);
+    await call(t, (v) => v.write(`sys/mounts/${c.path}/tune`, c.body));
   },
-} satisfies ModuleDef<VaultSecretsTuneArgs, State>;
+});
 
 /** The mount's own lease settings (`config` of GET sys/mounts/<path>; of the sys/mounts list before Vault 1.10). */
 async function ownConfig(c: VaultClient, p: string): Promise<Record<string, unknown>> {

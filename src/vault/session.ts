@@ -23,14 +23,22 @@ export interface VaultSettings {
   tokenSource?: string;
 }
 
-/** Per-task overrides given as module arguments. */
-export interface VaultArgs {
-  vault_addr?: string;
-  token?: string;
-  vault_cacert?: string;
-  vault_namespace?: string;
-  secrets_file?: string;
-}
+/**
+ * The per-task connection arguments of every vault_* module, declared once: the modules spread
+ * them into their argument schema, and `VaultArgs`, what settings() reads, is derived from them.
+ */
+export const CONNECTION_ARGS = {
+  vault_addr: { type: 'str' },
+  token: { type: 'str', secret: true },
+  vault_cacert: { type: 'path' },
+  vault_namespace: { type: 'str' },
+} as const;
+
+/** The local secrets file (unseal keys, root token): an argument of vault_init and vault_unseal only. */
+export const SECRETS_FILE_ARG = { secrets_file: { type: 'path' } } as const;
+
+/** Per-task overrides given as module arguments (all 'str' or 'path': strings, all optional). */
+export type VaultArgs = { -readonly [K in keyof typeof CONNECTION_ARGS | keyof typeof SECRETS_FILE_ARG]?: string };
 
 export const DEFAULT_ADDR = 'https://127.0.0.1:8200';
 /** Run outputs live in the state directory `.orchestrate/` of the directory orchestrate runs in. */

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalConnection } from '../../src/connection/local/local.js';
 import { runModule, type ModuleResult } from '../../src/modules/run.js';
-import { legacyModule, type LegacyModuleDef } from '../../src/modules/legacy.js';
-import type { ModuleContext } from '../../src/modules/types.js';
+import type { AnyModule, ModuleContext } from '../../src/modules/types.js';
 import { Secrets } from '../../src/util/secrets.js';
 import { VaultSession } from '../../src/vault/session.js';
 import { startLabVault, type LabVault } from '../../lab/vault/server.js';
@@ -49,9 +48,8 @@ export class Run {
     };
   }
 
-  /** The vault_* modules are still on the previous contract: run through its adapter. */
-  async run(def: LegacyModuleDef<never, unknown>, args: Record<string, unknown>): Promise<ModuleResult> {
-    const result = await runModule(legacyModule(def), this.ctx(def.name), args);
+  async run(def: AnyModule, args: Record<string, unknown>): Promise<ModuleResult> {
+    const result = await runModule(def, this.ctx(def.name), args);
     this.results.push({ module: def.name, result });
     return result;
   }

@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModuleDef } from '../../src/modules/types.js';
+import type { AnyModule } from '../../src/modules/types.js';
 import { vault_init } from '../../src/modules/vault_init.js';
 import { vault_pki_intermediate } from '../../src/modules/vault_pki_intermediate.js';
 import { vault_pki_role } from '../../src/modules/vault_pki_role.js';
@@ -23,7 +23,7 @@ import { Run, startLab, tempDir } from './vault-harness.js';
 
 const TLS_POLICY = 'path "pki_int/issue/nomad-cluster" {\n  capabilities = ["update"]\n}\n';
 
-const PLAY: [ModuleDef<never, unknown>, Record<string, unknown>][] = [
+const PLAY: [AnyModule, Record<string, unknown>][] = [
   [vault_init, { key_shares: 3, key_threshold: 2 }],
   [vault_unseal, {}],
   [vault_secrets_enable, { type: 'pki' }],

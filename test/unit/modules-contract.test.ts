@@ -3,10 +3,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateArgs } from '../../src/modules/args.js';
-import { legacyModule, type LegacyModuleDef } from '../../src/modules/legacy.js';
 import { lineinfile } from '../../src/modules/lineinfile.js';
 import { runModule } from '../../src/modules/run.js';
 import { defineModule } from '../../src/modules/types.js';
+import { vault_init } from '../../src/modules/vault_init.js';
+import { vault_pki_root } from '../../src/modules/vault_pki_root.js';
 import type { TestContext } from '../helpers/module-context.js';
 import { makeContext } from '../helpers/module-context.js';
 
@@ -87,23 +88,19 @@ describe('runModule and the contract', () => {
     expect(readFileSync(path, 'utf8')).toBe('a=1\nb=2\n');
   });
 
-  it('legacyModule adapts the previous contract: apply gets the arguments, the plan and the state', async () => {
-    const seen: unknown[] = [];
-    const old: LegacyModuleDef<{ n: number }, { have: number }> = {
-      name: 'old',
-      target: 'controller',
-      checkMode: 'full',
-      args: { n: { type: 'int', required: true } },
-      check: async () => ({ have: 1 }),
-      plan: (s, a) => (s.have === a.n ? { changed: false, reason: 'same' } : { changed: true, summary: `set ${a.n}`, data: { n: a.n } }),
-      async apply(_ctx, a, plan, s) {
-        seen.push([a, plan.summary, s]);
-        return { done: true };
-      },
+  it('a vault_* change carries the request apply() sends (decided by plan, never recomputed)', () => {
+    const vault = { label: 'vault_init', settings: { addr: 'https://127.0.0.1:8200', secretsFile: '/x/secrets.json' } };
+    const init = (recoverySeal: boolean) => {
+      const { args } = validateArgs(vault_init, { key_shares: 3, key_threshold: 2, recovery_shares: 4, recovery_threshold: 2 });
+      return vault_init.plan({ initialized: false, sealType: recoverySeal ? 'transit' : 'shamir', recoverySeal, secretsFile: '/x/secrets.json', hasFile: false, vault }, args as never, t.ctx);
     };
-    const m = legacyModule(old);
-    expect(await runModule(m, t.ctx, { n: 1 })).toMatchObject({ changed: false, reason: 'same' });
-    expect(await runModule(m, t.ctx, { n: 2 })).toMatchObject({ changed: true, reason: 'set 2', data: { n: 2, done: true } });
-    expect(seen).toEqual([[{ n: 2 }, 'set 2', { have: 1 }]]);
+    expect(init(false)).toMatchObject({ change: { request: { secret_shares: 3, secret_threshold: 2 }, secretsFile: '/x/secrets.json', vault } });
+    expect(init(true)).toMatchObject({ change: { request: { recovery_shares: 4, recovery_threshold: 2 }, sealType: 'transit' } });
+
+    const { args } = validateArgs(vault_pki_root, { common_name: 'global.nomad', ttl: '87600h', key_type: 'ec' });
+    const root = vault_pki_root.plan({ issuers: [], certificate: '', cn: '', caFile: undefined, caFileText: undefined, vault }, args as never, t.ctx);
+    expect(root).toMatchObject({ change: { kind: 'generate', mount: 'pki', request: { common_name: 'global.nomad', key_type: 'ec', ttl: '87600h' } } });
+    const saved = vault_pki_root.plan({ issuers: ['a'], certificate: 'PEM', cn: 'global.nomad', caFile: '/x/ca.crt', caFileText: undefined, vault }, args as never, t.ctx);
+    expect(saved).toMatchObject({ change: { kind: 'save', certificate: 'PEM', caFile: '/x/ca.crt' } });
   });
 });

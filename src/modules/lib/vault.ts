@@ -3,35 +3,51 @@
  * turning Vault failures into clear ModuleFailures, the local secrets file, and value
  * normalisation for read-compare-write.
  */
-import { ModuleFailure, NotYetThere, type ArgSchema, type ModuleContext } from '../modules/types.js';
-import { dataOf, VaultError, type VaultBody, type VaultClient } from './client.js';
-import type { VaultArgs, VaultSettings } from './session.js';
-import { parseDuration } from './ttl.js';
+import { ModuleFailure, NotYetThere, type ModuleContext } from '../types.js';
+import { dataOf, VaultError, type VaultBody, type VaultClient } from '../../vault/client.js';
+import type { VaultArgs, VaultSettings } from '../../vault/session.js';
+import { parseSecretsFile, secretsFileText, secretValues, type SecretsFile } from '../../vault/secrets-file.js';
+import { parseDuration } from '../../vault/ttl.js';
 
-export const CONNECTION_ARGS: ArgSchema = {
-  vault_addr: { type: 'str' },
-  token: { type: 'str', secret: true },
-  vault_cacert: { type: 'path' },
-  vault_namespace: { type: 'str' },
-};
+export { CONNECTION_ARGS, SECRETS_FILE_ARG } from '../../vault/session.js';
 
-export interface VaultTask {
-  ctx: ModuleContext;
+/**
+ * Where a task's Vault calls go: the settings resolved once, in check(), and carried in the
+ * change to apply(), which reaches the same Vault with the same token.
+ */
+export interface VaultTarget {
   /** `vault_pki_role(nomad-cluster)` */
-  label: string;
-  settings: VaultSettings;
+  readonly label: string;
+  readonly settings: VaultSettings;
+}
+
+export interface VaultTask extends VaultTarget {
+  ctx: ModuleContext;
   client: VaultClient;
 }
 
-export function openVault(ctx: ModuleContext, args: VaultArgs, label: string): VaultTask {
+/** Resolve the task's settings (module args > vars > session > env); the token becomes a secret. */
+export function vaultTarget(ctx: ModuleContext, args: VaultArgs, label: string): VaultTarget {
   const settings = ctx.vault.settings(ctx.vars, args);
   if (settings.token) ctx.secrets.add(settings.token);
+  return { label, settings };
+}
+
+/** A client for a resolved target (a bad CA file or VAULT_SKIP_VERIFY fails the task here). */
+export function connect(ctx: ModuleContext, target: VaultTarget): VaultTask {
   try {
-    return { ctx, label, settings, client: ctx.vault.client(settings) };
+    return { ctx, label: target.label, settings: target.settings, client: ctx.vault.client(target.settings) };
   } catch (e) {
-    throw new ModuleFailure(`${label}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ModuleFailure(`${target.label}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
+
+export function openVault(ctx: ModuleContext, args: VaultArgs, label: string): VaultTask {
+  return connect(ctx, vaultTarget(ctx, args, label));
+}
+
+/** The target of an open task, to carry in a change. */
+export const targetOf = (t: VaultTask): VaultTarget => ({ label: t.label, settings: t.settings });
 
 export function fail(t: VaultTask, message: string): never {
   throw new ModuleFailure(t.ctx.secrets.mask(`${t.label}: ${message}`));
@@ -100,42 +116,26 @@ export async function readOptional(c: VaultClient, path: string): Promise<VaultB
   }
 }
 
-/* ---- the local secrets file (unseal keys + root token), `vault operator init -format=json` shape ---- */
+/* ---- the local secrets file (format in src/vault/secrets-file.ts), read and written through the task's connection ---- */
 
-export interface SecretsFile {
-  unseal_keys_b64: string[];
-  unseal_keys_hex: string[];
-  unseal_shares: number;
-  unseal_threshold: number;
-  /** Auto-unseal seals: recovery keys instead of unseal keys (as `vault operator init -format=json`). */
-  recovery_keys_b64?: string[];
-  recovery_keys_hex?: string[];
-  recovery_keys_shares?: number;
-  recovery_keys_threshold?: number;
-  root_token: string;
-}
+export type { SecretsFile } from '../../vault/secrets-file.js';
 
 export async function readSecretsFile(ctx: ModuleContext, path: string, label: string): Promise<SecretsFile | undefined> {
   const info = await ctx.connection.stat(path);
   if (!info.exists) return undefined;
-  let parsed: unknown;
+  let f: SecretsFile;
   try {
-    parsed = JSON.parse((await ctx.connection.readFile(path)).toString('utf8'));
-  } catch {
-    throw new ModuleFailure(`${label}: ${path} is not a valid Vault secrets file (expected the JSON written by vault_init)`);
+    f = parseSecretsFile((await ctx.connection.readFile(path)).toString('utf8'));
+  } catch (e) {
+    throw new ModuleFailure(`${label}: ${path} is not a valid Vault secrets file (${e instanceof Error ? e.message : String(e)})`);
   }
-  const f = parsed as Partial<SecretsFile>;
-  if (!f || typeof f !== 'object' || !Array.isArray(f.unseal_keys_b64) || typeof f.root_token !== 'string') {
-    throw new ModuleFailure(`${label}: ${path} is not a valid Vault secrets file (expected unseal_keys_b64 and root_token)`);
-  }
-  for (const k of [...f.unseal_keys_b64, ...(f.unseal_keys_hex ?? []), ...(f.recovery_keys_b64 ?? []), ...(f.recovery_keys_hex ?? [])]) ctx.secrets.add(String(k));
-  ctx.secrets.add(f.root_token);
+  for (const v of secretValues(f)) ctx.secrets.add(v);
   if ((info.mode ?? 0) & 0o077) ctx.log(`${path} is readable by others (mode ${(info.mode ?? 0).toString(8)}): it holds Vault's keys and root token`);
-  return f as SecretsFile;
+  return f;
 }
 
 export async function writeSecretsFile(ctx: ModuleContext, path: string, f: SecretsFile): Promise<void> {
-  await ctx.connection.writeFile(path, `${JSON.stringify(f, null, 2)}\n`, { mode: 0o600 });
+  await ctx.connection.writeFile(path, secretsFileText(f), { mode: 0o600 });
 }
 
 /* ---- normalisation for read-compare-write ---- */

@@ -1,7 +1,7 @@
 /** Helpers shared by the PKI modules: does a mount already have a CA, and local CA files. */
-import type { ModuleContext } from '../modules/types.js';
-import { dataOf, VaultError, type VaultBody, type VaultClient } from './client.js';
-import { readOptional } from './module-kit.js';
+import type { ModuleContext } from '../types.js';
+import { dataOf, VaultError, type VaultBody, type VaultClient } from '../../vault/client.js';
+import { readOptional } from './vault.js';
 
 export interface MountCa {
   issuers: string[];
