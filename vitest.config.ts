@@ -7,6 +7,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     pool: 'forks',
     fileParallelism: true,
-    maxWorkers: 2,
+    // e2e files mostly wait (sshd hosts, stand-ins, gate retries): four at once keep both cores busy
+    maxWorkers: 4,
   },
 });
