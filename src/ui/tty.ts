@@ -2,7 +2,7 @@
  * Live progress on a terminal, drawn by listr2's default renderer: each play task is one listr2
  * task whose title (counts, progress, elapsed time) and output (connection phase, the hosts still
  * running by name with their elapsed time and retries, the hosts failed or unreachable so far,
- * an interrupt) are refreshed ten times a second and redrawn by listr2; when the task ends its row
+ * an interrupt) are refreshed eight times a second, each refresh one listr2 redraw; when the task ends its row
  * stays, marked ✓ or ✗, followed by the failures with rc/cmd/stdout/stderr, diffs and debug output.
  * Plays, batches, stopped rollouts, warnings and the recap are written between the tasks.
  *
@@ -10,7 +10,7 @@
  * decides (one Ctrl-C lets running tasks finish and prints the recap, a second one exits), and
  * the cursor, which listr2 hides while it draws, is shown again however the process ends.
  */
-import { Listr, ListrDefaultRendererLogLevels, ListrLogger, ProcessOutput, type ListrTaskWrapper } from 'listr2';
+import { Listr, ListrDefaultRendererLogLevels, ListrLogger, ProcessOutput, Spinner, type ListrTaskWrapper } from 'listr2';
 import type { RunEvent } from '../executor/events.js';
 import { unifiedDiff } from './diff.js';
 import { batchLine, failureLine, rolloutStopLines } from './format.js';
@@ -23,7 +23,7 @@ export interface TtyOptions {
   stream?: NodeJS.WriteStream;
   verbosity: number;
   diff: boolean;
-  /** Title and output refreshes per second (listr2 redraws on each, and on its spinner's tick). */
+  /** Refreshes (listr2 redraws) per second. */
   fps?: number;
   now?: () => number;
 }
@@ -39,8 +39,28 @@ interface Row {
 
 const CURSOR_SHOW = '\x1b[?25h';
 
-function listrOptions(stream: NodeJS.WriteStream): ConstructorParameters<typeof Listr>[1] {
+/**
+ * listr2's spinner, turned by the refresh timer instead of its own 100 ms interval: one redraw
+ * per refresh, whatever changed (listr2 redraws on every title or output change and on every
+ * spinner tick, and a redraw costs about half a millisecond).
+ */
+class RefreshSpinner extends Spinner {
+  private redraw: (() => void) | undefined;
+  override start(cb?: () => void): void {
+    this.redraw = cb;
+  }
+  override stop(): void {
+    this.redraw = undefined;
+  }
+  tick(redraw: boolean): void {
+    this.spin();
+    if (redraw) this.redraw?.();
+  }
+}
+
+function listrOptions(stream: NodeJS.WriteStream, spinner: Spinner): ConstructorParameters<typeof Listr>[1] {
   const rendererOptions = {
+    spinner,
     logger: new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(stream, process.stderr) }),
     formatOutput: 'truncate' as const,
     collapseErrors: true,
@@ -54,7 +74,7 @@ function listrOptions(stream: NodeJS.WriteStream): ConstructorParameters<typeof 
 export function ttyRenderer(o: TtyOptions): { listener: (e: RunEvent) => void; drain: () => Promise<void> } {
   const stream = o.stream ?? process.stdout;
   const now = o.now ?? Date.now;
-  const interval = Math.round(1000 / (o.fps ?? 10));
+  const interval = Math.round(1000 / (o.fps ?? 8));
   // listr2 swaps stream.write while it draws: the original is kept to show the cursor at exit
   const rawWrite = stream.write.bind(stream) as (s: string) => boolean;
   const restoreCursor = (): void => void rawWrite(CURSOR_SHOW);
@@ -64,21 +84,21 @@ export function ttyRenderer(o: TtyOptions): { listener: (e: RunEvent) => void; d
   const later = (f: () => void): void => void (pending = pending.then(f));
   const print = (s: string): void => later(() => stream.write(s));
 
-  const drive = async (r: Row, task: Wrapper, finished: Promise<void>): Promise<void> => {
-    let title = '';
+  const drive = async (r: Row, task: Wrapper, spinner: RefreshSpinner, finished: Promise<void>): Promise<void> => {
     let output = '';
     const refresh = (): void => {
-      const t = r.progress.headline();
+      // the title is set without its change event: the one redraw below shows it
+      task.task.title = r.progress.headline();
       const out = r.progress.detail().join('\n');
-      if (t !== title) task.title = title = t;
+      spinner.tick(out === output);
       if (out !== output) task.output = output = out;
     };
     refresh();
     const timer = setInterval(refresh, interval);
     await finished;
     clearInterval(timer);
-    task.output = '';
-    task.title = r.progress.headline(true);
+    // the output bar goes with the running state; the final title shows with the state's redraw
+    task.task.title = r.progress.headline(true);
     if (r.progress.bad) throw new Error(task.title);
   };
 
@@ -91,7 +111,8 @@ export function ttyRenderer(o: TtyOptions): { listener: (e: RunEvent) => void; d
     row = r;
     later(async () => {
       process.once('exit', restoreCursor);
-      const list = new Listr([{ title, task: (_ctx, task) => drive(r, task as Wrapper, finished) }], listrOptions(stream));
+      const spinner = new RefreshSpinner();
+      const list = new Listr([{ title, task: (_ctx, task) => drive(r, task as Wrapper, spinner, finished) }], listrOptions(stream, spinner));
       await list.run().catch(() => undefined);
       process.off('exit', restoreCursor);
       for (const n of r.notes) stream.write(n);
