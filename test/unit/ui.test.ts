@@ -70,7 +70,7 @@ describe('live progress', () => {
     ev({ type: 'task.start', id: 1, name: 'first', module: 'ping', hosts: ['h1', 'h2'], handler: false });
     for (const h of ['h2', 'h1']) ev({ type: 'host.start', taskId: 1, host: h });
     t = 3000;
-    await new Promise((r) => setTimeout(r, 150));
+    for (let i = 0; i < 100 && !plain(out).includes('running: h2 2.0s, h1 2.0s'); i++) await new Promise((r) => setTimeout(r, 50));
     expect(plain(out)).toContain('running: h2 2.0s, h1 2.0s');
     ev({ type: 'host.result', taskId: 1, task: 'first', host: 'h1', status: 'ok', changed: false, durationMs: 2000 });
     ev({ type: 'host.result', taskId: 1, task: 'first', host: 'h2', status: 'unreachable', changed: false, msg: 'refused', durationMs: 2000 });
