@@ -148,7 +148,7 @@ async function execute(playbooks: Playbook[], inventory: Inventory, flags: RunFl
   let drain: () => Promise<void> = async () => undefined;
   if (flags.json) bus.on(jsonRenderer(out));
   else if (process.stdout.isTTY && process.env['CI'] !== 'true' && !process.env['NO_LIVE']) {
-    const tty = ttyRenderer({ write: out, verbosity, diff: flags.diff === true });
+    const tty = ttyRenderer({ verbosity, diff: flags.diff === true });
     bus.on(tty.listener);
     drain = tty.drain;
   } else bus.on(plainRenderer({ write: out, verbosity, color: process.stdout.isTTY === true, diff: flags.diff === true }));
@@ -161,7 +161,7 @@ async function execute(playbooks: Playbook[], inventory: Inventory, flags: RunFl
   let pool: ConnectionPool | undefined;
   const onSigint = (): void => {
     interrupts++;
-    // the live region's 'exit' hook shows the cursor again; the terminal stays usable
+    // the terminal renderer shows the cursor again on exit; the terminal stays usable
     if (interrupts > 2) process.exit(EXIT.interrupted);
     if (interrupts === 2) {
       // stop now; closing the connections removes each host's private temp dir (at most 1.5 s)

@@ -1,121 +1,160 @@
 /**
- * Live progress on a terminal. Finished tasks, failures (as they happen), diffs, batches and a
- * stopped rollout scroll by as permanent lines; below them a live region shows the running task:
- * its per-status counts, how many hosts are still connecting or waiting for a fork, and the hosts
- * still running by name, the longest-running first, with their elapsed time and retries.
+ * Live progress on a terminal, drawn by listr2's default renderer: each play task is one listr2
+ * task whose title (counts, progress, elapsed time) and output (connection phase, the hosts still
+ * running by name with their elapsed time and retries, the hosts failed or unreachable so far,
+ * an interrupt) are refreshed eight times a second, each refresh one listr2 redraw; when the task ends its row
+ * stays, marked ✓ or ✗, followed by the failures with rc/cmd/stdout/stderr, diffs and debug output.
+ * Plays, batches, stopped rollouts, warnings and the recap are written between the tasks.
  *
- * Cheap at 1,000 hosts: an event only updates counters and a Map (insertion order is start
- * order, so the longest-running hosts are its first entries); the region is drawn on a timer.
+ * listr2's own SIGINT handler is off (registerSignalListeners: false): orchestrate's handler
+ * decides (one Ctrl-C lets running tasks finish and prints the recap, a second one exits), and
+ * the cursor, which listr2 hides while it draws, is shown again however the process ends.
  */
+import { Listr, ListrDefaultRendererLogLevels, ListrLogger, ProcessOutput, Spinner, type ListrTaskWrapper } from 'listr2';
 import type { RunEvent } from '../executor/events.js';
 import { unifiedDiff } from './diff.js';
 import { batchLine, failureLine, rolloutStopLines } from './format.js';
-import { LiveRegion } from './live.js';
 import { formatValue } from './plain.js';
+import { paint, secs, TaskProgress } from './progress.js';
 import { recapLines } from './recap.js';
 
 export interface TtyOptions {
-  write: (s: string) => void;
+  /** The terminal (process.stdout by default): listr2 draws on it, permanent lines go to it. */
+  stream?: NodeJS.WriteStream;
   verbosity: number;
   diff: boolean;
-  columns?: () => number;
+  /** Refreshes (listr2 redraws) per second. */
   fps?: number;
   now?: () => number;
 }
 
-interface TaskState {
-  title: string;
-  started: number;
-  hosts: number;
-  done: number;
-  counts: Record<string, number>;
-  running: Map<string, number>;
-  retries: Map<string, number>;
-  bad: boolean;
+type Wrapper = ListrTaskWrapper<unknown, never, never>;
+
+interface Row {
+  progress: TaskProgress;
+  /** Lines printed under the row once it is done: failures, diffs, output, logs, warnings. */
+  notes: string[];
+  finish: () => void;
 }
 
-const SPIN = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-const SHOWN = 5;
-const c = (code: number, s: string): string => `\x1b[${code}m${s}\x1b[0m`;
-const secs = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
+const CURSOR_SHOW = '\x1b[?25h';
 
-function countsText(counts: Record<string, number>): string {
-  const colour: Record<string, number> = { ok: 32, changed: 33, failed: 31, unreachable: 31, skipped: 36, ignored: 35 };
-  return Object.entries(counts)
-    .filter(([, n]) => n > 0)
-    .map(([k, n]) => c(colour[k] ?? 0, `${k}=${n}`))
-    .join(' ');
+/**
+ * listr2's spinner, turned by the refresh timer instead of its own 100 ms interval: one redraw
+ * per refresh, whatever changed (listr2 redraws on every title or output change and on every
+ * spinner tick, and a redraw costs about half a millisecond).
+ */
+class RefreshSpinner extends Spinner {
+  private redraw: (() => void) | undefined;
+  override start(cb?: () => void): void {
+    this.redraw = cb;
+  }
+  override stop(): void {
+    this.redraw = undefined;
+  }
+  tick(redraw: boolean): void {
+    this.spin();
+    if (redraw) this.redraw?.();
+  }
 }
 
-export function ttyRenderer(o: TtyOptions): { listener: (e: RunEvent) => void; drain: () => Promise<void>; region: LiveRegion } {
+function listrOptions(stream: NodeJS.WriteStream, spinner: Spinner): ConstructorParameters<typeof Listr>[1] {
+  const rendererOptions = {
+    spinner,
+    logger: new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(stream, process.stderr) }),
+    formatOutput: 'truncate' as const,
+    collapseErrors: true,
+    showErrorMessage: false,
+    icon: { [ListrDefaultRendererLogLevels.COMPLETED]: '✓', [ListrDefaultRendererLogLevels.FAILED]: '✗' },
+  };
+  // the caller decided this is a terminal: the default renderer also when listr2 would fall back
+  return { exitOnError: false, registerSignalListeners: false, renderer: 'default', fallbackRenderer: 'default', rendererOptions, fallbackRendererOptions: rendererOptions };
+}
+
+export function ttyRenderer(o: TtyOptions): { listener: (e: RunEvent) => void; drain: () => Promise<void> } {
+  const stream = o.stream ?? process.stdout;
   const now = o.now ?? Date.now;
-  const region = new LiveRegion({ write: o.write, columns: o.columns ?? (() => process.stdout.columns || 100), ...(o.fps ? { fps: o.fps } : {}) });
+  const interval = Math.round(1000 / (o.fps ?? 8));
+  // listr2 swaps stream.write while it draws: the original is kept to show the cursor at exit
+  const rawWrite = stream.write.bind(stream) as (s: string) => boolean;
+  const restoreCursor = (): void => void rawWrite(CURSOR_SHOW);
   const contacted = new Set<string>();
-  let task: TaskState | undefined;
+  let row: Row | undefined;
+  let pending: Promise<unknown> = Promise.resolve();
+  const later = (f: () => void): void => void (pending = pending.then(f));
+  const print = (s: string): void => later(() => stream.write(s));
 
-  const liveLines = (): string[] => {
-    const t = task;
-    if (!t) return [];
-    const at = now();
-    const counts = countsText(t.counts);
-    const lines = [`${c(36, SPIN[region.frames % SPIN.length]!)} ${t.title}  ${counts}${counts ? '  ' : ''}(${t.done}/${t.hosts})  ${secs(at - t.started)}`];
-    const waiting = t.hosts - t.done - t.running.size;
-    let connecting = 0;
-    for (const h of t.running.keys()) if (!contacted.has(h)) connecting++;
-    const phase = [connecting > 0 ? `connecting to ${connecting}` : '', waiting > 0 ? `${waiting} waiting for a fork` : ''].filter(Boolean).join(', ');
-    if (phase) lines.push(`  ${phase}`);
-    if (t.running.size > 0) {
-      const names: string[] = [];
-      for (const [h, since] of t.running) {
-        if (names.length === SHOWN) break;
-        const r = t.retries.get(h);
-        names.push(`${h} ${secs(at - since)}${r ? ` (retry ${r})` : ''}`);
-      }
-      const more = t.running.size - names.length;
-      lines.push(`  running: ${names.join(', ')}${more > 0 ? `, +${more} more` : ''}`);
-    }
-    return lines;
+  const drive = async (r: Row, task: Wrapper, spinner: RefreshSpinner, finished: Promise<void>): Promise<void> => {
+    let output = '';
+    const refresh = (): void => {
+      // the title is set without its change event: the one redraw below shows it
+      task.task.title = r.progress.headline();
+      const out = r.progress.detail().join('\n');
+      spinner.tick(out === output);
+      if (out !== output) task.output = output = out;
+    };
+    refresh();
+    const timer = setInterval(refresh, interval);
+    await finished;
+    clearInterval(timer);
+    // the output bar goes with the running state; the final title shows with the state's redraw
+    task.task.title = r.progress.headline(true);
+    if (r.progress.bad) throw new Error(task.title);
+  };
+
+  const startTask = (e: Extract<RunEvent, { type: 'task.start' }>): void => {
+    endTask();
+    const title = `${e.handler ? 'HANDLER' : 'TASK'} [${e.role ? `${e.role} : ` : ''}${e.name}]`;
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const r: Row = { progress: new TaskProgress(title, e.hosts.length, now, contacted), notes: [], finish };
+    row = r;
+    later(async () => {
+      process.once('exit', restoreCursor);
+      const spinner = new RefreshSpinner();
+      const list = new Listr([{ title, task: (_ctx, task) => drive(r, task as Wrapper, spinner, finished) }], listrOptions(stream, spinner));
+      await list.run().catch(() => undefined);
+      process.off('exit', restoreCursor);
+      for (const n of r.notes) stream.write(n);
+    });
   };
 
   const endTask = (): void => {
-    const t = task;
-    if (!t) return;
-    task = undefined;
-    const mark = t.bad ? c(31, '✗') : c(32, '✓');
-    region.print(`${mark} ${t.title}  ${countsText(t.counts)}  ${secs(now() - t.started)}\n`);
+    row?.finish();
+    row = undefined;
   };
 
   const onResult = (e: Extract<RunEvent, { type: 'host.result' }>): void => {
     contacted.add(e.host);
-    const t = task;
-    if (!t) return;
-    t.running.delete(e.host);
-    t.done++;
-    const key = e.ignored ? 'ignored' : e.status;
-    t.counts[key] = (t.counts[key] ?? 0) + 1;
-    if ((e.status === 'failed' && !e.ignored) || e.status === 'unreachable') t.bad = true;
-    const notes: string[] = [];
-    if (e.status === 'failed' || e.status === 'unreachable') notes.push(c(31, `  ${failureLine(e)} (after ${secs(e.durationMs)})${e.ignored ? ' ...ignoring' : ''}\n`));
-    if (o.diff && e.diff) for (const d of e.diff) notes.push(unifiedDiff(d));
-    if (e.output !== undefined) notes.push(`  ok: [${e.host}] => ${formatValue(e.output)}\n`);
-    if (notes.length > 0) region.print(notes.join(''));
+    const r = row;
+    if (!r) return;
+    r.progress.result(e);
+    if (e.status === 'failed' || e.status === 'unreachable') r.notes.push(paint(31, `  ${failureLine(e)} (after ${secs(e.durationMs)})${e.ignored ? ' ...ignoring' : ''}`) + '\n');
+    if (o.diff && e.diff) for (const d of e.diff) r.notes.push(unifiedDiff(d));
+    if (e.output !== undefined) r.notes.push(`  ok: [${e.host}] => ${formatValue(e.output)}\n`);
+  };
+
+  /** Said at once in the running task's output and kept under its row, or written between tasks. */
+  const say = (line: string, colour: number): void => {
+    if (row) {
+      row.progress.notice(line);
+      row.notes.push(`${paint(colour, line)}\n`);
+    } else print(`${paint(colour, line)}\n`);
   };
 
   const listener = (e: RunEvent): void => {
     switch (e.type) {
       case 'play.start':
-        region.print(`\n${c(1, `PLAY [${e.name}]`)} (${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'})\n`);
+        print(`\n${paint(1, `PLAY [${e.name}]`)} (${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'})\n`);
         break;
       case 'batch.start':
-        region.print(`${c(1, batchLine(e))}\n`);
+        print(`${paint(1, batchLine(e))}\n`);
         break;
       case 'task.start':
-        endTask();
-        task = { title: `${e.handler ? 'HANDLER' : 'TASK'} [${e.role ? `${e.role} : ` : ''}${e.name}]`, started: now(), hosts: e.hosts.length, done: 0, counts: {}, running: new Map(), retries: new Map(), bad: false };
-        region.show(liveLines);
+        startTask(e);
         break;
       case 'host.start':
-        task?.running.set(e.host, now());
+        row?.progress.start(e.host);
         break;
       case 'host.result':
         onResult(e);
@@ -124,25 +163,37 @@ export function ttyRenderer(o: TtyOptions): { listener: (e: RunEvent) => void; d
         endTask();
         break;
       case 'rollout.stop':
-        region.print(`${rolloutStopLines(e).map((l) => c(31, l)).join('\n')}\n`);
+        endTask();
+        print(`${rolloutStopLines(e).map((l) => paint(31, l)).join('\n')}\n`);
         break;
       case 'warning':
-        region.print(c(35, `[WARNING]: ${e.message}\n`));
+        say(`[WARNING]: ${e.message}`, 35);
         break;
       case 'log':
-        if (e.host && task && e.message.startsWith('FAILED - RETRYING')) task.retries.set(e.host, (task.retries.get(e.host) ?? 0) + 1);
-        if (o.verbosity >= e.verbosity) region.print(`  ${e.host ? `[${e.host}] ` : ''}${e.message}\n`);
+        if (e.host && row && e.message.startsWith('FAILED - RETRYING')) row.progress.retry(e.host);
+        if (o.verbosity >= e.verbosity) {
+          const line = `  ${e.host ? `[${e.host}] ` : ''}${e.message}\n`;
+          if (row) row.notes.push(line);
+          else print(line);
+        }
         break;
       case 'recap':
         endTask();
-        region.hide();
-        o.write(`\n${c(1, 'PLAY RECAP')}\n`);
-        for (const l of recapLines(e.stats, true)) o.write(`${l}\n`);
-        o.write(`\nfinished in ${(e.durationMs / 1000).toFixed(2)}s${e.interrupted ? c(31, ' (interrupted: no new tasks were started)') : ''}\n`);
+        later(() => {
+          stream.write(`\n${paint(1, 'PLAY RECAP')}\n`);
+          for (const l of recapLines(e.stats, true)) stream.write(`${l}\n`);
+          stream.write(`\nfinished in ${(e.durationMs / 1000).toFixed(2)}s${e.interrupted ? paint(31, ' (interrupted: no new tasks were started)') : ''}\n`);
+        });
         break;
       default:
         break;
     }
   };
-  return { listener, drain: async () => region.hide(), region };
+  return {
+    listener,
+    drain: async () => {
+      endTask();
+      await pending;
+    },
+  };
 }

@@ -49,6 +49,8 @@ describe.skipIf(!hasTmux)('Ctrl-C in a real terminal (tmux)', () => {
     const dir = project(SLOW);
     const exitFile = start('once', dir);
     await until('the slow task to start', () => existsSync(path.join(dir, 'started-h1')) && existsSync(path.join(dir, 'started-h2')));
+    // listr2 draws the running task: the hosts still running by name with their elapsed time
+    await until('the live progress', () => /TASK \[slow\][^\n]*\(0\/2\)[\s\S]*running: h1 \d+\.\ds, h2 \d+\.\ds/.test(tmux('capture-pane', '-p', '-t', 'once')));
     tmux('send-keys', '-t', 'once', 'C-c');
     await until('the run to end', () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim() !== '');
     const screen = tmux('capture-pane', '-p', '-t', 'once');

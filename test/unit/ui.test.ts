@@ -1,10 +1,10 @@
-/** The terminal renderers: diff hunks, failure lines, batches, a stopped rollout, the live region. */
+/** The terminal renderers: diff hunks, failure lines, batches, a stopped rollout, live progress drawn by listr2. */
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/executor/events.js';
 import { unifiedDiff } from '../../src/ui/diff.js';
 import { batchLine, failureLine, hostRange, rolloutStopLines } from '../../src/ui/format.js';
-import { fit } from '../../src/ui/live.js';
 import { plainRenderer } from '../../src/ui/plain.js';
+import { TaskProgress } from '../../src/ui/progress.js';
 import { ttyRenderer } from '../../src/ui/tty.js';
 
 // eslint-disable-next-line no-control-regex
@@ -45,36 +45,41 @@ describe('lines', () => {
   });
 });
 
-describe('live region', () => {
-  it('cuts lines to the width without breaking colour codes', () => {
-    expect(plain(fit('\x1b[32mabcdefghij\x1b[0m', 6))).toBe('abcde…');
-    expect(fit('short', 10)).toBe('short');
+describe('live progress', () => {
+  it('shows the running hosts by name, longest first, with retries, the connection phase and failures so far', () => {
+    let t = 1000;
+    const p = new TaskProgress('TASK [first]', 4, () => t, new Set(['h1']));
+    for (const h of ['h2', 'h1', 'h3']) p.start(h);
+    t = 3000;
+    p.result({ type: 'host.result', taskId: 1, task: 'first', host: 'h3', status: 'unreachable', changed: false, durationMs: 2000 });
+    p.retry('h1');
+    p.notice('[WARNING]: interrupted');
+    expect(plain(p.headline())).toBe('TASK [first]  unreachable=1  (1/4)  2.0s');
+    expect(p.detail()).toEqual(['connecting to 1, 1 waiting for a fork', 'running: h2 2.0s, h1 2.0s (retry 1)', 'unreachable: h3', '[WARNING]: interrupted']);
+    expect(p.bad).toBe(true);
+    expect(plain(p.headline(true))).toBe('TASK [first]  unreachable=1  2.0s');
   });
 
-  it('shows the running hosts by name, longest first, with retries and the connection phase', () => {
+  it('listr2 draws the task on the terminal; its row stays with the failure under it, then the recap', async () => {
     let out = '';
+    const terminal = { isTTY: true, columns: 200, rows: 40, write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;
     let t = 1000;
-    const tty = ttyRenderer({ write: (s) => (out += s), verbosity: 0, diff: false, columns: () => 200, fps: 1, now: () => t });
+    const tty = ttyRenderer({ stream: terminal, verbosity: 0, diff: false, fps: 50, now: () => t });
     const ev = (e: RunEvent): void => tty.listener(e);
-    ev({ type: 'play.start', name: 'p', hosts: ['h1', 'h2', 'h3', 'h4'], pattern: 'all' });
-    ev({ type: 'task.start', id: 1, name: 'first', module: 'ping', hosts: ['h1', 'h2', 'h3', 'h4'], handler: false });
-    for (const h of ['h2', 'h1', 'h3']) ev({ type: 'host.start', taskId: 1, host: h });
+    ev({ type: 'play.start', name: 'p', hosts: ['h1', 'h2'], pattern: 'all' });
+    ev({ type: 'task.start', id: 1, name: 'first', module: 'ping', hosts: ['h1', 'h2'], handler: false });
+    for (const h of ['h2', 'h1']) ev({ type: 'host.start', taskId: 1, host: h });
     t = 3000;
-    ev({ type: 'host.result', taskId: 1, task: 'first', host: 'h3', status: 'ok', changed: false, durationMs: 2000 });
-    ev({ type: 'log', host: 'h1', message: 'FAILED - RETRYING: first (3 retries left)', verbosity: 1 });
-    const frame = tty.region;
-    out = '';
-    (frame as unknown as { draw(): void }).draw();
-    const text = plain(out);
-    expect(text).toContain('TASK [first]  ok=1  (1/4)  2.0s');
-    expect(text).toContain('connecting to 2, 1 waiting for a fork');
-    expect(text).toContain('running: h2 2.0s, h1 2.0s (retry 1)');
+    for (let i = 0; i < 100 && !plain(out).includes('running: h2 2.0s, h1 2.0s'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(plain(out)).toContain('running: h2 2.0s, h1 2.0s');
+    ev({ type: 'host.result', taskId: 1, task: 'first', host: 'h1', status: 'ok', changed: false, durationMs: 2000 });
     ev({ type: 'host.result', taskId: 1, task: 'first', host: 'h2', status: 'unreachable', changed: false, msg: 'refused', durationMs: 2000 });
-    expect(plain(out)).toContain('fatal: [h2]: UNREACHABLE! => {"changed": false, "msg": "refused", "unreachable": true}');
     ev({ type: 'task.end', id: 1, name: 'first' });
-    ev({ type: 'recap', stats: {}, durationMs: 3000, interrupted: false });
-    expect(plain(out)).toMatch(/✗ TASK \[first\]\s+ok=1 unreachable=1/);
-    expect(out.endsWith('\n')).toBe(true);
+    ev({ type: 'recap', stats: { h1: { ok: 1, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 } }, durationMs: 3000, interrupted: false });
+    await tty.drain();
+    const text = plain(out);
+    expect(text).toMatch(/✗ TASK \[first\]\s+ok=1 unreachable=1\s+2\.0s\n\s+fatal: \[h2\]: UNREACHABLE! => \{"changed": false, "msg": "refused", "unreachable": true\}/);
+    expect(text.indexOf('PLAY RECAP')).toBeGreaterThan(text.indexOf('fatal: [h2]'));
     expect(out).toContain('\x1b[?25h');
   });
 });
