@@ -89,6 +89,7 @@ export function mountFacts(raw: Raw): Record<string, unknown> {
     const m = /^\/dev\/disk\/by-uuid\/(.+)$/.exec(link);
     if (m) uuids.set(`/dev/${target.replace(/^(\.\.\/)+/, '')}`, m[1]!);
   }
+  const binds = bindMounts(file(raw, '/proc/self/mountinfo'));
   const mounts: Record<string, unknown>[] = [];
   const seen = new Set<string>();
   for (const line of (file(raw, '/proc/mounts') ?? '').split('\n')) {
@@ -96,7 +97,8 @@ export function mountFacts(raw: Raw): Record<string, unknown> {
     if (f.length < 6) continue;
     const [device, mount, fstype, options] = f.map(unescapeOctal) as [string, string, string, string];
     if ((!/^[/\\]/.test(device) && !device.includes(':/')) || fstype === 'none') continue;
-    const entry: Record<string, unknown> = { mount, device, fstype, options };
+    // as Ansible's _find_bind_mounts (findmnt's SOURCE ends in "[root]"): options gain ",bind"
+    const entry: Record<string, unknown> = { mount, device, fstype, options: binds.has(mount) && !options.includes('bind') ? `${options},bind` : options };
     const s = stat.get(f[1]!);
     if (s) {
       const [frsize, bsize, blocks, , bavail, files, ffree] = s as [number, number, number, number, number, number, number];
@@ -140,4 +142,18 @@ export function uptimeLoadFacts(raw: Raw): Record<string, unknown> {
   const load = file(raw, '/proc/loadavg')?.split(/\s+/);
   if (load && load.length >= 3) facts['loadavg'] = { '1m': Number(load[0]), '5m': Number(load[1]), '15m': Number(load[2]) };
   return facts;
+}
+
+/**
+ * Mount points whose mounted root is not the filesystem's root (/proc/self/mountinfo field 4):
+ * what findmnt shows as `SOURCE[/root]` and Ansible's linux.py _find_bind_mounts takes for binds.
+ */
+export function bindMounts(mountinfo: string | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const line of (mountinfo ?? '').split('\n')) {
+    const f = line.split(' ');
+    if (f.length < 5) continue;
+    if (unescapeOctal(f[3]!) !== '/') out.add(unescapeOctal(f[4]!));
+  }
+  return out;
 }

@@ -21,7 +21,7 @@ const FILES: Partial<Record<Part, string[]>> = {
   service_mgr: ['/proc/1/comm'],
   ssh_pub_keys: ['/etc/ssh/ssh_host_dsa_key.pub', '/etc/ssh/ssh_host_rsa_key.pub', '/etc/ssh/ssh_host_ecdsa_key.pub', '/etc/ssh/ssh_host_ed25519_key.pub'],
   caps: ['/proc/self/status', '/proc/sys/kernel/cap_last_cap'],
-  hardware: ['/proc/self/status', '/proc/meminfo', '/proc/mounts', '/proc/uptime', '/proc/loadavg', '/sys/devices/virtual/dmi/id/*'],
+  hardware: ['/proc/self/status', '/proc/meminfo', '/proc/mounts', '/proc/self/mountinfo', '/proc/uptime', '/proc/loadavg', '/sys/devices/virtual/dmi/id/*'],
   selinux: ['/sys/fs/selinux/enforce'],
   interfaces: ['/sys/class/net/*/address', '/sys/class/net/*/mtu', '/sys/class/net/*/operstate', '/sys/class/net/*/type', '/sys/class/net/*/flags', '/sys/class/net/*/speed', '/sys/class/net/*/bridge/bridge_id', '/sys/class/net/*/bridge/stp_state'],
 };

@@ -211,3 +211,16 @@ describe('gather_subset, filter and the fact store', () => {
     }
   });
 });
+
+describe('bind mounts (Ansible adds ",bind" where findmnt shows SOURCE[root])', () => {
+  it('takes mount points whose mounted root is not "/" from mountinfo', async () => {
+    const { bindMounts } = await import('../../src/facts/hardware.js');
+    const info = [
+      '22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw,discard',
+      '40 22 8:1 /srv/data /data rw,relatime shared:1 - ext4 /dev/vda1 rw,discard',
+      '41 22 0:33 /x\\040y /mnt/with\\040space rw - tmpfs tmpfs rw',
+    ].join('\n');
+    expect([...bindMounts(info)].sort()).toEqual(['/data', '/mnt/with space']);
+    expect(bindMounts(undefined).size).toBe(0);
+  });
+});
