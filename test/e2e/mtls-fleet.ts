@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import yaml from 'js-yaml';
+import { afterAll, beforeAll } from 'vitest';
 import { orchestrate, REPO, type CliResult } from '../helpers/cli.js';
 
 const run = promisify(execFile);
@@ -117,4 +118,27 @@ export async function openssl(args: string[]): Promise<{ rc: number; out: string
     const x = e as { code?: number; stdout?: string; stderr?: string };
     return { rc: typeof x.code === 'number' ? x.code : 1, out: (x.stdout ?? '') + (x.stderr ?? '') };
   }
+}
+
+/**
+ * One fleet for a describe block: started before its tests, taken down after them. `fleet()` is
+ * undefined where the lab cannot be built here, and `skip()` then says why; `work` is a scratch dir.
+ */
+export function useFleet(name: string, servers: number, clients: number, vaultMode?: string): { fleet: () => Fleet | undefined; skip: () => string; work: string } {
+  let fleet: Fleet | undefined;
+  let skip = '';
+  const work = mkdtempSync(path.join(tmpdir(), `orchestrate-${name}-`));
+  beforeAll(async () => {
+    const f = await startFleet(name, servers, clients, vaultMode);
+    if (typeof f === 'string') {
+      skip = f;
+      console.warn(`skipping the mtls e2e on ${servers}+${clients}${vaultMode ? ` with the ${vaultMode} lab Vault` : ''}: ${f}`);
+      return;
+    }
+    fleet = f;
+  }, 600_000);
+  afterAll(async () => {
+    await fleet?.down();
+  }, 300_000);
+  return { fleet: () => fleet, skip: () => skip, work };
 }

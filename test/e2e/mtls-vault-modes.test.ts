@@ -6,13 +6,12 @@
  *   - HTTPS with the lab Vault's private CA (vault_addr https://, vault_cacert in the inventory):
  *     first run, second run with 0 changed.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPO, results, totals, type CliResult } from '../helpers/cli.js';
-import { openssl, runMtls, sshRun, startFleet, type Fleet } from './mtls-fleet.js';
+import { openssl, runMtls, sshRun, useFleet } from './mtls-fleet.js';
 
 const ROOT_TASK = 'Generate the root CA and save its certificate (step 4)';
 const INT_TASK = 'Generate, sign and import the intermediate CA (steps 5-6)';
@@ -31,27 +30,9 @@ function changedTasks(r: CliResult): string[] {
   return results(r.events).filter((e) => e['changed'] === true).map((e) => `${String(e['host'])}: ${String(e['task'])}`);
 }
 
-function useFleet(base: string, mode: string): { fleet: () => Fleet | undefined; skip: () => string; work: string } {
-  let fleet: Fleet | undefined;
-  let skip = '';
-  const work = mkdtempSync(path.join(tmpdir(), `orchestrate-${base}-`));
-  beforeAll(async () => {
-    const f = await startFleet(base, 1, 1, mode);
-    if (typeof f === 'string') {
-      skip = f;
-      console.warn(`skipping the mtls e2e with the ${mode} lab Vault: ${f}`);
-      return;
-    }
-    fleet = f;
-  }, 600_000);
-  afterAll(async () => {
-    await fleet?.down();
-  }, 300_000);
-  return { fleet: () => fleet, skip: () => skip, work };
-}
 
 describe('playbooks/mtls.yml, lab Vault with an auto-unseal (transit) seal', () => {
-  const f = useFleet('mtls-auto', 'auto-unseal');
+  const f = useFleet('mtls-auto', 1, 1, 'auto-unseal');
 
   it('a first run that fails between the root and the intermediate CA', async (t) => {
     const fleet = f.fleet();
@@ -98,7 +79,7 @@ describe('playbooks/mtls.yml, lab Vault with an auto-unseal (transit) seal', () 
 });
 
 describe('playbooks/mtls.yml, lab Vault over HTTPS with its own private CA', () => {
-  const f = useFleet('mtls-tls', 'tls');
+  const f = useFleet('mtls-tls', 1, 1, 'tls');
   // Until the consul_template role hands the nodes vault_cacert, only the Vault play can run.
   const whole = nodesTrustVaultCa();
   const tags = whole ? [] : ['--tags', 'vault'];

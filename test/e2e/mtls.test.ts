@@ -2,12 +2,11 @@
  * playbooks/mtls.yml end to end on the lab (1+3 and 1+15 hosts): certificates, mTLS API,
  * gossip key, reload/restart order, and a second run with 0 changed.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { results, totals } from '../helpers/cli.js';
-import { openssl, runMtls, sshRun, startFleet, type Fleet, type FleetHost } from './mtls-fleet.js';
+import { openssl, runMtls, sshRun, useFleet, type Fleet, type FleetHost } from './mtls-fleet.js';
 
 const CERTS = '/opt/nomad/agent-certs';
 const CLI = '/opt/nomad/cli-certs';
@@ -47,27 +46,13 @@ async function probe(fleet: Fleet, host: FleetHost): Promise<Probe> {
 function defineFleetSuite(servers: number, clients: number): void {
   const name = `mtls${servers}x${clients}`;
   describe(`playbooks/mtls.yml on ${servers}+${clients} lab hosts`, () => {
-    let fleet: Fleet | undefined;
-    let skip = '';
-    const work = mkdtempSync(path.join(tmpdir(), `orchestrate-${name}-`));
+    const f = useFleet(name, servers, clients);
+    const work = f.work;
     const probes = new Map<string, Probe>();
 
-    beforeAll(async () => {
-      const f = await startFleet(name, servers, clients);
-      if (typeof f === 'string') {
-        skip = f;
-        console.warn(`skipping the mtls e2e on ${servers}+${clients}: ${f}`);
-        return;
-      }
-      fleet = f;
-    }, 600_000);
-
-    afterAll(async () => {
-      await fleet?.down();
-    }, 300_000);
-
     it('--check --diff on the fresh fleet says what it would do, fails nothing, writes nothing', async (t) => {
-      if (!fleet) return t.skip(skip);
+      const fleet = f.fleet();
+      if (!fleet) return t.skip(f.skip());
       const r = await runMtls(fleet, work, ['--check', '--diff']);
       if (r.code !== 0) writeFileSync(path.join(work, 'check-run.log'), r.stdout + r.stderr);
       expect(r.code, `check run failed: see ${work}/check-run.log`).toBe(0);
@@ -80,7 +65,8 @@ function defineFleetSuite(servers: number, clients: number): void {
     }, 600_000);
 
     it('first run converges every node', async (t) => {
-      if (!fleet) return t.skip(skip);
+      const fleet = f.fleet();
+      if (!fleet) return t.skip(f.skip());
       const r = await runMtls(fleet, work);
       if (r.code !== 0) writeFileSync(path.join(work, 'first-run.log'), r.stdout + r.stderr);
       expect(r.stderr + r.stdout.split('\n').filter((l) => !l.startsWith('{')).join('\n')).not.toMatch(/Maximum call stack/);
@@ -90,7 +76,8 @@ function defineFleetSuite(servers: number, clients: number): void {
     }, 900_000);
 
     it('agent cert and key: 0700, CLI key 0640 root:root, directories 0700 and 0750, CN by role, SAN localhost and 127.0.0.1, key matches', (t) => {
-      if (!fleet) return t.skip(skip);
+      const fleet = f.fleet();
+      if (!fleet) return t.skip(f.skip());
       for (const h of fleet.hosts) {
         const p = probes.get(h.name)!.fields;
         expect(p['perms'], h.name).toBe('700,700,640,700,750,');
@@ -103,7 +90,8 @@ function defineFleetSuite(servers: number, clients: number): void {
     });
 
     it('every agent cert chains to CA_cert.crt through the intermediate', async (t) => {
-      if (!fleet) return t.skip(skip);
+      const fleet = f.fleet();
+      if (!fleet) return t.skip(f.skip());
       const caFile = path.join(work, 'CA_cert.crt');
       expect(readFileSync(caFile, 'utf8')).toContain('BEGIN CERTIFICATE');
       for (const h of fleet.hosts) {
@@ -118,7 +106,8 @@ function defineFleetSuite(servers: number, clients: number): void {
     });
 
     it('the Nomad API answers over mTLS with the CLI cert only', (t) => {
-      if (!fleet) return t.skip(skip);
+      const fleet = f.fleet();
+      if (!fleet) return t.skip(f.skip());
       for (const h of fleet.hosts) {
         const p = probes.get(h.name)!.fields;
         expect(p['mtls'], h.name).toBe('[]');
@@ -128,7 +117,8 @@ function defineFleetSuite(servers: number, clients: number): void {
     });
 
     it('servers share one 16-byte gossip key, clients have none', (t) => {
-      if (!fleet) return t.skip(skip);
+      const fleet = f.fleet();
+      if (!fleet) return t.skip(f.skip());
       const keys = new Set<string>();
       for (const h of fleet.hosts) {
         const key = probes.get(h.name)!.fields['gossip'] ?? '';
@@ -143,7 +133,8 @@ function defineFleetSuite(servers: number, clients: number): void {
     });
 
     it('systemctl shows the order: servers reload (tls upgrade), restart (TLS only), restart (gossip); clients reload only', (t) => {
-      if (!fleet) return t.skip(skip);
+      const fleet = f.fleet();
+      if (!fleet) return t.skip(f.skip());
       // consul-template's own `systemctl reload nomad` after its first render comes before these
       for (const h of fleet.hosts) {
         const calls = (probes.get(h.name)!.fields['systemctl'] ?? '').split(',').filter(Boolean);
@@ -159,7 +150,8 @@ function defineFleetSuite(servers: number, clients: number): void {
     });
 
     it('second run: 0 changed, same gossip key', async (t) => {
-      if (!fleet) return t.skip(skip);
+      const fleet = f.fleet();
+      if (!fleet) return t.skip(f.skip());
       const r = await runMtls(fleet, work);
       expect(r.code).toBe(0);
       const sum = totals(r.events);
