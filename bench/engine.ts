@@ -6,18 +6,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalConnection } from '../src/connection/local/local.js';
-import { ConnectionPool } from '../src/executor/connections.js';
-import { EventBus } from '../src/executor/events.js';
-import { runPlaybook } from '../src/executor/runner.js';
-import { Inventory } from '../src/inventory/index.js';
-import '../src/modules/index.js';
-import { loadPlaybook } from '../src/playbook/load.js';
-import { Secrets } from '../src/util/secrets.js';
-import { VaultSession } from '../src/vault/session.js';
-import { ProblemList } from '../src/yaml/index.js';
 import { MemoryConnection } from './memory-connection.js';
 import { checkArgs } from './lib/args.js';
+import { loadBenchRun, runInMemory } from './lib/in-memory.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -66,20 +57,14 @@ const PLAYBOOK = `
       command: echo reload
 `;
 
-async function once(dir: string, hosts: number): Promise<{ results: number; ms: number }> {
-  const problems = new ProblemList();
-  const pb = await loadPlaybook(path.join(dir, 'bench.yml'), { problems });
-  if (problems.hasErrors) throw new Error(problems.format());
-  const inventory = await Inventory.load([path.join(dir, 'hosts.ini')]);
-  const secrets = new Secrets();
-  const bus = new EventBus((v) => secrets.maskValue(v));
+async function once(dir: string): Promise<{ results: number; ms: number }> {
+  const r = await loadBenchRun(dir);
   let results = 0;
-  bus.on((e) => {
+  r.bus.on((e) => {
     if (e.type === 'host.result') results++;
   });
-  const pool = new ConnectionPool((h) => new MemoryConnection(h), () => new LocalConnection({ host: 'localhost' }));
   const t0 = performance.now();
-  const summary = await runPlaybook({ playbook: pb, inventory, pool, bus, secrets, vault: new VaultSession(), extraVars: {}, tags: [], skipTags: [], checkMode: false, diffMode: false, forks: 50, signal: new AbortController().signal, verbosity: 0 });
+  const summary = await runInMemory(r, (h) => new MemoryConnection(h));
   const ms = performance.now() - t0;
   if (summary.exitCode !== 0) throw new Error(`bench playbook failed: ${JSON.stringify(Object.entries(summary.stats).find(([, s]) => s.failed > 0))}`);
   return { results, ms };
@@ -97,7 +82,7 @@ async function main(): Promise<void> {
     const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
     const rates: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const { results, ms } = await once(dir, hosts);
+      const { results, ms } = await once(dir);
       rates.push(results / (ms / 1000));
       console.log(`run ${i + 1}: ${results} host-task results in ${(ms / 1000).toFixed(2)} s = ${Math.round(results / (ms / 1000))} results/s`);
     }

@@ -10,21 +10,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalConnection } from '../src/connection/local/local.js';
 import type { ExecOptions, ExecResult } from '../src/connection/connection.js';
-import { ConnectionPool } from '../src/executor/connections.js';
-import { EventBus } from '../src/executor/events.js';
-import { runPlaybook } from '../src/executor/runner.js';
-import { Inventory } from '../src/inventory/index.js';
-import '../src/modules/index.js';
-import { loadPlaybook } from '../src/playbook/load.js';
 import { DefaultRenderer } from 'listr2';
 import { TaskProgress } from '../src/ui/progress.js';
 import { ttyRenderer } from '../src/ui/tty.js';
-import { Secrets } from '../src/util/secrets.js';
-import { VaultSession } from '../src/vault/session.js';
-import { ProblemList } from '../src/yaml/index.js';
 import { checkArgs } from './lib/args.js';
+import { loadBenchRun, runInMemory } from './lib/in-memory.js';
 import { MemoryConnection } from './memory-connection.js';
 
 class SlowConnection extends MemoryConnection {
@@ -63,12 +54,8 @@ function timed<A extends unknown[], R>(fn: (this: unknown, ...a: A) => R, acc: {
 }
 
 async function once(dir: string, live: boolean): Promise<{ wallMs: number; cpuMs: number; rendererMs: number; drawMs: number; frames: number; bytes: number }> {
-  const problems = new ProblemList();
-  const pb = await loadPlaybook(path.join(dir, 'bench.yml'), { problems });
-  if (problems.hasErrors) throw new Error(problems.format());
-  const inventory = await Inventory.load([path.join(dir, 'hosts.ini')]);
-  const secrets = new Secrets();
-  const bus = new EventBus((v) => secrets.maskValue(v));
+  const r = await loadBenchRun(dir);
+  const bus = r.bus;
   const acc = { ms: 0 };
   const drawAcc = { ms: 0 };
   let bytes = 0;
@@ -107,8 +94,7 @@ async function once(dir: string, live: boolean): Promise<{ wallMs: number; cpuMs
   return { wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, rendererMs: 0, drawMs: 0, frames, bytes };
 
   async function run(): Promise<void> {
-    const pool = new ConnectionPool((h) => new SlowConnection(h), () => new LocalConnection({ host: 'localhost' }));
-    const s = await runPlaybook({ playbook: pb, inventory, pool, bus, secrets, vault: new VaultSession(), extraVars: {}, tags: [], skipTags: [], checkMode: false, diffMode: false, forks: 50, signal: new AbortController().signal, verbosity: 0 });
+    const s = await runInMemory(r, (h) => new SlowConnection(h));
     if (s.exitCode !== 0) throw new Error('bench playbook failed');
   }
 }
