@@ -7,7 +7,8 @@ import { evalCondition } from '../template/index.js';
 import { conditions, resultVars } from './conditions.js';
 import { errMessage, failedResult, unreachableResult, type HostTaskResult } from './result.js';
 
-export async function attemptOnce(task: TaskNode, def: AnyModule, ctx: ModuleContext, args: unknown, vars: Record<string, unknown>, verbosity: number): Promise<HostTaskResult> {
+/** `attempt`: the number of this run of an `until` task (registered as `attempts`, which changed_when/failed_when see). */
+export async function attemptOnce(task: TaskNode, def: AnyModule, ctx: ModuleContext, args: unknown, vars: Record<string, unknown>, verbosity: number, attempt?: number): Promise<HostTaskResult> {
   let res;
   try {
     res = await runModule(def, ctx, args as Record<string, unknown>);
@@ -24,6 +25,7 @@ export async function attemptOnce(task: TaskNode, def: AnyModule, ctx: ModuleCon
   if (res.msg !== undefined) registered['msg'] = res.msg;
   if (res.skipped) registered['skipped'] = true;
   if (res.diff && res.diff.length > 0) registered['diff'] = res.diff;
+  if (attempt !== undefined) registered['attempts'] = attempt;
   let changed = res.changed;
   let failed = res.failed;
   let msg = res.msg;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ModuleContext } from '../modules/types.js';
 import type { TaskNode } from '../playbook/model.js';
 import { render, templateValue } from '../template/index.js';
+import type { Clock } from '../util/clock.js';
 import type { Secrets } from '../util/secrets.js';
 import type { VaultSession } from '../vault/session.js';
 import { overlay } from './conditions.js';
@@ -17,6 +18,7 @@ export interface ContextEnv {
   diffMode: boolean;
   playbookDir: string;
   signal: AbortSignal;
+  clock: Clock;
   log(host: string, message: string): void;
 }
 
@@ -37,6 +39,7 @@ export function moduleContext(task: TaskNode, host: string, vars: Record<string,
     render: (t, extra) => render(t, extra ? overlay(vars, extra) : vars),
     log: (m) => env.log(host, m),
     signal: env.signal,
+    clock: env.clock,
   };
 }
 

@@ -5,6 +5,7 @@ import type { Inventory } from '../inventory/index.js';
 import type { Play, Playbook } from '../playbook/model.js';
 import { loadYamlFile } from '../yaml/index.js';
 import { templateValue } from '../template/index.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import type { Secrets } from '../util/secrets.js';
 import type { VaultSession } from '../vault/session.js';
 import type { ConnectionPool } from './connections.js';
@@ -30,6 +31,8 @@ export interface RunOptions {
   forks: number;
   signal: AbortSignal;
   verbosity: number;
+  /** The time and every wait of the run (until/retries delays, loop pauses, wait_for); the system clock unless given. */
+  clock?: Clock;
 }
 
 export interface RunSummary {
@@ -38,7 +41,8 @@ export interface RunSummary {
 }
 
 export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
-  const started = Date.now();
+  const clock = opts.clock ?? systemClock;
+  const started = clock.now();
   const playbookDir = path.dirname(path.resolve(opts.playbook.file));
   const vars = new VarStore({ inventory: opts.inventory, extraVars: opts.extraVars, checkMode: opts.checkMode, diffMode: opts.diffMode, playbookDir, tags: opts.tags, skipTags: opts.skipTags, forks: opts.forks, verbosity: opts.verbosity });
   const stats = new Map<string, HostStats>();
@@ -59,7 +63,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
     await opts.pool.closeAll();
   }
   const statsObj = Object.fromEntries(stats);
-  opts.bus.emit({ type: 'recap', stats: statsObj, durationMs: Date.now() - started, interrupted: opts.signal.aborted });
+  opts.bus.emit({ type: 'recap', stats: statsObj, durationMs: clock.now() - started, interrupted: opts.signal.aborted });
   // failed hosts as Ansible's TQM keeps them: a rescued host or one whose errors a
   // meta: clear_host_errors cleared is not failed, whatever its recap says
   const failedNow = new Set([...hostStates.values()].filter((h) => h.failed && !h.unreachable).map((h) => h.name));

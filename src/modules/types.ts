@@ -5,6 +5,7 @@
  * with the reason, or the change; apply() performs exactly that change and is the only place that
  * writes. Only the executor decides whether apply runs (runModule in run.ts).
  */
+import type { Clock } from '../util/clock.js';
 import type { BecomeOptions, Connection } from '../connection/connection.js';
 import type { Secrets } from '../util/secrets.js';
 import type { VaultSession } from '../vault/session.js';
@@ -130,6 +131,8 @@ export interface ModuleContext {
   log(message: string): void;
   /** Aborted on Ctrl-C / timeouts: long waits (wait_for, until) must honour it. */
   readonly signal: AbortSignal;
+  /** The time and waiting (wait_for's polls, vault_unseal's wait): never Date.now / setTimeout. */
+  readonly clock: Clock;
 }
 
 /** Thrown by check/plan/apply to fail the task with a message (and optional registered data). */
