@@ -4,8 +4,9 @@ import { group } from './group.js';
 import { registerModule } from './registry.js';
 import type { AnyModule } from './types.js';
 import { user } from './user.js';
+import { cron } from './cron.js';
 
-export const systemModules: readonly AnyModule[] = [user, group, getent];
+export const systemModules: readonly AnyModule[] = [user, group, getent, cron];
 
 let registered = false;
 
