@@ -6,6 +6,7 @@ import { nomad_keyring } from './nomad_keyring.js';
 import { nomad_rpc_probe } from './nomad_rpc_probe.js';
 import { registerModule } from './registry.js';
 import { registerVaultModules } from './vault-index.js';
+import { registerSystemModules } from './system-index.js';
 import { setup } from './setup.js';
 import { include_vars } from './include_vars.js';
 
@@ -22,3 +23,4 @@ registerModule(nomad_api);
 registerModule(nomad_keyring);
 registerModule(nomad_rpc_probe);
 registerVaultModules();
+registerSystemModules();
