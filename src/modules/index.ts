@@ -8,6 +8,7 @@ import { registerModule } from './registry.js';
 import { registerVaultModules } from './vault-index.js';
 import { setup } from './setup.js';
 import { include_vars } from './include_vars.js';
+import { apt } from './apt.js';
 
 export { registerCoreModules } from './core.js';
 export { runModule } from './run.js';
@@ -18,6 +19,7 @@ registerCoreModules();
 registerModule(gossip_key);
 registerModule(setup);
 registerModule(include_vars);
+registerModule(apt);
 registerModule(nomad_api);
 registerModule(nomad_keyring);
 registerModule(nomad_rpc_probe);
