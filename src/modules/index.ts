@@ -9,6 +9,7 @@ import { registerVaultModules } from './vault-index.js';
 import { registerSystemModules } from './system-index.js';
 import { setup } from './setup.js';
 import { include_vars } from './include_vars.js';
+import { apt } from './apt.js';
 
 export { registerCoreModules } from './core.js';
 export { runModule } from './run.js';
@@ -19,6 +20,7 @@ registerCoreModules();
 registerModule(gossip_key);
 registerModule(setup);
 registerModule(include_vars);
+registerModule(apt);
 registerModule(nomad_api);
 registerModule(nomad_keyring);
 registerModule(nomad_rpc_probe);
