@@ -303,8 +303,10 @@ describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
     const c = createSshConnection(settings, runtime);
     try {
       await c.connect();
-      const running = c.exec('sleep 20');
-      await new Promise((r) => setTimeout(r, 300));
+      const running = c.exec('sleep 20.417');
+      // once the remote command runs (same PID namespace: pgrep sees it)
+      const { spawnSync } = await import('node:child_process');
+      for (let i = 0; i < 250 && spawnSync('pgrep', ['-f', '^sleep 20\\.417$']).status !== 0; i++) await new Promise((r) => setTimeout(r, 20));
       expect(sshd.killConnections()).toBeGreaterThan(0);
       const err = await running.catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ConnectionError);
