@@ -1,7 +1,7 @@
 /** The lab Vault's HTTP API directly: seal lifecycle, health codes, tokens, ACLs, issuers. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabVault } from '../../lab/vault/server.js';
-import { startLab, tempDir } from './vault-harness.js';
+import { startVault, tempDir } from './vault-harness.js';
 
 type Json = Record<string, unknown>;
 
@@ -19,7 +19,7 @@ describe('lab Vault HTTP API', () => {
   }
 
   beforeAll(async () => {
-    lab = await startLab(tempDir('vault-lab-'));
+    lab = await startVault(tempDir('vault-lab-'));
   });
   afterAll(async () => {
     await lab?.close();
