@@ -1,4 +1,8 @@
-/** Keywords accepted at each level, as Ansible knows them (those we implement). */
+/**
+ * The keywords of each level (play, block, task, loop_control, role entry), named as Ansible
+ * names them. A name missing here is an error with "did you mean"; a name here whose value does
+ * not run yet is refused by UNSUPPORTED_KEYWORDS below, at its position. What is left runs.
+ */
 
 export const PLAY_KEYWORDS = new Set([
   'name', 'hosts', 'vars', 'vars_files', 'roles', 'pre_tasks', 'tasks', 'post_tasks', 'handlers',

@@ -62,8 +62,9 @@ describe('lab systemctl', () => {
   });
 
   it('runs the daemon detached with its environment and log file', async () => {
-    await new Promise((r) => setTimeout(r, 200));
-    expect(readFileSync(join(root, 'var/log/demo.log'), 'utf8')).toContain('hello there lab');
+    const log = (): string => (existsSync(join(root, 'var/log/demo.log')) ? readFileSync(join(root, 'var/log/demo.log'), 'utf8') : '');
+    for (let i = 0; i < 100 && !log().includes('hello there lab'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(log()).toContain('hello there lab');
     const show = systemctl('show', '-p', 'ActiveState,MainPID,UnitFileState', 'demo');
     const pid = Number(/MainPID=(\d+)/.exec(show.out)?.[1]);
     expect(show.out).toContain('ActiveState=active\n');

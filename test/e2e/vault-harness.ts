@@ -14,7 +14,8 @@ export function tempDir(prefix = 'vault-e2e-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function startLab(stateDir: string): Promise<LabVault> {
+/** The lab Vault in this process, on a random loopback port (the fleet: test/helpers/lab.ts). */
+export async function startVault(stateDir: string): Promise<LabVault> {
   return startLabVault({ host: '127.0.0.1', port: 0, stateDir });
 }
 

@@ -102,6 +102,16 @@ describe('template', () => {
     expect(r.failed).toBe(true);
     expect(r.msg).toMatch(/^template\(.*bad\): rendering bad\.j2 failed: .*nope/);
   });
+
+  it('fails on bytes that are not UTF-8, naming the template file and the byte offset; writes nothing', async () => {
+    const latin1 = join(root, 'src/templates/latin1.j2');
+    writeFileSync(latin1, Buffer.concat([Buffer.from('name = "Jos'), Buffer.from([0xe9]), Buffer.from('"\n')]));
+    const dest = join(root, 'latin1.conf');
+    const r = await runModule(template, t.ctx, { src: 'latin1.j2', dest });
+    expect(r.failed).toBe(true);
+    expect(r.msg).toBe(`template(${dest}): ${latin1}: not valid UTF-8 at byte offset 11 (0xe9); save the file as UTF-8`);
+    expect(existsSync(dest)).toBe(false);
+  });
 });
 
 describe('file', () => {
