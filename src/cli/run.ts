@@ -68,7 +68,6 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
     err(`error: ${(e as Error).message}\n`);
     return e instanceof OptionError ? EXIT.badOptions : EXIT.error;
   }
-  if (flags.user) extraVars['ansible_user'] ??= flags.user;
   if (flags.vaultSecretsFile) extraVars['vault_secrets_file'] ??= flags.vaultSecretsFile;
 
   const problems = new ProblemList();
@@ -136,6 +135,8 @@ async function connectionFactory(flags: RunFlags, warn: (m: string) => void, sta
   };
   return (host, vars) => {
     const settings = ssh.resolveSshSettings(vars, host);
+    // -u: below ansible_user and remote_user, as ansible-playbook's --user
+    if (settings.user === undefined && flags.user) settings.user = flags.user;
     if (flags.become) settings.become = { method: 'sudo', user: flags.becomeUser ?? 'root' };
     return ssh.createSshConnection(settings, runtime);
   };

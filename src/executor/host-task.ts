@@ -11,6 +11,7 @@ import type { Secrets } from '../util/secrets.js';
 import type { VaultSession } from '../vault/session.js';
 import type { ConnectionPool } from './connections.js';
 import { OMIT } from './vars.js';
+import { connectionVars } from './connection-keywords.js';
 import { firstFoundLoop } from '../vars/loop.js';
 
 export interface HostTaskResult {
@@ -128,11 +129,12 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   let delegatedTo: string | undefined;
   const delegate = task.inh.delegateTo ? String(templateValue(task.inh.delegateTo, vars)) : undefined;
   try {
-    if (def.target === 'local' || delegate === 'localhost' || delegate === '127.0.0.1' || (!delegate && task.inh.connection === 'local')) {
+    if (def.target === 'local' || delegate === 'localhost' || delegate === '127.0.0.1') {
       conn = env.pool.localConnection();
       if (delegate) delegatedTo = delegate;
     } else if (def.target === 'remote') {
-      conn = env.pool.get(delegate ?? host, delegate ? (env.hostVars(delegate) ?? { ansible_host: delegate }) : vars);
+      // remote_user/port/connection keywords apply where no ansible_* variable says otherwise
+      conn = env.pool.get(delegate ?? host, connectionVars(task.inh, delegate ? (env.hostVars(delegate) ?? { ansible_host: delegate }) : vars));
       if (delegate) delegatedTo = delegate;
     } else {
       conn = env.pool.localConnection();

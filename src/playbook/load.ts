@@ -7,7 +7,7 @@ import path from 'node:path';
 import { loadYamlFile, YamlError, type Position, type ProblemList, type YamlDoc } from '../yaml/index.js';
 import { didYouMean } from '../util/suggest.js';
 import { templateValue } from '../template/index.js';
-import { PLAY_KEYWORDS, UNSUPPORTED_KEYWORDS } from './keywords.js';
+import { PLAY_KEYWORD_TABLE, PLAY_KEYWORDS, type Keyword } from './keywords.js';
 import { emptyInherited, type Inherited, type Node, type Play, type Playbook, type Role, type TaskNode } from './model.js';
 import { TaskParser, type ParseScope } from './tasks.js';
 import { loadRoles } from './roles.js';
@@ -138,7 +138,7 @@ class PlaybookLoader implements Loader {
 
   private async loadPlay(doc: YamlDoc, raw: Record<string, unknown>, file: string): Promise<Play | undefined> {
     const pos = doc.pos(raw);
-    checkUnsupported(this.problems, doc, raw);
+    checkUnsupported(this.problems, doc, raw, PLAY_KEYWORD_TABLE);
     for (const k of Object.keys(raw)) {
       if (!PLAY_KEYWORDS.has(k)) {
         const hint = ['tasks', 'pre_tasks', 'post_tasks'].some((s) => s === k) ? '' : didYouMean(k, PLAY_KEYWORDS);
@@ -260,10 +260,9 @@ class PlaybookLoader implements Loader {
 }
 
 /** Keywords known by name whose value does not run here: an error at the keyword, never ignored. */
-export function checkUnsupported(problems: ProblemList, doc: YamlDoc, raw: Record<string, unknown>): void {
-  for (const [k, check] of Object.entries(UNSUPPORTED_KEYWORDS)) {
-    if (!(k in raw)) continue;
-    const why = check(raw[k]);
+export function checkUnsupported(problems: ProblemList, doc: YamlDoc, raw: Record<string, unknown>, table: Record<string, Keyword>): void {
+  for (const k of Object.keys(raw)) {
+    const why = Object.prototype.hasOwnProperty.call(table, k) ? table[k]!.refuse?.(raw[k]) : undefined;
     if (why) problems.add(doc.pos(raw, k), why);
   }
 }
@@ -280,6 +279,8 @@ export function applyCommonKeywords(inh: Inherited, raw: Record<string, unknown>
   if (raw['run_once'] !== undefined) inh.runOnce = truthy(raw['run_once']);
   if (raw['any_errors_fatal'] !== undefined) inh.anyErrorsFatal = truthy(raw['any_errors_fatal']);
   if (typeof raw['connection'] === 'string') inh.connection = raw['connection'];
+  if (typeof raw['remote_user'] === 'string' || typeof raw['remote_user'] === 'number') inh.remoteUser = String(raw['remote_user']);
+  if (typeof raw['port'] === 'number' || typeof raw['port'] === 'string') inh.port = raw['port'];
   if (typeof raw['throttle'] === 'number' || typeof raw['throttle'] === 'string') inh.throttle = raw['throttle'];
   if (isRecord(raw['environment']) || (typeof raw['environment'] === 'string' && raw['environment'].includes('{{'))) inh.environment = [...inh.environment, raw['environment']];
 }

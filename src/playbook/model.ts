@@ -27,8 +27,10 @@ export interface Inherited {
   anyErrorsFatal?: boolean;
   /** At most this many hosts run the task at once (a number or a template). */
   throttle?: number | string;
-  /** `connection: local` runs the task on the control machine (`ssh` is the default). */
+  /** `connection`, `remote_user`, `port`: below the ansible_connection/ansible_user/ansible_port variables (connection-keywords.ts). */
   connection?: string;
+  remoteUser?: string;
+  port?: number | string;
   environment: (Record<string, unknown> | string)[];
   role?: Role;
 }

@@ -5,7 +5,7 @@ import { getModule, moduleNames } from '../modules/registry.js';
 import { argsStringToDict, validateArgs } from '../modules/args.js';
 import { kvKey, kvValue, splitArgs } from '../modules/lib/kv.js';
 import { didYouMean, suggest } from '../util/suggest.js';
-import { BLOCK_KEYWORDS, INCLUDE_ACTIONS, LOOP_CONTROL_KEYWORDS, TASK_KEYWORDS, shortAction } from './keywords.js';
+import { BLOCK_KEYWORD_TABLE, BLOCK_KEYWORDS, INCLUDE_ACTIONS, LOOP_CONTROL_KEYWORDS, TASK_KEYWORD_TABLE, TASK_KEYWORDS, shortAction } from './keywords.js';
 import type { Inherited, LoopSpec, Node, TaskNode } from './model.js';
 import { asList, asRecord, asStringList, isRecord, normaliseTags, type Loader } from './common.js';
 import { applyCommonKeywords, checkUnsupported } from './load.js';
@@ -64,7 +64,7 @@ export class TaskParser {
 
   private async parseOne(raw: Record<string, unknown>, scope: ParseScope): Promise<Node | undefined> {
     const doc = scope.doc;
-    checkUnsupported(this.problems, doc, raw);
+    checkUnsupported(this.problems, doc, raw, 'block' in raw ? BLOCK_KEYWORD_TABLE : TASK_KEYWORD_TABLE);
     if ('block' in raw) return this.parseBlock(raw, scope);
     for (const k of ['rescue', 'always']) if (k in raw) this.problems.add(doc.pos(raw, k), `"${k}" is only valid next to "block"`);
 
@@ -226,7 +226,7 @@ export class TaskParser {
     else if (withKey === 'with_first_found') items = { __with: 'first_found', value: raw[withKey] };
     else if (withKey === 'with_list' || withKey === 'with_indexed_items') items = { __with: withKey === 'with_list' ? 'list' : 'indexed', value: raw[withKey] };
     else if (withKey) {
-      this.problems.add(doc.pos(raw, withKey), `"${withKey}" is not supported; use "loop" with a filter`);
+      // refused at load by the keyword table (keywords.ts)
       return undefined;
     } else {
       if (lc !== undefined) this.problems.add(doc.pos(raw, 'loop_control'), '"loop_control" without "loop"');
