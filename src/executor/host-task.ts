@@ -12,6 +12,7 @@ import type { VaultSession } from '../vault/session.js';
 import type { ConnectionPool } from './connections.js';
 import { OMIT } from './vars.js';
 import { connectionVars } from './connection-keywords.js';
+import { argsWithDefaults } from '../playbook/module-defaults.js';
 import { firstFoundLoop } from '../vars/loop.js';
 
 export interface HostTaskResult {
@@ -179,7 +180,9 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   };
   let args: unknown;
   try {
-    args = stripOmit(templateValue(task.args, vars));
+    // module_defaults of the play, blocks and task under the task's own arguments
+    const withDefaults = task.inh.moduleDefaults ? argsWithDefaults(def.name, task.args, task.inh.moduleDefaults, (v) => templateValue(v, vars)) : task.args;
+    args = stripOmit(templateValue(withDefaults, vars));
   } catch (err) {
     return { status: 'failed', changed: false, msg: `${task.action}: ${errMessage(err)}`, registered: { failed: true, msg: errMessage(err) } };
   }

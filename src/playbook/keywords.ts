@@ -29,8 +29,8 @@ const CONN_KW = 'src/executor/connection-keywords.ts';
 const CONN_TEST = 'test/unit/connection-keywords.test.ts';
 const ASYNC = 'src/executor/async.ts';
 const ASYNC_TEST = 'test/differential/cases/async-poll.yml';
-const MODULE_DEFAULTS = 'src/executor/module-defaults.ts';
-const MODULE_DEFAULTS_TEST = 'test/unit/module-defaults.test.ts';
+const MODULE_DEFAULTS = 'src/playbook/module-defaults.ts';
+const MODULE_DEFAULTS_TEST = 'test/differential/cases/module-defaults.yml';
 
 /** A keyword whose implementation is not there yet: refused whatever its value, at its position. */
 const NOT_YET = (k: string): Keyword => ({ impl: 'src/playbook/keywords.ts', test: 'test/unit/keywords-table.test.ts', refuse: () => `"${k}" is not supported yet` });
@@ -92,7 +92,7 @@ const COMMON: Record<string, Keyword> = {
   remote_user: { impl: CONN_KW, test: CONN_TEST },
   port: { impl: CONN_KW, test: CONN_TEST },
   connection: { impl: CONN_KW, test: CONN_TEST, refuse: refuseConnection },
-  module_defaults: NOT_YET('module_defaults'),
+  module_defaults: { impl: MODULE_DEFAULTS, test: MODULE_DEFAULTS_TEST },
   collections: { impl: 'src/playbook/keywords.ts', test: 'test/unit/keywords-table.test.ts', refuse: refuseCollections },
   throttle: { impl: NODES, test: 'test/differential/cases/throttle-lineinfile.yml' },
   timeout: NOT_YET('timeout'),

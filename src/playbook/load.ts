@@ -7,6 +7,7 @@ import path from 'node:path';
 import { loadYamlFile, YamlError, type Position, type ProblemList, type YamlDoc } from '../yaml/index.js';
 import { didYouMean } from '../util/suggest.js';
 import { templateValue } from '../template/index.js';
+import { parseModuleDefaults } from './module-defaults.js';
 import { PLAY_KEYWORD_TABLE, PLAY_KEYWORDS, type Keyword } from './keywords.js';
 import { emptyInherited, type Inherited, type Node, type Play, type Playbook, type Role, type TaskNode } from './model.js';
 import { TaskParser, type ParseScope } from './tasks.js';
@@ -265,6 +266,13 @@ export function checkUnsupported(problems: ProblemList, doc: YamlDoc, raw: Recor
     const why = Object.prototype.hasOwnProperty.call(table, k) ? table[k]!.refuse?.(raw[k]) : undefined;
     if (why) problems.add(doc.pos(raw, k), why);
   }
+  const md = raw['module_defaults'];
+  if (md !== undefined) {
+    for (const p of parseModuleDefaults(md).problems) {
+      const at = p.key !== undefined ? (Array.isArray(md) ? md.find((l) => isRecord(l) && p.key! in l) : md) : undefined;
+      problems.add(at && p.key !== undefined ? doc.pos(at as object, p.key) : doc.pos(raw, 'module_defaults'), p.message);
+    }
+  }
 }
 
 export function applyCommonKeywords(inh: Inherited, raw: Record<string, unknown>): void {
@@ -282,6 +290,7 @@ export function applyCommonKeywords(inh: Inherited, raw: Record<string, unknown>
   if (typeof raw['remote_user'] === 'string' || typeof raw['remote_user'] === 'number') inh.remoteUser = String(raw['remote_user']);
   if (typeof raw['port'] === 'number' || typeof raw['port'] === 'string') inh.port = raw['port'];
   if (typeof raw['throttle'] === 'number' || typeof raw['throttle'] === 'string') inh.throttle = raw['throttle'];
+  if (raw['module_defaults'] !== undefined && raw['module_defaults'] !== null) inh.moduleDefaults = [...(inh.moduleDefaults ?? []), ...parseModuleDefaults(raw['module_defaults']).defaults];
   if (isRecord(raw['environment']) || (typeof raw['environment'] === 'string' && raw['environment'].includes('{{'))) inh.environment = [...inh.environment, raw['environment']];
 }
 

@@ -1,5 +1,6 @@
 /** The loaded, validated playbook tree (pure data; the executor walks it). */
 import type { Position } from '../yaml/index.js';
+import type { ModuleDefaults } from './module-defaults.js';
 
 export interface Role {
   name: string;
@@ -32,6 +33,8 @@ export interface Inherited {
   remoteUser?: string;
   port?: number | string;
   environment: (Record<string, unknown> | string)[];
+  /** module_defaults of the enclosing levels, outer first (module-defaults.ts). */
+  moduleDefaults?: ModuleDefaults[];
   role?: Role;
 }
 

@@ -10,6 +10,7 @@ import type { Inherited, LoopSpec, Node, TaskNode } from './model.js';
 import { asList, asRecord, asStringList, isRecord, normaliseTags, type Loader } from './common.js';
 import { applyCommonKeywords, checkUnsupported } from './load.js';
 import { subdirFor } from '../vars/first-found.js';
+import { argsWithDefaults } from './module-defaults.js';
 
 export interface ParseScope {
   doc: YamlDoc;
@@ -167,7 +168,9 @@ export class TaskParser {
     if (typeof argsValue !== 'string' && !isRecord(argsValue)) {
       this.problems.add(pos, `${action}: arguments must be a mapping or a string`);
     } else {
-      const { problems } = validateArgs(def, argsValue, { templated: false });
+      // what the task runs with: module_defaults under its own arguments
+      const full = inh.moduleDefaults ? argsWithDefaults(def.name, argsValue, inh.moduleDefaults, (v) => v) : argsValue;
+      const { problems } = validateArgs(def, isRecord(full) || typeof full === 'string' ? full : argsValue, { templated: false });
       for (const p of problems) {
         const at = p.key && isRecord(argsValue) && p.key in argsValue ? doc.pos(argsValue, p.key) : pos;
         this.problems.add(at, `${def.name}: ${p.message}`);

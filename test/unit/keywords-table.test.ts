@@ -54,4 +54,12 @@ describe('keyword tables', () => {
   it('with_* lookups that do not run are refused at the keyword', async () => {
     expect(await problemsOf('- hosts: all\n  tasks:\n    - debug: var=item\n      with_nested: [[1], [2]]\n')).toContain('site.yml:4:7: "with_nested" is not supported; use "loop" with a filter');
   });
+
+  it('module_defaults: unknown actions and groups are refused at their key, as Ansible refuses them', async () => {
+    const out = await problemsOf('- hosts: all\n  module_defaults:\n    coppy: {dest: /x}\n    group/nosuch: {}\n  tasks:\n    - file:\n      module_defaults: [{file: {path: /tmp/x}}]\n');
+    expect(out).toContain('site.yml:3:5: Could not resolve action coppy in module_defaults');
+    expect(out).toContain('site.yml:4:5: Error loading module_defaults: could not resolve the module_defaults group ansible.builtin.nosuch');
+    // the task's required path comes from its module_defaults
+    expect(out).not.toContain('path');
+  });
 });
