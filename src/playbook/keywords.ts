@@ -101,8 +101,8 @@ const COMMON: Record<string, Keyword> = {
 
 const { when: _when, delegate_to: _delegateTo, delegate_facts: _delegateFacts, ...PLAY_COMMON } = COMMON;
 
+// play keywords first: "did you mean" prefers the earlier of two equally close names (taks → tasks)
 export const PLAY_KEYWORD_TABLE: Record<string, Keyword> = {
-  ...PLAY_COMMON,
   hosts: { impl: RUNNER, test: FLOW },
   vars_files: { impl: RUNNER, test: MISC },
   vars_prompt: NOT_YET('vars_prompt'),
@@ -120,6 +120,7 @@ export const PLAY_KEYWORD_TABLE: Record<string, Keyword> = {
   order: { impl: RUNNER, test: FLOW },
   force_handlers: { impl: NODES, test: MISC },
   strategy: { impl: NODES, test: KW, refuse: refuseStrategy },
+  ...PLAY_COMMON,
 };
 
 export const BLOCK_KEYWORD_TABLE: Record<string, Keyword> = {
