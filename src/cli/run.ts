@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Connection } from '../connection/connection.js';
 import { LocalConnection } from '../connection/local/local.js';
 import { ConnectionPool } from '../executor/connections.js';
+import { askVarsPrompts, PromptError, terminalIO } from './vars-prompt.js';
 import { EventBus, type RunEvent } from '../executor/events.js';
 import { runPlaybook } from '../executor/runner.js';
 import { Inventory } from '../inventory/index.js';
@@ -106,6 +107,13 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
   }
   if (flags.limit && noHostsLeft(inventory, flags.limit)) return EXIT.error;
   for (const pb of playbooks) await addPlaybookVarsDirs(pb, inventory);
+  try {
+    await askVarsPrompts(playbooks, extraVars, terminalIO());
+  } catch (e) {
+    if (!(e instanceof PromptError)) throw e;
+    err(`error: ${e.message}\n`);
+    return EXIT.error;
+  }
   return execute(playbooks, inventory, flags, extraVars, tags, skipTags);
 }
 

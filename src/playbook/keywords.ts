@@ -105,7 +105,7 @@ const { when: _when, delegate_to: _delegateTo, delegate_facts: _delegateFacts, .
 export const PLAY_KEYWORD_TABLE: Record<string, Keyword> = {
   hosts: { impl: RUNNER, test: FLOW },
   vars_files: { impl: RUNNER, test: MISC },
-  vars_prompt: NOT_YET('vars_prompt'),
+  vars_prompt: { impl: 'src/cli/vars-prompt.ts', test: 'test/integration/vars-prompt.test.ts' },
   roles: { impl: 'src/playbook/roles.ts', test: FLOW },
   pre_tasks: { impl: NODES, test: MISC },
   tasks: { impl: NODES, test: FLOW },

@@ -9,7 +9,7 @@ import { didYouMean } from '../util/suggest.js';
 import { templateValue } from '../template/index.js';
 import { parseModuleDefaults } from './module-defaults.js';
 import { PLAY_KEYWORD_TABLE, PLAY_KEYWORDS, type Keyword } from './keywords.js';
-import { emptyInherited, type Inherited, type Node, type Play, type Playbook, type Role, type TaskNode } from './model.js';
+import { emptyInherited, type Inherited, type Node, type Play, type Playbook, type Role, type TaskNode, type VarPrompt } from './model.js';
 import { TaskParser, type ParseScope } from './tasks.js';
 import { loadRoles } from './roles.js';
 import { asList, asRecord, isRecord, normaliseTags, type Loader } from './common.js';
@@ -179,6 +179,7 @@ class PlaybookLoader implements Loader {
       inh,
     };
     this.checkPlayScalars(doc, raw, play);
+    if (raw['vars_prompt'] !== undefined && raw['vars_prompt'] !== null) play.varsPrompt = parseVarsPrompt(this.problems, doc, raw);
     for (const vf of play.varsFiles) {
       if (vf.includes('{{')) continue;
       const vdoc = await this.yaml(path.resolve(baseDir, vf), doc.pos(raw, 'vars_files'));
@@ -258,6 +259,36 @@ class PlaybookLoader implements Loader {
     visit(play.postTasks);
     visit(play.handlers);
   }
+}
+
+const PROMPT_KEYS = ['name', 'prompt', 'default', 'private', 'confirm', 'encrypt', 'salt_size', 'salt', 'unsafe'];
+
+/** `vars_prompt`: a list of mappings with a name each, as ansible-core's Play.vars_prompt. */
+function parseVarsPrompt(problems: ProblemList, doc: YamlDoc, raw: Record<string, unknown>): VarPrompt[] {
+  const list = raw['vars_prompt'];
+  if (!Array.isArray(list)) {
+    problems.add(doc.pos(raw, 'vars_prompt'), "vars_prompt must be a list of mappings, each with a 'name'");
+    return [];
+  }
+  const out: VarPrompt[] = [];
+  for (const [i, e] of list.entries()) {
+    if (!isRecord(e) || typeof e['name'] !== 'string' || e['name'] === '') {
+      problems.add(doc.pos(list, i), "Invalid vars_prompt data structure, missing 'name' key");
+      continue;
+    }
+    for (const k of Object.keys(e)) if (!PROMPT_KEYS.includes(k)) problems.add(doc.pos(e, k), `unknown vars_prompt key "${k}"${didYouMean(k, PROMPT_KEYS)}`);
+    for (const k of ['encrypt', 'salt_size', 'salt']) if (k in e) problems.add(doc.pos(e, k), `vars_prompt "${k}" is not supported (no crypt(3) hashing here); hash the value with -e instead`);
+    out.push({
+      name: e['name'],
+      ...(e['prompt'] !== undefined && e['prompt'] !== null ? { prompt: String(e['prompt']) } : {}),
+      ...(e['default'] !== undefined && e['default'] !== null ? { default: e['default'] } : {}),
+      private: e['private'] === undefined ? true : truthy(e['private']),
+      confirm: truthy(e['confirm'] ?? false),
+      unsafe: truthy(e['unsafe'] ?? false),
+      pos: doc.pos(e),
+    });
+  }
+  return out;
 }
 
 /** Keywords known by name whose value does not run here: an error at the keyword, never ignored. */

@@ -123,6 +123,18 @@ export interface Play {
   forceHandlers: boolean;
   tags: string[];
   inh: Inherited;
+  varsPrompt?: VarPrompt[];
+}
+
+/** One `vars_prompt` entry (asked by the CLI before the run; -e values skip it). */
+export interface VarPrompt {
+  name: string;
+  prompt?: string;
+  default?: unknown;
+  private: boolean;
+  confirm: boolean;
+  unsafe: boolean;
+  pos: Position | undefined;
 }
 
 export interface Playbook {
