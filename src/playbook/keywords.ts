@@ -18,7 +18,7 @@ export interface Keyword {
 
 const LOAD = 'src/playbook/load.ts';
 const TASKS = 'src/playbook/tasks.ts';
-const NODES = 'src/executor/nodes.ts';
+const WALK = 'src/executor/walk.ts';
 const HOST_TASK = 'src/executor/host-task.ts';
 const RUNNER = 'src/executor/runner.ts';
 const VARS = 'src/executor/vars.ts';
@@ -73,28 +73,28 @@ const refuseStrategy = (v: unknown): string | undefined =>
 /** Keywords of blocks and tasks both (and, with the same meaning, of plays). */
 const COMMON: Record<string, Keyword> = {
   name: { impl: LOAD, test: FLOW },
-  when: { impl: NODES, test: 'test/differential/cases/loop-when.yml' },
+  when: { impl: 'src/executor/conditions.ts', test: 'test/differential/cases/loop-when.yml' },
   tags: { impl: 'src/executor/tags.ts', test: 'test/differential/cases/tags-templated.yml' },
-  become: { impl: HOST_TASK, test: 'test/e2e/ssh-conn-become.test.ts' },
-  become_user: { impl: HOST_TASK, test: 'test/e2e/ssh-conn-become.test.ts' },
+  become: { impl: 'src/executor/target.ts', test: 'test/e2e/ssh-conn-become.test.ts' },
+  become_user: { impl: 'src/executor/target.ts', test: 'test/e2e/ssh-conn-become.test.ts' },
   become_method: { impl: 'src/connection/ssh/become.ts', test: 'test/unit/ssh-become.test.ts', refuse: refuseBecomeMethod },
-  check_mode: { impl: HOST_TASK, test: MISC },
-  diff: { impl: HOST_TASK, test: 'test/integration/engine-files.test.ts' },
-  environment: { impl: HOST_TASK, test: 'test/differential/cases/environment-command.yml' },
-  ignore_errors: { impl: NODES, test: 'test/differential/cases/recap-ignored.yml' },
+  check_mode: { impl: 'src/executor/context.ts', test: MISC },
+  diff: { impl: 'src/executor/context.ts', test: 'test/integration/engine-files.test.ts' },
+  environment: { impl: 'src/executor/context.ts', test: 'test/differential/cases/environment-command.yml' },
+  ignore_errors: { impl: 'src/executor/record.ts', test: 'test/differential/cases/recap-ignored.yml' },
   ignore_unreachable: NOT_YET('ignore_unreachable'),
-  no_log: { impl: NODES, test: FLOW },
+  no_log: { impl: 'src/executor/record.ts', test: FLOW },
   vars: { impl: VARS, test: FLOW },
-  delegate_to: { impl: HOST_TASK, test: 'test/differential/cases/throttle-lineinfile.yml' },
+  delegate_to: { impl: 'src/executor/target.ts', test: 'test/differential/cases/throttle-lineinfile.yml' },
   delegate_facts: { impl: 'src/facts/store.ts', test: 'test/e2e/facts.test.ts' },
-  run_once: { impl: NODES, test: 'test/differential/cases/run-once-handlers.yml' },
-  any_errors_fatal: { impl: NODES, test: 'test/differential/cases/any-errors-fatal-always.yml' },
+  run_once: { impl: WALK, test: 'test/differential/cases/run-once-handlers.yml' },
+  any_errors_fatal: { impl: WALK, test: 'test/differential/cases/any-errors-fatal-always.yml' },
   remote_user: { impl: CONN_KW, test: CONN_TEST },
   port: { impl: CONN_KW, test: CONN_TEST },
   connection: { impl: CONN_KW, test: CONN_TEST, refuse: refuseConnection },
   module_defaults: { impl: MODULE_DEFAULTS, test: MODULE_DEFAULTS_TEST },
   collections: { impl: 'src/playbook/keywords.ts', test: 'test/unit/keywords-table.test.ts', refuse: refuseCollections },
-  throttle: { impl: NODES, test: 'test/differential/cases/throttle-lineinfile.yml' },
+  throttle: { impl: WALK, test: 'test/differential/cases/throttle-lineinfile.yml' },
   timeout: NOT_YET('timeout'),
   debugger: { impl: 'src/playbook/keywords.ts', test: 'test/unit/keywords-table.test.ts', refuse: refuseDebugger },
 };
@@ -107,42 +107,42 @@ export const PLAY_KEYWORD_TABLE: Record<string, Keyword> = {
   vars_files: { impl: RUNNER, test: MISC },
   vars_prompt: { impl: 'src/cli/vars-prompt.ts', test: 'test/integration/vars-prompt.test.ts' },
   roles: { impl: 'src/playbook/roles.ts', test: FLOW },
-  pre_tasks: { impl: NODES, test: MISC },
-  tasks: { impl: NODES, test: FLOW },
-  post_tasks: { impl: NODES, test: MISC },
-  handlers: { impl: NODES, test: 'test/differential/cases/run-once-handlers.yml' },
-  gather_facts: { impl: NODES, test: KW },
+  pre_tasks: { impl: WALK, test: MISC },
+  tasks: { impl: WALK, test: FLOW },
+  post_tasks: { impl: WALK, test: MISC },
+  handlers: { impl: WALK, test: 'test/differential/cases/run-once-handlers.yml' },
+  gather_facts: { impl: WALK, test: KW },
   gather_subset: { impl: 'src/facts/subset.ts', test: 'test/unit/facts.test.ts' },
   gather_timeout: { impl: 'src/facts/index.ts', test: 'test/unit/facts.test.ts' },
   fact_path: { impl: 'src/facts/index.ts', test: 'test/unit/facts.test.ts' },
   serial: { impl: 'src/executor/serial.ts', test: 'test/differential/cases/serial-max-fail.yml' },
   max_fail_percentage: { impl: RUNNER, test: 'test/differential/cases/serial-max-fail.yml' },
   order: { impl: RUNNER, test: FLOW },
-  force_handlers: { impl: NODES, test: MISC },
-  strategy: { impl: NODES, test: KW, refuse: refuseStrategy },
+  force_handlers: { impl: WALK, test: MISC },
+  strategy: { impl: WALK, test: KW, refuse: refuseStrategy },
   ...PLAY_COMMON,
 };
 
 export const BLOCK_KEYWORD_TABLE: Record<string, Keyword> = {
   ...COMMON,
-  block: { impl: NODES, test: FLOW },
-  rescue: { impl: NODES, test: 'test/differential/cases/rescue-failed-task.yml' },
-  always: { impl: NODES, test: 'test/differential/cases/any-errors-fatal-always.yml' },
-  notify: { impl: NODES, test: FLOW },
+  block: { impl: WALK, test: FLOW },
+  rescue: { impl: WALK, test: 'test/differential/cases/rescue-failed-task.yml' },
+  always: { impl: WALK, test: 'test/differential/cases/any-errors-fatal-always.yml' },
+  notify: { impl: WALK, test: FLOW },
 };
 
-const WITH: Keyword = { impl: 'src/executor/host-task.ts', test: MISC };
+const WITH: Keyword = { impl: 'src/executor/loop.ts', test: MISC };
 /** with_* lookups that do not run here yet (refused at the keyword, as every keyword that does not run). */
 const WITH_REFUSED = (k: string): Keyword => ({ impl: TASKS, test: 'test/unit/keywords-table.test.ts', refuse: () => `"${k}" is not supported; use "loop" with a filter` });
 
 export const TASK_KEYWORD_TABLE: Record<string, Keyword> = {
   ...COMMON,
-  register: { impl: NODES, test: FLOW },
-  loop: { impl: NODES, test: 'test/differential/cases/loop-when.yml' },
+  register: { impl: 'src/executor/record.ts', test: FLOW },
+  loop: { impl: 'src/executor/loop.ts', test: 'test/differential/cases/loop-when.yml' },
   loop_control: { impl: TASKS, test: 'test/differential/cases/loop-control-dict.yml' },
-  changed_when: { impl: HOST_TASK, test: 'test/differential/cases/loop-changed-failed-when.yml' },
-  failed_when: { impl: HOST_TASK, test: 'test/differential/cases/loop-changed-failed-when.yml' },
-  notify: { impl: NODES, test: FLOW },
+  changed_when: { impl: 'src/executor/attempt.ts', test: 'test/differential/cases/loop-changed-failed-when.yml' },
+  failed_when: { impl: 'src/executor/attempt.ts', test: 'test/differential/cases/loop-changed-failed-when.yml' },
+  notify: { impl: WALK, test: FLOW },
   until: { impl: HOST_TASK, test: 'test/differential/cases/until-retries.yml' },
   retries: { impl: HOST_TASK, test: 'test/differential/cases/until-retries.yml' },
   delay: { impl: HOST_TASK, test: 'test/differential/cases/until-retries.yml' },
@@ -151,7 +151,7 @@ export const TASK_KEYWORD_TABLE: Record<string, Keyword> = {
   async: NOT_YET('async'),
   poll: NOT_YET('poll'),
   args: { impl: TASKS, test: 'test/unit/modules-args.test.ts' },
-  listen: { impl: NODES, test: 'test/differential/cases/run-once-handlers.yml' },
+  listen: { impl: WALK, test: 'test/differential/cases/run-once-handlers.yml' },
   with_items: WITH,
   with_list: WITH,
   with_dict: { ...WITH, test: 'test/differential/cases/loop-control-dict.yml' },

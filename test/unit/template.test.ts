@@ -299,3 +299,17 @@ describe('python + semantics', () => {
     expect(() => templateValue('{{ x + 1 }}', { x: '1' })).toThrow(/unsupported operand type\(s\) for \+: 'str' and 'int'/);
   });
 });
+
+describe('comment filter: as ansible-core 2.14 (outputs recorded from ansible-core)', () => {
+  it.each<[string, string]>([
+    ["{{ 'a\\nb' | comment }}", '#\n# a\n# b\n#'],
+    ["{{ 'Ansible managed' | comment }}", '#\n# Ansible managed\n#'],
+    ["{{ 'x\\n\\ny' | comment('c') }}", '//\n// x\n//\n// y\n//'],
+    ["{{ 'x' | comment('cblock') }}", '/*\n *\n * x\n *\n */'],
+    ["{{ 'x' | comment('xml') }}", '<!--\n -\n - x\n -\n-->'],
+    ["{{ 'x' | comment(decoration='; ', prefix_count=2) }}", ';\n;\n; x\n;'],
+    ["{{ '' | comment }}", '#\n# \n#'],
+  ])('%s', (tpl, want) => {
+    expect(render(tpl, {})).toBe(want);
+  });
+});
