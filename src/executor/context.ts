@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ModuleContext } from '../modules/types.js';
 import type { TaskNode } from '../playbook/model.js';
+import { argsWithDefaults } from '../playbook/module-defaults.js';
 import { render, templateValue } from '../template/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Secrets } from '../util/secrets.js';
@@ -45,7 +46,9 @@ export function moduleContext(task: TaskNode, host: string, vars: Record<string,
 
 /** The task's arguments, templated, with `omit` taken out. */
 export function taskArgs(task: TaskNode, vars: Record<string, unknown>): unknown {
-  return stripOmit(templateValue(task.args, vars));
+  // module_defaults of the play, blocks and task under the task's own arguments
+  const args = task.inh.moduleDefaults ? argsWithDefaults(task.action, task.args, task.inh.moduleDefaults, (v) => templateValue(v, vars)) : task.args;
+  return stripOmit(templateValue(args, vars));
 }
 
 function stripOmit(v: unknown): unknown {

@@ -99,6 +99,8 @@ export interface SideChannels {
 export interface NoChange extends SideChannels {
   ok: true;
   reason: string;
+  /** A change made earlier that this read reports as its own (async_status: the finished job's). */
+  changed?: true;
 }
 
 /** The change to make: what apply() receives, its one-line summary and its --diff. */
@@ -106,6 +108,8 @@ export interface Change<C> extends SideChannels {
   change: C;
   summary: string;
   diff?: FileDiff[];
+  /** Reported as unchanged once applied, as Ansible reports it (async_status mode=cleanup). */
+  unchanged?: true;
 }
 
 export type Plan<C> = NoChange | Change<C>;
