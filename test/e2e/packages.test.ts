@@ -74,13 +74,14 @@ describe.skipIf(!support.ok || !tmuxInstalled)('apt on a lab host, from the lab 
     expect(ours[6]!.state).toMatch(/^tmux=\S+ ii/m);
   }, 240_000);
 
-  it('--check --diff reports the change and changes nothing; a missing package names itself', async () => {
+  it('--check --diff reports the change and changes nothing (apt, package); a missing package names itself', async () => {
     const site = `- hosts: client1
   gather_facts: false
   tasks:
     - { name: add, apt: { name: orchestrate-lab-hello } }
     - { name: drop, apt: { name: tmux, state: absent } }
     - { name: none, apt: { name: orchestrate-no-such-package }, ignore_errors: true }
+    - { name: pkg, package: { name: orchestrate-lab-hello, state: present } }
 `;
     const p = project({ 'site.yml': site });
     const r = await orchestrate(['run', path.join(p, 'site.yml'), '-i', lab.inventory, '--check', '--diff', '--json'], { timeoutMs: 120_000 });
@@ -90,6 +91,8 @@ describe.skipIf(!support.ok || !tmuxInstalled)('apt on a lab host, from the lab 
     expect(JSON.stringify(add['diff'])).toContain('orchestrate-lab-hello (not installed)');
     expect(JSON.stringify(results(r.events, 'drop')[0]!['diff'])).toMatch(/tmux \(removed\)/);
     expect(results(r.events, 'none')[0]!['msg']).toBe("No package matching 'orchestrate-no-such-package' is available");
+    // package: without gathered facts it looks which manager the host has (apt)
+    expect(results(r.events, 'pkg')[0]).toMatchObject({ status: 'changed', reason: 'install orchestrate-lab-hello=1.1' });
     const after = await orchestrate(['run', path.join(project({ 'site.yml': `- hosts: client1\n  gather_facts: false\n  tasks:\n    - ${STATE}\n      register: s\n    - name: s\n      debug: { msg: "{{ s.stdout }}" }\n` }), 'site.yml'), '-i', lab.inventory, '--json']);
     const state = shown(results(after.events, 's')[0]);
     expect(state).toMatch(/^tmux=\S+ ii/m);
