@@ -5,8 +5,9 @@ import { registerModule } from './registry.js';
 import type { AnyModule } from './types.js';
 import { user } from './user.js';
 import { cron } from './cron.js';
+import { sysctl } from './sysctl.js';
 
-export const systemModules: readonly AnyModule[] = [user, group, getent, cron];
+export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl];
 
 let registered = false;
 
