@@ -6,8 +6,9 @@ import type { AnyModule } from './types.js';
 import { user } from './user.js';
 import { cron } from './cron.js';
 import { sysctl } from './sysctl.js';
+import { hostname } from './hostname.js';
 
-export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl];
+export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl, hostname];
 
 let registered = false;
 
