@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ConnectionError, type BecomeOptions, type Connection } from '../connection/connection.js';
 import { getModule } from '../modules/registry.js';
 import { runModule } from '../modules/run.js';
-import type { FileDiff, ModuleContext } from '../modules/types.js';
+import type { FileDiff, InventoryOp, ModuleContext } from '../modules/types.js';
 import type { LoopSpec, TaskNode } from '../playbook/model.js';
 import { evalCondition, render, templateValue } from '../template/index.js';
 import type { Secrets } from '../util/secrets.js';
@@ -42,6 +42,8 @@ export interface TaskEnv {
   verbosity: number;
   /** Variables of another inventory host (connection settings for delegate_to). */
   hostVars(host: string): Record<string, unknown> | undefined;
+  /** Make an in-memory inventory change (group_by, add_host); true when the inventory changed. */
+  changeInventory?(op: InventoryOp): boolean;
 }
 
 interface BecomeCapable {
@@ -193,7 +195,7 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   const attempts = task.until !== undefined ? Math.max(1, retries) : 1;
   let out: HostTaskResult | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    out = await attemptOnce(task, def.name, ctx, args, vars, env.verbosity);
+    out = await attemptOnce(task, def.name, ctx, args, vars, env.verbosity, env.changeInventory);
     if (out.status === 'unreachable') return out;
     if (task.until === undefined) break;
     const evalVars = resultVars(task, vars, out.registered);
@@ -218,7 +220,7 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   return out!;
 }
 
-async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, args: unknown, vars: Record<string, unknown>, verbosity: number): Promise<HostTaskResult> {
+async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, args: unknown, vars: Record<string, unknown>, verbosity: number, changeInventory?: TaskEnv['changeInventory']): Promise<HostTaskResult> {
   const def = getModule(action)!;
   let res;
   try {
@@ -231,6 +233,8 @@ async function attemptOnce(task: TaskNode, action: string, ctx: ModuleContext, a
     // As Ansible's debug: below its verbosity the task is skipped, and registered as such.
     return { status: 'skipped', changed: false, reason: 'verbosity threshold not met', registered: { changed: false, failed: false, skipped: true, skipped_reason: 'Verbosity threshold not met.' } };
   }
+  // group_by / add_host: the executor changes the inventory; the task is changed when it did
+  if (res.inventory && !res.failed && changeInventory?.(res.inventory)) res.changed = true;
   const registered: Record<string, unknown> = { ...res.data, changed: res.changed, failed: res.failed };
   delete registered['__verbosity'];
   if (res.msg !== undefined) registered['msg'] = res.msg;

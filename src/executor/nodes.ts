@@ -12,6 +12,12 @@ import type { RunOptions } from './runner.js';
 import { shouldRunTags } from './tags.js';
 import { factTargets } from '../facts/store.js';
 import type { VarStore } from './vars.js';
+import { getModule } from '../modules/registry.js';
+
+/** Modules that run once per task whatever the hosts (add_host: Ansible's BYPASS_HOST_LOOP). */
+function bypassesHostLoop(action: string): boolean {
+  return getModule(action)?.name === 'add_host';
+}
 
 export interface HostState {
   name: string;
@@ -97,6 +103,7 @@ export class NodeRunner {
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       verbosity: opts.verbosity,
       hostVars: (host) => run.vars.hostvars[host] as Record<string, unknown> | undefined,
+      changeInventory: (op) => run.vars.changeInventory(op),
     };
   }
 
@@ -249,12 +256,15 @@ export class NodeRunner {
   async runTask(task: TaskNode, hosts: HostState[]): Promise<void> {
     const { opts } = this.run;
     if (!task.isHandler && !shouldRunTags(this.tagsOf(task, hosts), opts.tags, opts.skipTags)) return;
-    const targets = task.inh.runOnce ? hosts.slice(0, 1) : hosts;
+    // add_host bypasses the host loop: it runs once, as run_once (Ansible's BYPASS_HOST_LOOP)
+    const runOnce = task.inh.runOnce || bypassesHostLoop(task.action);
+    const targets = runOnce ? hosts.slice(0, 1) : hosts;
     const id = task.isHandler ? dynamicId++ : task.id;
     opts.bus.emit({ type: 'task.start', id, name: task.name, module: task.action, hosts: targets.map((h) => h.name), handler: task.isHandler, ...(task.inh.role ? { role: task.inh.role.name } : {}), ...(task.pos ? { pos: task.pos } : {}) });
     const throttle = this.throttleFor(task, targets);
     const limit = throttle ? pLimitFn(throttle) : undefined;
     const results = await Promise.all(targets.map((h) => (limit ? limit(() => this.run.limiter(() => this.runOnHost(task, id, h))) : this.run.limiter(() => this.runOnHost(task, id, h)))));
+    // (add_host's own bypass registers on the host that ran it only, as in Ansible)
     if (task.inh.runOnce && results[0]) {
       // run_once: the result (and registered value) applies to every host of the batch; a
       // failure fails them all, as in Ansible ("NO MORE HOSTS LEFT"), so none goes on without it
