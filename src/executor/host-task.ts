@@ -1,5 +1,6 @@
 /** One task on one host: its target, module context and arguments, then the until/retries loop. */
 import { getModule } from '../modules/registry.js';
+import type { InventoryOp } from '../modules/types.js';
 import type { TaskNode } from '../playbook/model.js';
 import { evalCondition, templateValue } from '../template/index.js';
 import { attemptOnce } from './attempt.js';
@@ -11,6 +12,8 @@ import { targetFor, type TargetEnv } from './target.js';
 export interface TaskEnv extends ContextEnv, TargetEnv {
   /** -v count: a module's output shown only from a higher verbosity is skipped (debug's verbosity). */
   verbosity: number;
+  /** Make an in-memory inventory change (group_by, add_host); true when the inventory changed. */
+  changeInventory?(op: InventoryOp): boolean;
 }
 
 export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<string, unknown>, env: TaskEnv): Promise<HostTaskResult> {
@@ -44,7 +47,7 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   const runs = task.until !== undefined && retries > 0 ? retries + 1 : 1;
   let out: HostTaskResult | undefined;
   for (let attempt = 1; attempt <= runs; attempt++) {
-    out = await attemptOnce(task, def, ctx, args, vars, env.verbosity, task.until !== undefined ? attempt : undefined);
+    out = await attemptOnce(task, def, ctx, args, vars, env.verbosity, task.until !== undefined ? attempt : undefined, env.changeInventory);
     if (out.status === 'unreachable') return out;
     if (runs === 1) break;
     let done = false;

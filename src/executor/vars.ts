@@ -4,6 +4,7 @@
  * < block vars < task vars < set_fact / registered < role params < extra vars; magic vars on top.
  */
 import type { Inventory } from '../inventory/index.js';
+import type { InventoryOp } from '../modules/types.js';
 import type { Play, TaskNode, Inherited } from '../playbook/model.js';
 import { lazyVars, markRaw } from '../template/index.js';
 import { FactStore } from '../facts/store.js';
@@ -107,6 +108,13 @@ export class VarStore {
       Object.assign(this.hostFacts(host), facts);
       if (cacheable) this.factStore.setFacts(host, facts);
     } else this.factStore.setFacts(host, facts);
+  }
+
+  /** group_by / add_host: change the in-memory inventory; true when it changed. */
+  changeInventory(op: InventoryOp): boolean {
+    const changed = op.op === 'group_by' ? this.opts.inventory.addToGroup(op.host, op.group, op.parents) : this.opts.inventory.addHost(op.name, op.groups, op.vars);
+    if (changed) this.groupsCache = undefined;
+    return changed;
   }
 
   private groups(): Record<string, string[]> {

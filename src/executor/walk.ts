@@ -14,6 +14,12 @@ import { record, type Recorded } from './record.js';
 import { errMessage, failedResult, skippedResult, type HostTaskResult } from './result.js';
 import type { HostState, PlayRun } from './state.js';
 import { shouldRunTags } from './tags.js';
+import { getModule } from '../modules/registry.js';
+
+/** Modules that run once per task whatever the hosts (add_host: Ansible's BYPASS_HOST_LOOP). */
+function bypassesHostLoop(action: string): boolean {
+  return getModule(action)?.name === 'add_host';
+}
 
 let dynamicId = 1_000_000;
 const MAX_INCLUDE_DEPTH = 100;
@@ -41,6 +47,7 @@ export class NodeRunner {
       clock: opts.clock ?? systemClock,
       verbosity: opts.verbosity,
       hostVars: (host) => run.vars.hostvars[host] as Record<string, unknown> | undefined,
+      changeInventory: (op) => run.vars.changeInventory(op),
     };
   }
 
@@ -174,7 +181,9 @@ export class NodeRunner {
   async runTask(task: TaskNode, hosts: HostState[]): Promise<void> {
     const { opts } = this.run;
     if (!task.isHandler && !shouldRunTags(this.tagsOf(task, hosts), opts.tags, opts.skipTags)) return;
-    const targets = task.inh.runOnce ? hosts.slice(0, 1) : hosts;
+    // add_host bypasses the host loop: it runs once, as run_once (Ansible's BYPASS_HOST_LOOP)
+    const runOnce = task.inh.runOnce || bypassesHostLoop(task.action);
+    const targets = runOnce ? hosts.slice(0, 1) : hosts;
     const id = task.isHandler ? dynamicId++ : task.id;
     opts.bus.emit({ type: 'task.start', id, name: task.name, module: task.action, hosts: targets.map((h) => h.name), handler: task.isHandler, ...(task.inh.role ? { role: task.inh.role.name } : {}), ...(task.pos ? { pos: task.pos } : {}) });
     const throttle = this.throttleFor(task, targets);

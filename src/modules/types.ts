@@ -93,7 +93,15 @@ export interface SideChannels {
   control?: MetaAction;
   /** A value shown under the host's result line, from verbosity `-v`×N on. */
   output?: { value: unknown; verbosity: number };
+  /** A change to the run's in-memory inventory (group_by, add_host), made by the executor,
+   * which reports the task changed when the inventory did change (as Ansible's strategy). */
+  inventory?: InventoryOp;
 }
+
+/** An in-memory inventory change: a host put in a group (group_by), a host added (add_host). */
+export type InventoryOp =
+  | { op: 'group_by'; host: string; group: string; parents: string[] }
+  | { op: 'add_host'; name: string; groups: string[]; vars: Record<string, unknown> };
 
 /** Nothing to do, and why ("mode already 0700"). */
 export interface NoChange extends SideChannels {
