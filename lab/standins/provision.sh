@@ -45,6 +45,9 @@ exec '$NODE'$flags '$DIST/lab/standins/$f.js' "\$@"
 WRAPPER
 done
 
+# The systemctl stand-in is this host's systemd: say so as systemd does at boot (sd_booted(3)
+# tests /run/systemd/system), so tools that ask (Ansible's and orchestrate's `service`) use systemctl.
+mkdir -p "$R/run/systemd/system"
 mkdir -p "$R/opt/nomad/data" "$R/etc/nomad.d"
 chmod 0700 "$R/opt/nomad/data"
 

@@ -12,6 +12,7 @@ import { meta } from './meta.js';
 import { ping } from './ping.js';
 import { raw } from './raw.js';
 import { registerModule } from './registry.js';
+import { service } from './service.js';
 import { set_fact } from './set_fact.js';
 import { shell } from './shell.js';
 import { slurp } from './slurp.js';
@@ -26,7 +27,7 @@ import { wait_for } from './wait_for.js';
 
 export const coreModules: readonly AnyModule[] = [
   command, shell, raw, copy, file, template, lineinfile, blockinfile, stat, slurp, set_fact, debug,
-  assert, fail, wait_for, meta, systemd, get_url, unarchive, uri, ping,
+  assert, fail, wait_for, meta, systemd, service, get_url, unarchive, uri, ping,
   tls_probe,
 ];
 
