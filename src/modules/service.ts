@@ -1,8 +1,9 @@
 /**
- * service: a service's state and enablement on whatever init the host runs, as ansible-core's
- * service module (LinuxService): systemctl when the host was booted with systemd (sd_booted's
- * canaries: /run/systemd/system, /dev/.run/systemd, /dev/.systemd, or pid 1 is systemd),
- * otherwise its SysV init script through `service NAME ACTION` and, for `enabled`, update-rc.d.
+ * service: a service's state and enablement through systemctl on systemd hosts, SysV init scripts
+ * elsewhere. As ansible-core's service module (LinuxService): systemctl when the host was booted
+ * with systemd (sd_booted's canaries: /run/systemd/system, /dev/.run/systemd, /dev/.systemd, or
+ * pid 1 is systemd), otherwise its init script through `service NAME ACTION` and, for `enabled`,
+ * update-rc.d.
  */
 import { shellQuote } from '../connection/connection.js';
 import type { SystemdArgs, UnitState } from './systemd.js';
