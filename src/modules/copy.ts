@@ -4,18 +4,21 @@ import { applyWriteState, planWriteState, readLocalSource, resolveDest } from '.
 import type { ArgsOf, ModuleContext } from './types.js';
 import { defineModule, missingInput, ModuleFailure } from './types.js';
 import { readCurrent, writeTarget } from './lib/write.js';
+import { VALIDATE_ARG, validateProblems, withValidate } from './lib/validate.js';
 
 const ARGS = {
-  src: { type: 'path' },
-  content: { type: 'str' },
-  dest: { type: 'path', required: true },
-  mode: { type: 'mode' },
-  owner: { type: 'str' },
-  group: { type: 'str' },
-  backup: { type: 'bool', default: false },
-  force: { type: 'bool', default: true, aliases: ['thirsty'] },
-  directory_mode: { type: 'mode' },
-  remote_src: { type: 'bool', default: false },
+  src: { type: 'path', description: 'file or directory on the control machine (role files/, then beside the playbook), or on the host with remote_src; a directory ending in / copies its contents, without / the directory itself' },
+  content: { type: 'str', description: 'the file\'s content, instead of src' },
+  dest: { type: 'path', required: true, description: 'where to write; an existing directory or a path ending in / receives the source by its name' },
+  mode: { type: 'mode', description: 'permissions of the files: octal (0644), symbolic (u=rw,g=r) or preserve (the source\'s)' },
+  owner: { type: 'str', description: 'owner name or uid' },
+  group: { type: 'str', description: 'group name or gid' },
+  backup: { type: 'bool', default: false, description: 'keep the previous file as PATH.PID.DATE@TIME~ (registered as backup_file)' },
+  force: { type: 'bool', default: true, aliases: ['thirsty'], description: 'false: leave an existing destination file alone' },
+  directory_mode: { type: 'mode', description: 'permissions of the directories a directory copy creates' },
+  remote_src: { type: 'bool', default: false, description: 'src is a path on the host, not on the control machine' },
+  local_follow: { type: 'bool', default: true, description: 'follow symlinks in a local source directory (false: copy them as links)' },
+  validate: VALIDATE_ARG,
 } as const;
 
 export type CopyArgs = ArgsOf<typeof ARGS>;
@@ -32,17 +35,19 @@ async function source(ctx: ModuleContext, args: CopyArgs, label: string): Promis
 
 export const copy = defineModule({
   name: 'copy',
+  description: 'Copy a file or directory to the host, or write inline content, atomically with mode, owner and group',
   target: 'remote',
   checkMode: 'full',
   args: ARGS,
   requiredOneOf: [['src', 'content']],
   mutuallyExclusive: [['src', 'content']],
+  validate: (args) => validateProblems(args.validate),
   async check(ctx, args): Promise<WriteState> {
     const label = `copy(${args.dest})`;
     const src = await source(ctx, args, label);
     const dest = await resolveDest(ctx, label, args.dest, args.src, ctx.diffMode);
     const cur = dest.cur ?? (await readCurrent(ctx, dest.path, ctx.diffMode));
-    return { label, dest, target: writeTarget(dest.path, src.content, args, src.mode), cur };
+    return { label, dest, target: withValidate(writeTarget(dest.path, src.content, args, src.mode), args.validate, label), cur };
   },
   plan: (s, args, ctx) => planWriteState(s, args.force, ctx.diffMode, args.directory_mode),
   apply: (ctx, c) => applyWriteState(ctx, c),

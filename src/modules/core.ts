@@ -10,7 +10,9 @@ import { get_url } from './get_url.js';
 import { lineinfile } from './lineinfile.js';
 import { meta } from './meta.js';
 import { ping } from './ping.js';
+import { ini_file } from './ini_file.js';
 import { raw } from './raw.js';
+import { replace } from './replace.js';
 import { registerModule } from './registry.js';
 import { service } from './service.js';
 import { set_fact } from './set_fact.js';
@@ -28,7 +30,7 @@ import { wait_for } from './wait_for.js';
 export const coreModules: readonly AnyModule[] = [
   command, shell, raw, copy, file, template, lineinfile, blockinfile, stat, slurp, set_fact, debug,
   assert, fail, wait_for, meta, systemd, service, get_url, unarchive, uri, ping,
-  tls_probe,
+  tls_probe, replace, ini_file,
 ];
 
 let registered = false;

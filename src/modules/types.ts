@@ -23,6 +23,8 @@ export interface ArgSpec {
   elements?: ArgType;
   /** The value is a secret: masked in output, never shown in errors. */
   secret?: boolean;
+  /** What the option does, one sentence (the README's module table). */
+  description?: string;
 }
 
 /** Argument name → spec. The key "*" accepts any other key with its spec (set_fact). */
@@ -162,6 +164,8 @@ export function missingInput(ctx: { checkMode: boolean }, failure: string, would
 export interface ModuleInfo<S extends ArgSchema = ArgSchema> {
   readonly name: string;
   readonly aliases?: readonly string[];
+  /** What the module does, one sentence (the README's module table). */
+  readonly description?: string;
   /** remote: runs over the host's connection; local: on the control machine (Vault);
    * controller: needs no connection at all (debug, set_fact, assert, fail, meta). */
   readonly target: 'remote' | 'local' | 'controller';
