@@ -48,6 +48,16 @@ done
 # The systemctl stand-in is this host's systemd: say so as systemd does at boot (sd_booted(3)
 # tests /run/systemd/system), so tools that ask (Ansible's and orchestrate's `service`) use systemctl.
 mkdir -p "$R/run/systemd/system"
+# The host's sshd (started by the lab, PID in /run/sshd.pid) is its ssh.service, as on a Debian
+# host: recorded in the stand-in's format (PID, start time from /proc/PID/stat, since).
+if [ -f "$R/lib/systemd/system/ssh.service" ] && [ -s "$R/run/sshd.pid" ] && [ ! -f "$R/run/lab-systemd/ssh.service.pid" ]; then
+  pid=$(cat "$R/run/sshd.pid")
+  if [ -r "/proc/$pid/stat" ]; then
+    start=$(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f20)
+    mkdir -p "$R/run/lab-systemd"
+    printf '%s\n%s\n%s\n' "$pid" "$start" "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)" > "$R/run/lab-systemd/ssh.service.pid"
+  fi
+fi
 mkdir -p "$R/opt/nomad/data" "$R/etc/nomad.d"
 chmod 0700 "$R/opt/nomad/data"
 

@@ -99,7 +99,7 @@ describe.skipIf(!support.ok)('public roles, unchanged: orchestrate and ansible-p
   let theirs: Promise<{ code: number; out: string }>;
 
   beforeAll(async () => {
-    lab = await startLab({ name: 'e2e-roles', servers: 1, clients: 1, provision: false });
+    lab = await startLab({ name: 'e2e-roles', servers: 1, clients: 1, provision: false, aptPackages: ['logrotate'] });
     dir = mkdtempSync(path.join(os.tmpdir(), 'orchestrate-roles-'));
     symlinkSync(path.join(REPO, 'test/fixtures/roles'), path.join(dir, 'roles'));
     const play = (c: RoleCase): Record<string, unknown> => ({ hosts: 'all', vars: c.vars ?? {}, roles: [c.role] });
