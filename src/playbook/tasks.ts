@@ -266,7 +266,15 @@ export class TaskParser {
     if (action === 'import_tasks' && raw['loop'] !== undefined) this.problems.add(pos, 'import_tasks cannot loop (use include_tasks)');
     // import_tasks: conditions apply to every imported task; include_tasks: only to the include.
     const childInh = action === 'import_tasks' ? inh : { ...inh, when: [] };
-    const preloaded = dynamic ? undefined : await this.loadTaskFile(path.resolve(scope.baseDir, file), scope, childInh, pos);
+    const before = this.problems.size;
+    let preloaded = dynamic ? undefined : await this.loadTaskFile(path.resolve(scope.baseDir, file), scope, childInh, pos);
+    // A conditional include_tasks is loaded only on the hosts it runs on, as in Ansible (a role's
+    // per-OS task files use modules of other systems): problems in its file fail those hosts at the
+    // include instead of the whole run (the file is loaded again there, see executor/include.ts).
+    if (action === 'include_tasks' && raw['when'] !== undefined && this.problems.size > before) {
+      this.problems.takeFrom(before);
+      preloaded = undefined;
+    }
     if (action === 'import_tasks') {
       return { kind: 'block', name: typeof raw['name'] === 'string' ? raw['name'] : undefined, block: preloaded ?? [], rescue: [], always: [], inh: childInh, pos };
     }
