@@ -6,7 +6,9 @@ import { getModule } from '../modules/registry.js';
 import { runModule } from '../modules/run.js';
 import type { FileDiff, ModuleContext } from '../modules/types.js';
 import type { LoopSpec, TaskNode } from '../playbook/model.js';
-import { evalCondition, render, templateValue } from '../template/index.js';
+import { evalCondition, lookupVar, render, templateValue } from '../template/index.js';
+import { runPlugin, type LookupEnv } from '../template/lookups.js';
+import { findInStack, searchCandidates } from '../template/search-path.js';
 import type { Secrets } from '../util/secrets.js';
 import type { VaultSession } from '../vault/session.js';
 import type { ConnectionPool } from './connections.js';
@@ -92,32 +94,26 @@ export function resolveLoop(spec: LoopSpec, vars: Record<string, unknown>): unkn
   if (raw && typeof raw === 'object' && !Array.isArray(raw) && '__with' in raw) {
     const w = raw as { __with: string; value: unknown; subdir?: string };
     if (w.__with === 'first_found') return firstFoundLoop(w.value, w.subdir ?? 'files', vars);
-    const v = templateValue(w.value, vars);
-    if (w.__with === 'dict') {
-      if (!v || typeof v !== 'object') throw new Error('with_dict expects a dict');
-      return Object.entries(v as Record<string, unknown>).map(([key, value]) => ({ key, value }));
-    }
-    const list = Array.isArray(v) ? v : [v];
-    if (w.__with === 'items') return list.flatMap((x) => (Array.isArray(x) ? x : [x]));
-    if (w.__with === 'indexed') return list.map((x, i) => [i, x]);
-    return list;
+    // listify_lookup_plugin_terms: the templated value; a string (or scalar) becomes a one-term list
+    const v = templateValue(typeof w.value === 'string' ? w.value.trim() : w.value, vars);
+    const terms = Array.isArray(v) ? v : [v];
+    const env: LookupEnv = { get: (n) => lookupVar(vars, n), vars };
+    return runPlugin(w.__with, env, terms, {}, true) ?? [];
   }
   const v = templateValue(raw, vars);
   if (!Array.isArray(v)) throw new Error(`Invalid data passed to 'loop', it requires a list, got this instead: ${JSON.stringify(v)}`);
   return v;
 }
 
+/** ActionBase._find_needle: the task's search path (its roles, its file's directory), then the playbook dir. */
 function findFileFor(task: TaskNode, playbookDir: string) {
   return (kind: 'files' | 'templates', name: string): string => {
     if (path.isAbsolute(name)) return name;
-    const dirs: string[] = [];
-    if (task.inh.role) dirs.push(path.join(task.inh.role.path, kind), task.inh.role.path);
-    dirs.push(path.join(playbookDir, kind), playbookDir);
-    for (const d of dirs) {
-      const p = path.join(d, name);
-      if (existsSync(p)) return p;
-    }
-    throw new Error(`could not find ${name} in ${dirs.map((d) => path.relative(process.cwd(), d) || '.').join(', ')}`);
+    const stack = task.inh.searchPath ?? (task.inh.role ? [task.inh.role.path] : []);
+    const found = findInStack(stack, kind, name, playbookDir);
+    if (found) return found;
+    const looked = [...new Set(searchCandidates(stack, kind, name, playbookDir).map((c) => path.dirname(c)))];
+    throw new Error(`could not find ${name} in ${looked.map((d) => path.relative(process.cwd(), d) || '.').join(', ')}`);
   };
 }
 

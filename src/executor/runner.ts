@@ -1,5 +1,6 @@
 /** The executor: plays → serial batches → sections → tasks × hosts (bounded by forks). */
 import path from 'node:path';
+import { findInStack } from '../template/search-path.js';
 import pLimit from 'p-limit';
 import type { Inventory } from '../inventory/index.js';
 import type { Play, Playbook } from '../playbook/model.js';
@@ -119,13 +120,19 @@ function orderHosts(hosts: string[], order: Play['order']): string[] {
   }
 }
 
+/**
+ * vars_files as VariableManager.get_vars reads them: each entry (or the first found of a list)
+ * searched as path_dwim_relative_stack does from the play's directory (its vars/, itself).
+ */
 async function loadVarsFiles(play: Play, vars: VarStore): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  for (const f of play.varsFiles) {
-    const name = String(templateValue(f, { ...play.vars, ...vars.forPlay() }));
-    const doc = await loadYamlFile(path.resolve(play.baseDir, name));
+  for (const entry of play.varsFiles) {
+    const candidates = (Array.isArray(entry) ? entry : [entry]).map((f) => String(templateValue(f, { ...play.vars, ...vars.forPlay() })));
+    const found = candidates.map((c) => findInStack([play.baseDir], 'vars', c, play.baseDir)).find((f) => f !== undefined);
+    if (!found) throw new Error(`vars file ${Array.isArray(entry) ? JSON.stringify(entry) : entry} was not found (searched ${path.relative(process.cwd(), play.baseDir) || '.'}/vars and ${path.relative(process.cwd(), play.baseDir) || '.'})`);
+    const doc = await loadYamlFile(found);
     if (doc.value && typeof doc.value === 'object' && !Array.isArray(doc.value)) Object.assign(out, doc.value);
-    else if (doc.value !== null && doc.value !== undefined) throw new Error(`${name}: a vars file must be a mapping`);
+    else if (doc.value !== null && doc.value !== undefined) throw new Error(`${found}: a vars file must be a mapping`);
   }
   return out;
 }

@@ -150,7 +150,8 @@ export async function runAnsible(c: CaseSpec): Promise<Outcome> {
       for (const h of hosts) {
         const e = cur.hosts.get(h)!;
         const r = e['result'] as Json;
-        if (e['action'] !== 'debug' || e['status'] === 'skipped' || r['skipped']) continue;
+        // a failed debug task shows its error as `msg`: the status is compared, the wording is not
+        if (e['action'] !== 'debug' || e['status'] === 'skipped' || e['status'] === 'failed' || r['skipped']) continue;
         const value = Array.isArray(r['results']) ? (r['results'] as Json[]).filter((x) => !x['skipped']).map(ansibleDebugValue) : ansibleDebugValue(r);
         debug.push(`${cur.name} [${h}]: ${JSON.stringify(value)}`);
       }
