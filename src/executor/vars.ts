@@ -138,6 +138,9 @@ export class VarStore {
     return {
       inventory_hostname: host,
       inventory_hostname_short: host.split('.')[0],
+      inventory_file: null,
+      inventory_dir: null,
+      ...this.opts.inventory.magicVars(host),
       group_names: inv ? inv.groups : [],
       groups: this.groups(),
       hostvars: this.hostvars,
@@ -195,7 +198,8 @@ export class VarStore {
       layers['role_path'] = role.path;
       layers['ansible_role_name'] = role.name;
     }
-    if (inh.searchPath) layers['ansible_search_path'] = inh.searchPath;
+    // the playbook directory ends the search path (TaskExecutor adds the loader's basedir)
+    if (inh.searchPath) layers['ansible_search_path'] = inh.searchPath.includes(this.opts.playbookDir) ? inh.searchPath : [...inh.searchPath, this.opts.playbookDir];
     return lazyVars(layers);
   }
 

@@ -62,7 +62,8 @@ function sourceDir(dir: string, base: SearchBase): string {
     }
     return path.join(base.rolePath, 'vars', dir);
   }
-  const taskDir = base.stack?.[base.stack.length - 1] ?? base.playbookDir;
+  // outside a role the search path starts with the task's own directory
+  const taskDir = base.stack?.[0] ?? base.playbookDir;
   return path.join(taskDir, dir);
 }
 

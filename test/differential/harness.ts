@@ -160,7 +160,8 @@ export async function runAnsible(c: CaseSpec): Promise<Outcome> {
     for (const e of events) {
       if (e['type'] === 'task') {
         flush();
-        cur = { name: shortName(String(e['name'])), hosts: new Map() };
+        // a role's task is "ROLE : name" in Ansible's output; orchestrate names the task alone
+        cur = { name: shortName(String(e['name']).replace(/^[\w.-]+ : /, '')), hosts: new Map() };
         action = shortName(String(e['action']));
       } else if (e['type'] === 'result' && cur) cur.hosts.set(String(e['host']), { ...e, action });
       else if (e['type'] === 'stats') recap[String(e['host'])] = normRecap(e['stats'] as Json);
