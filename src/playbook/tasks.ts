@@ -24,6 +24,8 @@ export interface ParseScope {
   section: string;
   /** Files being imported (loop detection). */
   stack?: string[];
+  /** Inside a block that has a rescue section. */
+  rescued?: boolean;
 }
 
 let nextId = 1;
@@ -158,7 +160,7 @@ export class TaskParser {
         this.problems.add(doc.pos(raw, k), `"${k}" must be a list of tasks`);
         return [];
       }
-      return this.parseList(v, inner);
+      return this.parseList(v, k === 'block' && 'rescue' in raw ? { ...inner, rescued: true } : inner);
     };
     return {
       kind: 'block',
@@ -180,7 +182,10 @@ export class TaskParser {
       this.problems.add(pos, `${action}: arguments must be a mapping or a string`);
     } else {
       const { problems } = validateArgs(def, argsValue, { templated: false });
+      // what Ansible finds only at run time waits for the run where the task is meant to fail
+      const meantToFail = inh.ignoreErrors === true || typeof raw['ignore_errors'] === 'string' || 'failed_when' in raw || scope.rescued === true;
       for (const p of problems) {
+        if (p.runtime && meantToFail) continue;
         const at = p.key && isRecord(argsValue) && p.key in argsValue ? doc.pos(argsValue, p.key) : pos;
         this.problems.add(at, `${def.name}: ${p.message}`);
       }
