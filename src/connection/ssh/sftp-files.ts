@@ -229,10 +229,11 @@ export class SftpFiles {
     ]);
     let closed = false;
     try {
-      await this.fillTemp(handle, content, opts, ids, existing);
+      const written = await this.fillTemp(handle, content, opts, ids, existing);
       closed = true;
       const close = this.closeHandle('writeFile', path, handle);
-      const res: WriteResult = {};
+      const res: WriteResult = { tempPath: tmp };
+      if (written) res.owner = await this.ownerOf(written.uid, written.gid);
       if (opts.backup && existing?.isFile) {
         await close;
         res.backupPath = await this.backup(path);
@@ -247,6 +248,12 @@ export class SftpFiles {
       await this.op('unlink', tmp, (cb) => this.sftp.unlink(tmp, cb)).then(() => this.temps.delete(tmp), () => undefined);
       throw e instanceof ConnectionError ? this.lostDuring('writeFile', path) : e;
     }
+  }
+
+  /** uid/gid with their names (the id tables are loaded by the look before any write). */
+  private async ownerOf(uid: number, gid: number): Promise<NonNullable<WriteResult['owner']>> {
+    const [owner, group] = await Promise.all([this.ids.userName(uid).catch(() => undefined), this.ids.groupName(gid).catch(() => undefined)]);
+    return { uid, gid, ...(owner !== undefined ? { owner } : {}), ...(group !== undefined ? { group } : {}) };
   }
 
   private async existingOf(path: string): Promise<Existing | undefined> {
@@ -264,7 +271,7 @@ export class SftpFiles {
     opts: WriteOptions,
     ids: { uid?: number; gid?: number } | undefined,
     existing: Existing | undefined,
-  ): Promise<void> {
+  ): Promise<{ uid: number; gid: number } | undefined> {
     const p = 'writeFile';
     const uid = ids?.uid ?? existing?.uid;
     const gid = ids?.gid ?? existing?.gid;
@@ -282,9 +289,14 @@ export class SftpFiles {
       // chown may clear setuid/setgid bits: set the mode again when they are wanted.
       if (opts.mode & 0o6000) steps.push(this.op(p, '', (cb) => this.sftp.fchmod(handle, opts.mode, cb)));
     }
+    // the owner the file ends up with, asked in the same batch (answered after the chown)
+    const fstat = this.op<Stats>(p, '', (cb) => this.sftp.fstat(handle, cb)).catch(() => undefined);
+    steps.push(fstat);
     // Every answer is in before this returns, a failure or not: no request of it is left in flight.
     const failed = (await Promise.allSettled(steps)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    const st = await fstat;
+    return st ? { uid: st.uid, gid: st.gid } : undefined;
   }
 
   private async fsync(handle: Buffer): Promise<void> {
