@@ -1,5 +1,4 @@
 /** What a module sees of its task: the module context (vars, environment, files, render) and its arguments. */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ModuleContext } from '../modules/types.js';
 import type { TaskNode } from '../playbook/model.js';
