@@ -16,7 +16,3 @@ export function getModule(name: string): AnyModule | undefined {
 export function moduleNames(): string[] {
   return [...modules.keys()];
 }
-
-export function allModules(): readonly AnyModule[] {
-  return canonical;
-}
