@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { LocalConnection } from '../../src/connection/local/local.js';
 import { runModule, type ModuleResult } from '../../src/modules/run.js';
 import type { AnyModule, ModuleContext } from '../../src/modules/types.js';
+import { systemClock } from '../../src/util/clock.js';
 import { Secrets } from '../../src/util/secrets.js';
 import { VaultSession } from '../../src/vault/session.js';
 import { startLabVault, type LabVault } from '../../lab/vault/server.js';
@@ -46,6 +47,7 @@ export class Run {
       render: (t) => t,
       log: () => undefined,
       signal: new AbortController().signal,
+      clock: systemClock,
     };
   }
 

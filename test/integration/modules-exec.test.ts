@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -268,5 +268,26 @@ describe('get_url / uri / unarchive over a loopback server', () => {
     expect(existsSync(join(z, 'pkg/bin/tool'))).toBe(true);
     expect((await runModule(unarchive, t.ctx, { src: join(t.root, 'z.zip'), dest: z, remote_src: true })).changed).toBe(false);
     expect((await runModule(unarchive, t.ctx, { src: 'x.tgz', dest, creates: dest })).reason).toBe(`skipped: ${dest} exists`);
+  });
+
+  it('unarchive sets mode on every member, each run (as Ansible), and takes copy: false for remote_src', async () => {
+    const src = join(t.root, 'arch');
+    mkdirSync(join(src, 'app/bin'), { recursive: true });
+    writeFileSync(join(src, 'app/bin/tool'), 'x');
+    chmodSync(join(src, 'app/bin/tool'), 0o600);
+    execFileSync('tar', ['-czf', join(t.root, 'app.tgz'), '-C', src, 'app']);
+    const dest = join(t.root, 'ws');
+    mkdirSync(dest);
+    const args = { src: join(t.root, 'app.tgz'), dest, copy: false, mode: '0750' };
+    const r1 = await runModule(unarchive, t.ctx, args);
+    expect(r1.changed).toBe(true);
+    for (const p of ['app', 'app/bin', 'app/bin/tool']) expect(statSync(join(dest, p)).mode & 0o7777).toBe(0o750);
+    expect((await runModule(unarchive, t.ctx, args)).reason).toBe(`all 3 archive members already present in ${dest}, with their mode/owner/group`);
+    chmodSync(join(dest, 'app/bin/tool'), 0o644);
+    const r3 = await runModule(unarchive, t.ctx, args);
+    expect(r3).toMatchObject({ changed: true, reason: `set mode/owner/group of 1 of 3 members in ${dest}` });
+    expect(statSync(join(dest, 'app/bin/tool')).mode & 0o7777).toBe(0o750);
+    const both = await runModule(unarchive, t.ctx, { ...args, remote_src: true });
+    expect(both.msg).toMatch(/mutually exclusive: copy\|remote_src/);
   });
 });

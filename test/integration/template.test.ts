@@ -211,7 +211,7 @@ describe('undefined variables', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tpl-lookup-'));
     writeFileSync(join(dir, 'ca.pem'), 'PEM\n\n');
     expect(templateValue("{{ lookup('file', 'ca.pem') }}", { playbook_dir: dir })).toBe('PEM');
-    expect(() => templateValue("{{ lookup('fil', 'x') }}", {})).toThrow(/lookup plugin 'fil' not found \(did you mean "file"\?\)/);
+    expect(() => templateValue("{{ lookup('fil', 'x') }}", {})).toThrow(/lookup plugin \(fil\) not found \(did you mean "file"\?\)/);
   });
 });
 
@@ -297,5 +297,19 @@ describe('python + semantics', () => {
   it('mixing types is an error', async () => {
     const { templateValue } = await import('../../src/template/index.js');
     expect(() => templateValue('{{ x + 1 }}', { x: '1' })).toThrow(/unsupported operand type\(s\) for \+: 'str' and 'int'/);
+  });
+});
+
+describe('comment filter: as ansible-core 2.14 (outputs recorded from ansible-core)', () => {
+  it.each<[string, string]>([
+    ["{{ 'a\\nb' | comment }}", '#\n# a\n# b\n#'],
+    ["{{ 'Ansible managed' | comment }}", '#\n# Ansible managed\n#'],
+    ["{{ 'x\\n\\ny' | comment('c') }}", '//\n// x\n//\n// y\n//'],
+    ["{{ 'x' | comment('cblock') }}", '/*\n *\n * x\n *\n */'],
+    ["{{ 'x' | comment('xml') }}", '<!--\n -\n - x\n -\n-->'],
+    ["{{ 'x' | comment(decoration='; ', prefix_count=2) }}", ';\n;\n; x\n;'],
+    ["{{ '' | comment }}", '#\n# \n#'],
+  ])('%s', (tpl, want) => {
+    expect(render(tpl, {})).toBe(want);
   });
 });
