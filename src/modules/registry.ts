@@ -16,3 +16,7 @@ export function getModule(name: string): AnyModule | undefined {
 export function moduleNames(): string[] {
   return [...modules.keys()];
 }
+
+export function allModules(): readonly AnyModule[] {
+  return canonical;
+}
