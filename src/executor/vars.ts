@@ -6,6 +6,7 @@
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import type { Inventory } from '../inventory/index.js';
+import type { InventoryOp } from '../modules/types.js';
 import type { Play, TaskNode, Inherited } from '../playbook/model.js';
 import { lazyVars, markRaw } from '../template/index.js';
 import { FactStore } from '../facts/store.js';
@@ -111,6 +112,13 @@ export class VarStore {
     } else this.factStore.setFacts(host, facts);
   }
 
+  /** group_by / add_host: change the in-memory inventory; true when it changed. */
+  changeInventory(op: InventoryOp): boolean {
+    const changed = op.op === 'group_by' ? this.opts.inventory.addToGroup(op.host, op.group, op.parents) : this.opts.inventory.addHost(op.name, op.groups, op.vars);
+    if (changed) this.groupsCache = undefined;
+    return changed;
+  }
+
   private groups(): Record<string, string[]> {
     if (!this.groupsCache) this.groupsCache = markRaw(Object.fromEntries(this.opts.inventory.groups()));
     return this.groupsCache;
@@ -202,9 +210,12 @@ export class VarStore {
     return lazyVars(layers);
   }
 
-  /** Vars for a play-level expression (hosts pattern, serial) before any host is chosen. */
-  forPlay(): Record<string, unknown> {
-    return lazyVars({ ...this.playVars, ...this.opts.extraVars, groups: this.groups(), playbook_dir: this.opts.playbookDir });
+  /**
+   * Vars for a play-level expression before the play starts: its vars (and vars_files), extra
+   * vars over them, groups and playbook_dir, as Ansible's get_vars(play=play) without a host.
+   */
+  playLevel(playVars: Record<string, unknown>): Record<string, unknown> {
+    return lazyVars({ ...playVars, ...this.opts.extraVars, groups: this.groups(), playbook_dir: this.opts.playbookDir });
   }
 }
 

@@ -5,11 +5,12 @@ import { getModule, moduleNames } from '../modules/registry.js';
 import { argsStringToDict, validateArgs } from '../modules/args.js';
 import { kvKey, kvValue, splitArgs } from '../modules/lib/kv.js';
 import { didYouMean, suggest } from '../util/suggest.js';
-import { BLOCK_KEYWORDS, INCLUDE_ACTIONS, LOOP_CONTROL_KEYWORDS, TASK_KEYWORDS, shortAction } from './keywords.js';
+import { BLOCK_KEYWORD_TABLE, BLOCK_KEYWORDS, INCLUDE_ACTIONS, LOOP_CONTROL_KEYWORDS, TASK_KEYWORD_TABLE, TASK_KEYWORDS, shortAction } from './keywords.js';
 import type { Inherited, LoopSpec, Node, TaskNode } from './model.js';
 import { asList, asRecord, asStringList, isRecord, normaliseTags, type Loader } from './common.js';
 import { applyCommonKeywords, checkUnsupported } from './load.js';
 import { subdirFor } from '../vars/first-found.js';
+import { argsWithDefaults } from './module-defaults.js';
 import { taskSearchPath } from '../template/search-path.js';
 import { isLookup, LOOKUPS } from '../template/lookups.js';
 
@@ -73,7 +74,7 @@ export class TaskParser {
 
   private async parseOne(raw: Record<string, unknown>, scope: ParseScope): Promise<Node | undefined> {
     const doc = scope.doc;
-    checkUnsupported(this.problems, doc, raw);
+    checkUnsupported(this.problems, doc, raw, 'block' in raw ? BLOCK_KEYWORD_TABLE : TASK_KEYWORD_TABLE);
     if ('block' in raw) return this.parseBlock(raw, scope);
     for (const k of ['rescue', 'always']) if (k in raw) this.problems.add(doc.pos(raw, k), `"${k}" is only valid next to "block"`);
 
@@ -181,7 +182,9 @@ export class TaskParser {
     if (typeof argsValue !== 'string' && !isRecord(argsValue)) {
       this.problems.add(pos, `${action}: arguments must be a mapping or a string`);
     } else {
-      const { problems } = validateArgs(def, argsValue, { templated: false });
+      // what the task runs with: module_defaults under its own arguments
+      const full = inh.moduleDefaults ? argsWithDefaults(def.name, argsValue, inh.moduleDefaults, (v) => v) : argsValue;
+      const { problems } = validateArgs(def, isRecord(full) || typeof full === 'string' ? full : argsValue, { templated: false });
       // what Ansible finds only at run time waits for the run where the task is meant to fail
       const meantToFail = inh.ignoreErrors === true || typeof raw['ignore_errors'] === 'string' || 'failed_when' in raw || scope.rescued === true;
       for (const p of problems) {
@@ -274,7 +277,15 @@ export class TaskParser {
     if (action === 'import_tasks' && raw['loop'] !== undefined) this.problems.add(pos, 'import_tasks cannot loop (use include_tasks)');
     // import_tasks: conditions apply to every imported task; include_tasks: only to the include.
     const childInh = action === 'import_tasks' ? inh : { ...inh, when: [] };
-    const preloaded = dynamic ? undefined : await this.loadTaskFile(path.resolve(scope.baseDir, file), scope, childInh, pos);
+    const before = this.problems.size;
+    let preloaded = dynamic ? undefined : await this.loadTaskFile(path.resolve(scope.baseDir, file), scope, childInh, pos);
+    // A conditional include_tasks is loaded only on the hosts it runs on, as in Ansible (a role's
+    // per-OS task files use modules of other systems): problems in its file fail those hosts at the
+    // include instead of the whole run (the file is loaded again there, see executor/include.ts).
+    if (action === 'include_tasks' && raw['when'] !== undefined && this.problems.size > before) {
+      this.problems.takeFrom(before);
+      preloaded = undefined;
+    }
     if (action === 'import_tasks') {
       return { kind: 'block', name: typeof raw['name'] === 'string' ? raw['name'] : undefined, block: preloaded ?? [], rescue: [], always: [], inh: childInh, pos };
     }
