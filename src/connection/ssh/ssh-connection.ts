@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import {
   type BecomeOptions, type Connection, ConnectionError, type ConnectionSettings, type ExecOptions, type ExecResult,
   type FileInfo, tempNameFor, type WriteOptions, type WriteResult,
+  type MadeDir,
 } from '../connection.js';
 import { buildScript, newMarker, plainCommand, sudoCommand } from './become.js';
 import {
@@ -97,7 +98,7 @@ export class SshConnection implements Connection {
     return becomeWrite(run, path, data, { ...opts, source, sweep }).catch(named);
   }
 
-  async mkdir(path: string, mode?: number): Promise<void> {
+  async mkdir(path: string, mode?: number): Promise<MadeDir | void> {
     const run = this.runner();
     if (run) return becomeRun(run, becomeScripts.mkdir(path, mode), `mkdir(${path})`);
     return (await this.session.sftp()).mkdirp(path, mode);
