@@ -2,7 +2,7 @@
 import { getModule } from '../modules/registry.js';
 import type { TaskNode } from '../playbook/model.js';
 import { evalCondition, templateValue } from '../template/index.js';
-import { attemptOnce } from './attempt.js';
+import { attemptLimited } from './async.js';
 import { resultVars } from './conditions.js';
 import { moduleContext, taskArgs, type ContextEnv } from './context.js';
 import { errMessage, failedResult, type HostTaskResult } from './result.js';
@@ -43,7 +43,7 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   const attempts = task.until !== undefined ? Math.max(1, retries) : 1;
   let out: HostTaskResult | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    out = await attemptOnce(task, def, ctx, args, vars, env.verbosity);
+    out = await attemptLimited(task, def, ctx, args, vars, env);
     if (out.status === 'unreachable') return out;
     if (task.until === undefined) break;
     const evalVars = resultVars(task, vars, out.registered);

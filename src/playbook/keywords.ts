@@ -95,7 +95,7 @@ const COMMON: Record<string, Keyword> = {
   module_defaults: { impl: MODULE_DEFAULTS, test: MODULE_DEFAULTS_TEST },
   collections: { impl: 'src/playbook/keywords.ts', test: 'test/unit/keywords-table.test.ts', refuse: refuseCollections },
   throttle: { impl: WALK, test: 'test/differential/cases/throttle-lineinfile.yml' },
-  timeout: NOT_YET('timeout'),
+  timeout: { impl: ASYNC, test: 'test/differential/cases/task-timeout.yml' },
   debugger: { impl: 'src/playbook/keywords.ts', test: 'test/unit/keywords-table.test.ts', refuse: refuseDebugger },
 };
 
@@ -148,8 +148,8 @@ export const TASK_KEYWORD_TABLE: Record<string, Keyword> = {
   delay: { impl: HOST_TASK, test: 'test/differential/cases/until-retries.yml' },
   action: { impl: TASKS, test: MISC },
   local_action: { impl: TASKS, test: MISC },
-  async: NOT_YET('async'),
-  poll: NOT_YET('poll'),
+  async: { impl: ASYNC, test: ASYNC_TEST },
+  poll: { impl: ASYNC, test: ASYNC_TEST },
   args: { impl: TASKS, test: 'test/unit/modules-args.test.ts' },
   listen: { impl: WALK, test: 'test/differential/cases/run-once-handlers.yml' },
   with_items: WITH,
