@@ -82,7 +82,7 @@ const COMMON: Record<string, Keyword> = {
   diff: { impl: 'src/executor/context.ts', test: 'test/integration/engine-files.test.ts' },
   environment: { impl: 'src/executor/context.ts', test: 'test/differential/cases/environment-command.yml' },
   ignore_errors: { impl: 'src/executor/record.ts', test: 'test/differential/cases/recap-ignored.yml' },
-  ignore_unreachable: NOT_YET('ignore_unreachable'),
+  ignore_unreachable: { impl: 'src/executor/record.ts', test: 'test/differential/cases/ignore-unreachable.yml' },
   no_log: { impl: 'src/executor/record.ts', test: FLOW },
   vars: { impl: VARS, test: FLOW },
   delegate_to: { impl: 'src/executor/target.ts', test: 'test/differential/cases/throttle-lineinfile.yml' },
