@@ -68,7 +68,7 @@ const refuseDebugger = (v: unknown): string | undefined =>
   v === 'never' ? undefined : `debugger ${JSON.stringify(v)} is not supported: the interactive task debugger does not exist here (only "never")`;
 
 const refuseStrategy = (v: unknown): string | undefined =>
-  v === 'linear' || v === 'ansible.builtin.linear' ? undefined : `strategy ${JSON.stringify(v)} is not supported (only "linear")`;
+  ['linear', 'free', 'ansible.builtin.linear', 'ansible.builtin.free'].includes(String(v)) ? undefined : `strategy ${JSON.stringify(v)} is not supported (linear or free)`;
 
 /** Keywords of blocks and tasks both (and, with the same meaning, of plays). */
 const COMMON: Record<string, Keyword> = {
@@ -119,7 +119,7 @@ export const PLAY_KEYWORD_TABLE: Record<string, Keyword> = {
   max_fail_percentage: { impl: RUNNER, test: 'test/differential/cases/serial-max-fail.yml' },
   order: { impl: RUNNER, test: FLOW },
   force_handlers: { impl: WALK, test: MISC },
-  strategy: { impl: WALK, test: KW, refuse: refuseStrategy },
+  strategy: { impl: RUNNER, test: 'test/differential/cases/strategy-free.yml', refuse: refuseStrategy },
   ...PLAY_COMMON,
 };
 

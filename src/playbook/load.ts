@@ -179,6 +179,7 @@ class PlaybookLoader implements Loader {
       inh,
     };
     this.checkPlayScalars(doc, raw, play);
+    if (raw['strategy'] === 'free' || raw['strategy'] === 'ansible.builtin.free') play.strategy = 'free';
     if (raw['vars_prompt'] !== undefined && raw['vars_prompt'] !== null) play.varsPrompt = parseVarsPrompt(this.problems, doc, raw);
     for (const vf of play.varsFiles) {
       if (vf.includes('{{')) continue;

@@ -129,6 +129,8 @@ export interface Play {
   tags: string[];
   inh: Inherited;
   varsPrompt?: VarPrompt[];
+  /** `free`: each host of a batch runs through the tasks without waiting for the others. */
+  strategy?: 'linear' | 'free';
 }
 
 /** One `vars_prompt` entry (asked by the CLI before the run; -e values skip it). */
