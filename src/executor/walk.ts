@@ -254,6 +254,8 @@ export class NodeRunner {
       result = failedResult(errMessage(err));
     }
     if (result.status === 'failed' && task.inh.ignoreErrors) result.ignored = true;
+    // ignore_unreachable: the host stays in the play (its next task connects again), as Ansible's strategy
+    if (result.status === 'unreachable' && task.inh.ignoreUnreachable) result.ignored = true;
     if (result.status === 'failed' && !result.ignored) {
       // what a rescue section reads, as Ansible sets them (they stay for the rest of the run)
       const facts = this.run.vars.hostFacts(host.name);
