@@ -80,7 +80,7 @@ function planUnit(cur: UnitState, args: SystemdArgs): Plan<UnitChange> {
   const data = { name, status: { ActiveState: cur.active, UnitFileState: cur.enabled }, ...(args.state ? { state: args.state } : {}), ...(args.enabled !== undefined ? { enabled: args.enabled } : {}), ...(args.masked !== undefined ? { masked: args.masked } : {}) };
   const todo = actions(cur, args);
   if (todo.length === 0) {
-    const parts = [args.state ? `service ${name} already ${cur.active === 'active' ? 'running' : cur.active}` : '', args.masked !== undefined ? (args.masked ? 'masked' : 'not masked') : '', args.enabled !== undefined ? `${args.enabled ? 'enabled' : 'not enabled'} (${cur.enabled})` : '', cur.reloaded ? 'daemon reloaded' : ''].filter(Boolean);
+    const parts = [args.state ? `service ${name} already ${cur.active === 'active' ? 'running' : cur.active}` : '', args.masked !== undefined ? `${name} ${args.masked ? 'masked' : 'not masked'}` : '', args.enabled !== undefined ? `${args.enabled ? 'enabled' : 'not enabled'} (${cur.enabled})` : '', cur.reloaded ? 'daemon reloaded' : ''].filter(Boolean);
     return { ok: true, reason: parts.join(', ') || `service ${name}: nothing to do`, data };
   }
   const before = `active: ${cur.active}\nenabled: ${cur.enabled}\n`;
