@@ -3,6 +3,7 @@ import type { EditResult } from './lib/lineedit.js';
 import { applyEdit, EDIT_ARGS, planEdit, readForEdit, splitLines, stripEol } from './lib/lineedit.js';
 import type { ArgsOf } from './types.js';
 import { defineModule } from './types.js';
+import { validateProblems } from './lib/validate.js';
 import type { CurrentFile } from './lib/write.js';
 
 const ARGS = {
@@ -64,6 +65,8 @@ export const blockinfile = defineModule({
   mutuallyExclusive: [['insertafter', 'insertbefore']],
   validate(args) {
     if (!args.marker.includes('{mark}')) return ['marker must contain {mark}'];
+    const bad = validateProblems(args.validate);
+    if (bad.length > 0) return bad;
     for (const v of [args.insertafter, args.insertbefore]) {
       if (v === undefined || v === 'EOF' || v === 'BOF') continue;
       try {

@@ -10,22 +10,22 @@ import type { ArgsOf, ModuleContext, Plan } from './types.js';
 import { defineModule, ModuleFailure } from './types.js';
 
 const ARGS = {
-  name: { type: 'str', required: true, doc: 'Description of the job (the `#Ansible: NAME` marker), or the variable name with env.' },
-  user: { type: 'str', doc: 'Whose crontab (crontab -u); with cron_file, the user the job runs as.' },
-  job: { type: 'str', aliases: ['value'], doc: 'The command (or the variable\'s value with env); required with state present.' },
-  cron_file: { type: 'path', doc: 'A file under /etc/cron.d (or an absolute path) instead of the user\'s crontab; removed when its last job is.' },
-  state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'Whether the job or variable should exist.' },
-  backup: { type: 'bool', default: false, doc: 'Not supported: refused.' },
-  minute: { type: 'str', default: '*', doc: 'Minute field.' },
-  hour: { type: 'str', default: '*', doc: 'Hour field.' },
-  day: { type: 'str', default: '*', aliases: ['dom'], doc: 'Day of month field.' },
-  month: { type: 'str', default: '*', doc: 'Month field.' },
-  weekday: { type: 'str', default: '*', aliases: ['dow'], doc: 'Day of week field.' },
-  special_time: { type: 'str', choices: ['reboot', 'yearly', 'annually', 'monthly', 'weekly', 'daily', 'hourly'], doc: '@reboot, @daily, ... instead of the time fields.' },
-  disabled: { type: 'bool', default: false, doc: 'Write the job commented out.' },
-  env: { type: 'bool', default: false, doc: 'Manage a variable (NAME="job") instead of a job.' },
-  insertafter: { type: 'str', doc: 'With env: put a new variable after this one.' },
-  insertbefore: { type: 'str', doc: 'With env: put a new variable before this one.' },
+  name: { type: 'str', required: true, description: 'Description of the job (the `#Ansible: NAME` marker), or the variable name with env.' },
+  user: { type: 'str', description: 'Whose crontab (crontab -u); with cron_file, the user the job runs as.' },
+  job: { type: 'str', aliases: ['value'], description: 'The command (or the variable\'s value with env); required with state present.' },
+  cron_file: { type: 'path', description: 'A file under /etc/cron.d (or an absolute path) instead of the user\'s crontab; removed when its last job is.' },
+  state: { type: 'str', default: 'present', choices: ['present', 'absent'], description: 'Whether the job or variable should exist.' },
+  backup: { type: 'bool', default: false, description: 'Not supported: refused.' },
+  minute: { type: 'str', default: '*', description: 'Minute field.' },
+  hour: { type: 'str', default: '*', description: 'Hour field.' },
+  day: { type: 'str', default: '*', aliases: ['dom'], description: 'Day of month field.' },
+  month: { type: 'str', default: '*', description: 'Month field.' },
+  weekday: { type: 'str', default: '*', aliases: ['dow'], description: 'Day of week field.' },
+  special_time: { type: 'str', choices: ['reboot', 'yearly', 'annually', 'monthly', 'weekly', 'daily', 'hourly'], description: '@reboot, @daily, ... instead of the time fields.' },
+  disabled: { type: 'bool', default: false, description: 'Write the job commented out.' },
+  env: { type: 'bool', default: false, description: 'Manage a variable (NAME="job") instead of a job.' },
+  insertafter: { type: 'str', description: 'With env: put a new variable after this one.' },
+  insertbefore: { type: 'str', description: 'With env: put a new variable before this one.' },
 } as const;
 
 type CronArgs = ArgsOf<typeof ARGS>;
@@ -107,7 +107,7 @@ export const cron = defineModule({
   name: 'cron',
   target: 'remote',
   checkMode: 'full',
-  doc: 'Manage cron jobs and variables in a user\'s crontab or a cron.d file, with Ansible\'s `#Ansible: NAME` markers, as ansible.builtin.cron.',
+  description: 'Manage cron jobs and variables in a user\'s crontab or a cron.d file, with Ansible\'s `#Ansible: NAME` markers, as ansible.builtin.cron.',
   args: ARGS,
   mutuallyExclusive: [['insertafter', 'insertbefore']],
   validate(a) {

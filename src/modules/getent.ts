@@ -33,13 +33,13 @@ export const getent = defineModule({
   name: 'getent',
   target: 'remote',
   checkMode: 'full',
-  doc: 'Look up entries in a name-service database (passwd, group, hosts, services, ...) with getent; sets the fact getent_<database>.',
+  description: 'Look up entries in a name-service database (passwd, group, hosts, services, ...) with getent; sets the fact getent_<database>.',
   args: {
-    database: { type: 'str', required: true, doc: 'The database (passwd, shadow, group, hosts, services, ...).' },
-    key: { type: 'str', doc: 'The key to look up; all entries when omitted.' },
-    service: { type: 'str', doc: 'Use this NSS service (getent -s).' },
-    split: { type: 'str', doc: 'Field separator; ":" for passwd, shadow, group and gshadow, whitespace otherwise.' },
-    fail_key: { type: 'bool', default: true, doc: 'Fail when the key is not found; false sets it to null instead.' },
+    database: { type: 'str', required: true, description: 'The database (passwd, shadow, group, hosts, services, ...).' },
+    key: { type: 'str', description: 'The key to look up; all entries when omitted.' },
+    service: { type: 'str', description: 'Use this NSS service (getent -s).' },
+    split: { type: 'str', description: 'Field separator; ":" for passwd, shadow, group and gshadow, whitespace otherwise.' },
+    fail_key: { type: 'bool', default: true, description: 'Fail when the key is not found; false sets it to null instead.' },
   },
   async check(ctx, a) {
     const cmd: string[] = ['getent', a.database, ...(a.key !== undefined ? [a.key] : []), ...(a.service !== undefined ? ['-s', a.service] : [])];

@@ -5,12 +5,12 @@ import type { Plan } from './types.js';
 import { defineModule, ModuleFailure } from './types.js';
 
 const ARGS = {
-  name: { type: 'str', required: true, doc: 'Name of the group.' },
-  state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'Whether the group should exist.' },
-  gid: { type: 'int', doc: 'The numeric GID; an existing group with another GID is changed (groupmod -g).' },
-  system: { type: 'bool', default: false, doc: 'Create a system group (groupadd -r); only when the group is created.' },
-  non_unique: { type: 'bool', default: false, doc: 'Allow a GID that another group has (-o); needs gid.' },
-  local: { type: 'bool', default: false, doc: 'Accepted for compatibility; only false (groupadd and friends) is supported.' },
+  name: { type: 'str', required: true, description: 'Name of the group.' },
+  state: { type: 'str', default: 'present', choices: ['present', 'absent'], description: 'Whether the group should exist.' },
+  gid: { type: 'int', description: 'The numeric GID; an existing group with another GID is changed (groupmod -g).' },
+  system: { type: 'bool', default: false, description: 'Create a system group (groupadd -r); only when the group is created.' },
+  non_unique: { type: 'bool', default: false, description: 'Allow a GID that another group has (-o); needs gid.' },
+  local: { type: 'bool', default: false, description: 'Accepted for compatibility; only false (groupadd and friends) is supported.' },
 } as const;
 
 /** A line of /etc/group as getent prints it. */
@@ -38,7 +38,7 @@ export const group = defineModule({
   name: 'group',
   target: 'remote',
   checkMode: 'full',
-  doc: 'Add, change or remove a local group (groupadd, groupmod, groupdel), as ansible.builtin.group.',
+  description: 'Add, change or remove a local group (groupadd, groupmod, groupdel), as ansible.builtin.group.',
   args: ARGS,
   validate(a) {
     const p: string[] = [];

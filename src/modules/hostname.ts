@@ -128,10 +128,10 @@ export const hostname = defineModule({
   name: 'hostname',
   target: 'remote',
   checkMode: 'full',
-  doc: 'Set the host name (hostnamectl, or the distribution\'s file), and the hostname facts, as ansible.builtin.hostname.',
+  description: 'Set the host name (hostnamectl, or the distribution\'s file), and the hostname facts, as ansible.builtin.hostname.',
   args: {
-    name: { type: 'str', required: true, doc: 'The host name.' },
-    use: { type: 'str', choices: USE, doc: 'The strategy; default: systemd where systemd runs, else by distribution (Debian: /etc/hostname only).' },
+    name: { type: 'str', required: true, description: 'The host name.' },
+    use: { type: 'str', choices: USE, description: 'The strategy; default: systemd where systemd runs, else by distribution (Debian: /etc/hostname only).' },
   },
   validate(a) {
     return a.name.length > 64 && (a.use === 'systemd' || a.use === 'debian') ? ['name cannot be longer than 64 characters on systemd servers, try a shorter name'] : [];

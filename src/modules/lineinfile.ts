@@ -3,6 +3,7 @@ import type { EditResult } from './lib/lineedit.js';
 import { applyEdit, EDIT_ARGS, planEdit, readForEdit, splitLines, stripEol } from './lib/lineedit.js';
 import type { ArgsOf } from './types.js';
 import { defineModule } from './types.js';
+import { validateProblems } from './lib/validate.js';
 import type { CurrentFile } from './lib/write.js';
 
 const ARGS = {
@@ -105,7 +106,7 @@ export const lineinfile = defineModule({
   args: ARGS,
   mutuallyExclusive: [['insertafter', 'insertbefore'], ['regexp', 'search_string'], ['backrefs', 'search_string']],
   validate(args) {
-    const p: string[] = [];
+    const p: string[] = validateProblems(args.validate);
     if (args.state === 'present' && args.line === undefined) p.push('line is required with state=present');
     if (args.state === 'absent' && args.line === undefined && args.regexp === undefined && args.search_string === undefined) p.push('one of line, regexp or search_string is required with state=absent');
     if (args.backrefs && args.regexp === undefined) p.push('regexp is required with backrefs=true');

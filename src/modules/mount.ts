@@ -10,16 +10,16 @@ import type { ArgsOf, ModuleContext, Plan } from './types.js';
 import { defineModule, ModuleFailure } from './types.js';
 
 const ARGS = {
-  path: { type: 'path', required: true, aliases: ['name'], doc: 'The mount point.' },
-  src: { type: 'path', doc: 'Device, label, UUID=..., or directory to mount; required with mounted, present and ephemeral.' },
-  fstype: { type: 'str', doc: 'Filesystem type; required with mounted, present and ephemeral.' },
-  opts: { type: 'str', doc: 'Mount options (default "defaults").' },
-  dump: { type: 'str', default: '0', doc: 'The fstab dump field.' },
-  passno: { type: 'str', default: '0', doc: 'The fstab pass field.' },
-  fstab: { type: 'str', doc: 'The fstab file (default /etc/fstab); another file is passed to mount with -T.' },
-  boot: { type: 'bool', default: true, doc: 'false adds noauto to the options (unless they contain defaults).' },
-  backup: { type: 'bool', default: false, doc: 'Not supported: refused.' },
-  state: { type: 'str', required: true, choices: ['absent', 'absent_from_fstab', 'mounted', 'present', 'unmounted', 'remounted', 'ephemeral'], doc: 'mounted: in fstab and mounted (the directory made); present: in fstab only; unmounted: unmounted, fstab kept; absent: out of fstab, unmounted, the directory removed; absent_from_fstab: out of fstab only; remounted: remount; ephemeral: mounted without fstab.' },
+  path: { type: 'path', required: true, aliases: ['name'], description: 'The mount point.' },
+  src: { type: 'path', description: 'Device, label, UUID=..., or directory to mount; required with mounted, present and ephemeral.' },
+  fstype: { type: 'str', description: 'Filesystem type; required with mounted, present and ephemeral.' },
+  opts: { type: 'str', description: 'Mount options (default "defaults").' },
+  dump: { type: 'str', default: '0', description: 'The fstab dump field.' },
+  passno: { type: 'str', default: '0', description: 'The fstab pass field.' },
+  fstab: { type: 'str', description: 'The fstab file (default /etc/fstab); another file is passed to mount with -T.' },
+  boot: { type: 'bool', default: true, description: 'false adds noauto to the options (unless they contain defaults).' },
+  backup: { type: 'bool', default: false, description: 'Not supported: refused.' },
+  state: { type: 'str', required: true, choices: ['absent', 'absent_from_fstab', 'mounted', 'present', 'unmounted', 'remounted', 'ephemeral'], description: 'mounted: in fstab and mounted (the directory made); present: in fstab only; unmounted: unmounted, fstab kept; absent: out of fstab, unmounted, the directory removed; absent_from_fstab: out of fstab only; remounted: remount; ephemeral: mounted without fstab.' },
 } as const;
 
 type MountArgs = ArgsOf<typeof ARGS>;
@@ -156,7 +156,7 @@ export const mount = defineModule({
   aliases: ['ansible.posix.mount'],
   target: 'remote',
   checkMode: 'full',
-  doc: 'Control fstab entries and active mounts (mount, umount, remount), as ansible.posix.mount on Linux.',
+  description: 'Control fstab entries and active mounts (mount, umount, remount), as ansible.posix.mount on Linux.',
   args: ARGS,
   validate(a) {
     const p: string[] = [];

@@ -44,10 +44,10 @@ export const package_facts = defineModule({
   name: 'package_facts',
   target: 'remote',
   checkMode: 'full',
-  doc: 'Installed packages as the fact `packages` (apt via dpkg-query, rpm), as ansible.builtin.package_facts.',
+  description: 'Installed packages as the fact `packages` (apt via dpkg-query, rpm), as ansible.builtin.package_facts.',
   args: {
-    manager: { type: 'list', elements: 'str', default: ['auto'], doc: 'auto, apt or rpm (a list: tried in order).' },
-    strategy: { type: 'str', default: 'first', choices: ['first', 'all'], doc: 'first: the first manager found; all: every one found.' },
+    manager: { type: 'list', elements: 'str', default: ['auto'], description: 'auto, apt or rpm (a list: tried in order).' },
+    strategy: { type: 'str', default: 'first', choices: ['first', 'all'], description: 'first: the first manager found; all: every one found.' },
   },
   validate(a) {
     const bad = (a.manager as string[]).map((m) => m.toLowerCase()).filter((m) => m !== 'auto' && !(MANAGERS as readonly string[]).includes(m));

@@ -58,7 +58,7 @@ export const service_facts = defineModule({
   name: 'service_facts',
   target: 'remote',
   checkMode: 'full',
-  doc: 'The host\'s services (sysv and systemd) as the fact `services`, as ansible.builtin.service_facts.',
+  description: 'The host\'s services (sysv and systemd) as the fact `services`, as ansible.builtin.service_facts.',
   args: {},
   async check(ctx) {
     const r = await sh(ctx, SCRIPT);

@@ -9,13 +9,13 @@ import type { ArgsOf, Plan } from './types.js';
 import { defineModule, ModuleFailure } from './types.js';
 
 const ARGS = {
-  name: { type: 'str', required: true, aliases: ['key'], doc: 'The parameter, e.g. net.ipv4.ip_forward.' },
-  value: { type: 'str', aliases: ['val'], doc: 'Its value; yes/no/true/false become 1/0. Required with state present.' },
-  state: { type: 'str', default: 'present', choices: ['present', 'absent'], doc: 'Whether the entry should be in the file.' },
-  reload: { type: 'bool', default: true, doc: 'Run `sysctl -p FILE` after a change (every key of the file is applied).' },
-  sysctl_set: { type: 'bool', default: false, doc: 'Also compare the running value and set it with `sysctl -w`.' },
-  ignoreerrors: { type: 'bool', default: false, doc: 'Ignore unknown keys (sysctl -e).' },
-  sysctl_file: { type: 'path', default: '/etc/sysctl.conf', doc: 'The file to edit.' },
+  name: { type: 'str', required: true, aliases: ['key'], description: 'The parameter, e.g. net.ipv4.ip_forward.' },
+  value: { type: 'str', aliases: ['val'], description: 'Its value; yes/no/true/false become 1/0. Required with state present.' },
+  state: { type: 'str', default: 'present', choices: ['present', 'absent'], description: 'Whether the entry should be in the file.' },
+  reload: { type: 'bool', default: true, description: 'Run `sysctl -p FILE` after a change (every key of the file is applied).' },
+  sysctl_set: { type: 'bool', default: false, description: 'Also compare the running value and set it with `sysctl -w`.' },
+  ignoreerrors: { type: 'bool', default: false, description: 'Ignore unknown keys (sysctl -e).' },
+  sysctl_file: { type: 'path', default: '/etc/sysctl.conf', description: 'The file to edit.' },
 } as const;
 
 type SysctlArgs = ArgsOf<typeof ARGS>;
@@ -115,7 +115,7 @@ export const sysctl = defineModule({
   aliases: ['ansible.posix.sysctl'],
   target: 'remote',
   checkMode: 'full',
-  doc: 'Set a kernel parameter in a sysctl file and reload it (optionally set the running value), as ansible.posix.sysctl.',
+  description: 'Set a kernel parameter in a sysctl file and reload it (optionally set the running value), as ansible.posix.sysctl.',
   args: ARGS,
   validate(a) {
     const p: string[] = [];

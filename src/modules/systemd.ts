@@ -1,4 +1,4 @@
-/** systemd / service: unit state and enablement via systemctl; state read in one command. */
+/** systemd: unit state and enablement via systemctl; state read in one command. */
 import { shellQuote } from '../connection/connection.js';
 import type { ArgsOf, ModuleContext, Plan } from './types.js';
 import { defineModule, ModuleFailure } from './types.js';
@@ -8,11 +8,11 @@ const ARGS = {
   name: { type: 'str', aliases: ['service', 'unit'] },
   state: { type: 'str', choices: ['started', 'stopped', 'restarted', 'reloaded'] },
   enabled: { type: 'bool' },
-  daemon_reload: { type: 'bool', default: false, aliases: ['daemon-reload'], doc: 'Run systemctl daemon-reload first (not a change, as in Ansible).' },
-  daemon_reexec: { type: 'bool', default: false, aliases: ['daemon-reexec'], doc: 'Run systemctl daemon-reexec first (not a change).' },
-  masked: { type: 'bool', doc: 'Mask (systemctl mask) or unmask the unit; done before enabled and state.' },
-  no_block: { type: 'bool', default: false, doc: 'Do not wait for the start/stop job (systemctl --no-block).' },
-  scope: { type: 'str', choices: ['system', 'user', 'global'], doc: 'The systemd manager: system, user (--user) or global.' },
+  daemon_reload: { type: 'bool', default: false, aliases: ['daemon-reload'], description: 'Run systemctl daemon-reload first (not a change, as in Ansible).' },
+  daemon_reexec: { type: 'bool', default: false, aliases: ['daemon-reexec'], description: 'Run systemctl daemon-reexec first (not a change).' },
+  masked: { type: 'bool', description: 'Mask (systemctl mask) or unmask the unit; done before enabled and state.' },
+  no_block: { type: 'bool', default: false, description: 'Do not wait for the start/stop job (systemctl --no-block).' },
+  scope: { type: 'str', choices: ['system', 'user', 'global'], description: 'The systemd manager: system, user (--user) or global.' },
 } as const;
 
 export type SystemdArgs = ArgsOf<typeof ARGS>;
@@ -92,7 +92,7 @@ function planUnit(cur: UnitState, args: SystemdArgs): Plan<UnitChange> {
 
 export const systemd = defineModule({
   name: 'systemd',
-  aliases: ['service', 'systemd_service', 'ansible.builtin.service', 'ansible.builtin.systemd_service'],
+  aliases: ['systemd_service', 'ansible.builtin.systemd_service'],
   target: 'remote',
   checkMode: 'full',
   args: ARGS,

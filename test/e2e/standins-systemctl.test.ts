@@ -62,8 +62,9 @@ describe('lab systemctl', () => {
   });
 
   it('runs the daemon detached with its environment and log file', async () => {
-    await new Promise((r) => setTimeout(r, 200));
-    expect(readFileSync(join(root, 'var/log/demo.log'), 'utf8')).toContain('hello there lab');
+    const log = (): string => (existsSync(join(root, 'var/log/demo.log')) ? readFileSync(join(root, 'var/log/demo.log'), 'utf8') : '');
+    for (let i = 0; i < 100 && !log().includes('hello there lab'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(log()).toContain('hello there lab');
     const show = systemctl('show', '-p', 'ActiveState,MainPID,UnitFileState', 'demo');
     const pid = Number(/MainPID=(\d+)/.exec(show.out)?.[1]);
     expect(show.out).toContain('ActiveState=active\n');
@@ -165,5 +166,16 @@ describe('lab systemctl', () => {
     const ghost = systemctl('start', 'ghost');
     expect(ghost.code).toBe(1);
     expect(ghost.err).toContain('Failed to determine user credentials: No such process (User=no-such-user-here)');
+  });
+
+  it('loads units from the packages\' /lib/systemd/system, the admin\'s /etc copy winning; enables in /etc', () => {
+    const lib = join(root, 'lib/systemd/system');
+    mkdirSync(lib, { recursive: true });
+    writeFileSync(join(lib, 'pkg.service'), '[Unit]\nDescription=From the package\n[Service]\nExecStart=/bin/sleep 30\n[Install]\nWantedBy=multi-user.target\n');
+    expect(systemctl('show', '-p', 'Description,LoadState,FragmentPath', 'pkg').out).toBe(`Description=From the package\nLoadState=loaded\nFragmentPath=${join(lib, 'pkg.service')}\n`);
+    expect(systemctl('enable', 'pkg').code).toBe(0);
+    expect(readlinkSync(join(root, 'etc/systemd/system/multi-user.target.wants/pkg.service'))).toBe(join(lib, 'pkg.service'));
+    writeFileSync(join(root, 'etc/systemd/system/pkg.service'), '[Unit]\nDescription=The admin\'s copy\n[Service]\nExecStart=/bin/sleep 30\n');
+    expect(systemctl('show', '-p', 'Description', 'pkg').out).toBe("Description=The admin's copy\n");
   });
 });

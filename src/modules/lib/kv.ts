@@ -95,10 +95,29 @@ export function kvKey(tok: Token): string | undefined {
   return KV.exec(tok.raw)?.[1];
 }
 
-/** The value part of a `key=value` token, unquoted. */
+const ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+/**
+ * Ansible's _decode_escapes (parsing/splitter.py): `\\`, `\'`, `\"`, `\a\b\f\n\r\t\v`, `\xhh`,
+ * `\uhhhh` and `\Uhhhhhhhh` in a k=v word are decoded before its quotes are removed, so
+ * `regexp='\\b'` is a word boundary and `regexp='\b'` a backspace, as in Ansible.
+ */
+export function decodeEscapes(s: string): string {
+  return s.replace(/\\(U[0-9a-fA-F]{8}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[\\'"abfnrtv])/g, (_m, e: string) => {
+    if (e.length > 1) return String.fromCodePoint(parseInt(e.slice(1), 16));
+    return ESCAPES[e]!;
+  });
+}
+
+/** Ansible's unquote: one pair of matching outer quotes removed. */
+function unquote(s: string): string {
+  return s.length >= 2 && (s[0] === '"' || s[0] === "'") && s[0] === s[s.length - 1] ? s.slice(1, -1) : s;
+}
+
+/** The value part of a `key=value` token, as Ansible's parse_kv takes it: escapes decoded, unquoted. */
 export function kvValue(tok: Token): string {
-  const eq = tok.value.indexOf('=');
-  return tok.value.slice(eq + 1);
+  const x = decodeEscapes(tok.raw);
+  return unquote(x.slice(x.indexOf('=') + 1).trim());
 }
 
 export interface ParsedKv {

@@ -4,15 +4,17 @@ import type { ArgsOf, ModuleContext, Plan, Registered } from '../types.js';
 import { ModuleFailure } from '../types.js';
 import type { CurrentFile, WriteChange, WriteTarget } from './write.js';
 import { applyWrite, planWrite, readCurrent, writeChange, writeTarget } from './write.js';
+import { VALIDATE_ARG } from './validate.js';
 
 /** The arguments lineinfile and blockinfile share. */
 export const EDIT_ARGS = {
-  path: { type: 'path', required: true, aliases: ['dest', 'destfile', 'name'] },
-  create: { type: 'bool', default: false },
-  backup: { type: 'bool', default: false },
-  mode: { type: 'mode' },
-  owner: { type: 'str' },
-  group: { type: 'str' },
+  path: { type: 'path', required: true, aliases: ['dest', 'destfile', 'name'], description: 'the file to edit' },
+  create: { type: 'bool', default: false, description: 'create the file when it does not exist' },
+  backup: { type: 'bool', default: false, description: 'keep the previous file as PATH.PID.DATE@TIME~ (registered as backup_file)' },
+  mode: { type: 'mode', description: 'permissions: octal (0644) or symbolic (u=rw,g=r)' },
+  owner: { type: 'str', description: 'owner name or uid' },
+  group: { type: 'str', description: 'group name or gid' },
+  validate: VALIDATE_ARG,
 } as const;
 
 export type EditArgs = ArgsOf<typeof EDIT_ARGS>;
@@ -41,8 +43,10 @@ export interface EditResult {
   found?: number;
 }
 
-function target(args: EditArgs, text: string): WriteTarget {
-  return writeTarget(args.path, Buffer.from(text), args);
+function target(name: string, args: EditArgs, text: string): WriteTarget {
+  const t = writeTarget(args.path, Buffer.from(text), args);
+  if (args.validate !== undefined) t.validate = { command: args.validate, style: 'edit', label: `${name}(${args.path})` };
+  return t;
 }
 
 /** Turn an edit into a plan: content via planWrite, "ok" reason from the edit's message. */
@@ -51,11 +55,11 @@ export function planEdit(name: string, cur: CurrentFile, args: EditArgs, edit: E
   if (!cur.info.exists) {
     if (!edit || !edit.changed) return { ok: true, reason: `${args.path} does not exist`, data: { ...data, msg: '' } };
     // In --check an earlier task may be the one that would create the file.
-    if (!args.create && checkMode) return { change: writeChange(cur, target(args, edit.text)), summary: `${args.path} does not exist yet; ${edit.msg} once it does`, data: { ...data, msg: edit.msg } };
+    if (!args.create && checkMode) return { change: writeChange(cur, target(name, args, edit.text)), summary: `${args.path} does not exist yet; ${edit.msg} once it does`, data: { ...data, msg: edit.msg } };
     if (!args.create) throw new ModuleFailure(`${name}(${args.path}): destination ${args.path} does not exist; set create: true to create it`, { rc: 257 });
   }
   const text = edit ? edit.text : (cur.content ?? Buffer.alloc(0)).toString('utf8');
-  const plan = planWrite(cur, target(args, text), diffMode, { ...data, msg: edit?.changed ? edit.msg : '' });
+  const plan = planWrite(cur, target(name, args, text), diffMode, { ...data, msg: edit?.changed ? edit.msg : '' });
   if ('ok' in plan) return { ...plan, reason: edit ? `${edit.msg}${plan.reason.startsWith('content and') ? `, ${plan.reason.slice('content and '.length)}` : ''}` : plan.reason };
   return { ...plan, summary: `${plan.summary}${edit?.changed ? ` (${edit.msg})` : ''}` };
 }

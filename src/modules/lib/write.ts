@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { FileInfo } from '../../connection/connection.js';
 import type { ModeArg } from './mode.js';
 import { formatMode, resolveMode } from './mode.js';
+import { writeValidated, type ValidateStyle } from './validate.js';
 import type { FileDiff, ModuleContext, Plan, Registered } from '../types.js';
 
 export type FileAttrs = { mode?: ModeArg; owner?: string; group?: string };
@@ -18,6 +19,8 @@ export type WriteTarget = FileAttrs & {
   backup?: boolean;
   /** Mode used for mode: preserve (copy's source mode). */
   preserveMode?: number;
+  /** A command that must accept the new content (in a temp file, `%s`) before it replaces path. */
+  validate?: { command: string; style: ValidateStyle; label: string };
 };
 
 /** What to write at path, with the arguments' mode/owner/group/backup. */
@@ -158,7 +161,8 @@ export function planWrite(cur: CurrentFile, target: WriteTarget, diffMode: boole
 }
 
 /** Perform the write decided by planWrite. Returns registered data (backup_file). */
-export async function applyWrite(ctx: ModuleContext, change: WriteChange): Promise<Registered> {
+/** `report`: copy/template's result keys of a written file (owner, md5sum, src). */
+export async function applyWrite(ctx: ModuleContext, change: WriteChange, report = false): Promise<Registered> {
   const conn = ctx.connection;
   const { cur, target, decision: d } = change;
   if (d.content) {
@@ -167,8 +171,17 @@ export async function applyWrite(ctx: ModuleContext, change: WriteChange): Promi
       mode, backup: target.backup ?? false, existing: cur.info,
       ...(target.owner !== undefined ? { owner: target.owner } : {}), ...(target.group !== undefined ? { group: target.group } : {}),
     };
-    const res = await conn.writeFile(target.path, target.content, opts);
-    return res.backupPath ? { backup_file: res.backupPath } : {};
+    const res = target.validate
+      ? await writeValidated(ctx, target.validate.label, target.path, target.content, opts, target.validate.command, target.validate.style)
+      : await conn.writeFile(target.path, target.content, opts);
+    if (!report) return res.backupPath ? { backup_file: res.backupPath } : {};
+    // as Ansible's copy reports a written file: its owner, md5sum and the temp file it came from
+    return {
+      ...(res.backupPath ? { backup_file: res.backupPath } : {}),
+      ...(res.owner ? ownership({ exists: true, ...res.owner }) : {}),
+      md5sum: createHash('md5').update(target.content).digest('hex'),
+      ...(res.tempPath ? { src: res.tempPath } : {}),
+    };
   }
   await applyAttrs(ctx, target.path, d.attrs);
   return {};
