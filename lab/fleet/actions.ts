@@ -14,6 +14,7 @@ export interface UpFlags {
   quiet?: boolean;
   provision?: boolean;
   vaultMode?: string;
+  aptPackages?: string;
 }
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -36,6 +37,7 @@ export async function upAction(flags: UpFlags): Promise<void> {
     inventory: flags.inventory,
     provision: flags.provision,
     vaultMode: flags.vaultMode,
+    aptPackages: flags.aptPackages?.split(',').map((p) => p.trim()).filter(Boolean),
     log,
     warn: (m) => err(`warning: ${m}`),
   });

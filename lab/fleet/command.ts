@@ -22,6 +22,7 @@ export function registerLabCommand(program: Command): Command {
     .option('--inventory <path>', 'where to write the inventory (default: inventory/lab.yml for the default lab, .lab/NAME/inventory.yml for others)')
     .option('--no-provision', 'do not run lab/standins/provision.sh in the hosts (no systemctl shim, no Nomad stand-in)')
     .option('--vault-mode <mode>', 'lab Vault: shamir (default; unseal keys), auto-unseal (transit seal, recovery keys), tls (HTTPS, private CA); join with + (auto-unseal+tls)')
+    .option('--apt-packages <list>', "Debian packages the lab's apt repository serves (comma-separated; from /var/cache/apt/archives or repacked from this machine's dpkg database, with the dependencies the machine lacks)")
     .option('-q, --quiet', 'print only the summary')
     .action(async (flags: Parameters<Actions['upAction']>[0]) => (await actions()).upAction(flags));
   lab

@@ -4,15 +4,20 @@
  */
 import { repoRoot } from './naming.js';
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, sleep } from './exec.js';
 import { applyEntries, dirsLike, machineAttrs, type Entry } from './hostfiles.js';
 import { ed25519KeyPair } from './sshkey.js';
+import { aptSourceLine } from './apt-repo.js';
 import type { LabHost } from './state.js';
 
-/** Machine directories each host sees through its own copy-on-write overlay. */
-export const OVERLAY_DIRS = ['etc', 'opt', 'usr/local', 'var', 'root', 'home'];
+/**
+ * Machine directories each host sees through its own copy-on-write overlay. /usr and /var (with
+ * dpkg's database, /var/lib/dpkg) are private, so a package installed in a host never changes
+ * the machine.
+ */
+export const OVERLAY_DIRS = ['etc', 'opt', 'usr', 'var', 'root', 'home'];
 export const LAB_USER = 'labuser';
 
 export interface MachineBase {
@@ -25,6 +30,8 @@ export interface MachineBase {
   rootProfile: string;
   uid: number;
   overlayDirs: string[];
+  /** The machine's apt sources (relative paths), hidden in hosts by overlay whiteouts. */
+  aptSources?: string[];
 }
 
 export const hostDir = (labDir: string, host: string): string => join(labDir, 'hosts', host);
@@ -49,7 +56,18 @@ export function machineBase(): MachineBase {
   const overlayDirs = OVERLAY_DIRS.filter((d) => existsSync(`/${d}`) && statSync(`/${d}`).isDirectory());
   const rootBashrc = readOr('/usr/share/base-files/dot.bashrc', '# ~/.bashrc: executed by bash(1) for non-login shells.\n');
   const rootProfile = readOr('/usr/share/base-files/dot.profile', '# ~/.profile: executed by Bourne-compatible login shells.\n');
-  return { passwd, shadow, group, hosts, rootBashrc, rootProfile, uid, overlayDirs };
+  return { passwd, shadow, group, hosts, rootBashrc, rootProfile, uid, overlayDirs, aptSources: machineAptSources() };
+}
+
+/** The files apt reads its sources from on the machine: /etc/apt/sources.list, sources.list.d/*.{list,sources}. */
+function machineAptSources(): string[] {
+  const out = existsSync('/etc/apt/sources.list') ? ['etc/apt/sources.list'] : [];
+  try {
+    for (const f of readdirSync('/etc/apt/sources.list.d')) if (/\.(list|sources)$/.test(f)) out.push(`etc/apt/sources.list.d/${f}`);
+  } catch {
+    // no sources.list.d: nothing to hide
+  }
+  return out;
 }
 
 function readOr(file: string, fallback: string): string {
@@ -117,6 +135,9 @@ export function hostEntries(labDir: string, host: LabHost, base: MachineBase, au
     root(`home/${LAB_USER}/.ssh/authorized_keys`, authorizedKey, 0o600, u, u),
     { path: join(dir, 'net.batch'), content: netBatch(host, prefix, gateway), mode: 0o644, uid: 0, gid: 0 },
     { path: join(dir, 'fstab'), content: fstab(dir, host.name, base.overlayDirs), mode: 0o644, uid: 0, gid: 0 },
+    ...dirsLike(upper, 'etc/apt/sources.list.d'),
+    root('etc/apt/sources.list.d/orchestrate-lab.list', aptSourceLine(gateway), 0o644),
+    { path: join(dir, 'whiteouts'), content: (base.aptSources ?? []).map((p) => `${p}\n`).join(''), mode: 0o644, uid: 0, gid: 0 },
   );
   return { entries, hostKey: key.publicKey };
 }
@@ -153,6 +174,8 @@ const HOST_SCRIPT = [
   'set -e',
   'umount -l /run/netns 2>/dev/null || true',
   'ip -b "$1/net.batch"',
+  // the machine's apt sources are hidden (overlay whiteouts): hosts use only the lab's repository
+  'while read -r f; do [ -e "$1/upper/$f" ] || mknod "$1/upper/$f" c 0 0; done < "$1/whiteouts"',
   'mount -a -T "$1/fstab"',
   'mkdir -p /run/lab-keep && mount --bind /tmp /run/lab-keep',
   'mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp',

@@ -13,6 +13,8 @@ import { distScript, parseVaultMode, provisionHost, provisionScriptExists, start
 import { readState, writeState, type LabHost, type LabState } from './state.js';
 import { chooseSubnet, intToIp, withNetLock } from './subnet.js';
 import { run } from './exec.js';
+import type { DebSpec } from './apt-debs.js';
+import { aptRepoDir, aptRepoUrl, buildAptRepo } from './apt-repo.js';
 import { ensureSupport } from './support.js';
 
 export interface UpOptions {
@@ -27,6 +29,10 @@ export interface UpOptions {
   provision?: boolean;
   /** The lab Vault: "shamir" (default), "auto-unseal", "tls", or "auto-unseal+tls". */
   vaultMode?: string;
+  /** Debian packages of this machine (cached or installed) the lab's apt repository serves. */
+  aptPackages?: string[];
+  /** Test packages, built from a spec, it serves too. */
+  aptSpecs?: DebSpec[];
   log?: (message: string) => void;
   warn?: (message: string) => void;
 }
@@ -57,7 +63,8 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
   if (readState(dir)) throw new Error(`lab "${name}" is already up (state in ${dir}); run "orchestrate lab down --name ${name}" first`);
   await ensureSupport(log);
   try {
-    return await build({ name, servers, clients, latencyMs, dir, log, warn, subnet: opts.subnet, inventory: opts.inventory, provision: opts.provision ?? true, vault });
+    const apt = { packages: opts.aptPackages ?? [], specs: opts.aptSpecs ?? [] };
+    return await build({ name, servers, clients, latencyMs, dir, log, warn, subnet: opts.subnet, inventory: opts.inventory, provision: opts.provision ?? true, vault, apt });
   } catch (e) {
     log(`lab up failed, cleaning up: ${(e as Error).message}`);
     await labDown({ name }).catch(() => undefined);
@@ -75,6 +82,7 @@ interface BuildArgs {
   inventory: string | undefined;
   provision: boolean;
   vault: VaultMode;
+  apt: { packages: string[]; specs: DebSpec[] };
   log: (m: string) => void;
   warn: (m: string) => void;
 }
@@ -99,6 +107,8 @@ async function build(a: BuildArgs): Promise<UpResult> {
   a.log(`lab ${a.name}: ${state.subnet} on ${state.bridge} (${state.bridgeIp}), ${state.hosts.length} hosts`);
   const services = startServices(state, a.vault, a.warn);
   services.catch(() => undefined);
+  const aptRepo = buildAptRepo(aptRepoDir(a.dir), { ...a.apt, warn: a.warn });
+  aptRepo.catch(() => undefined);
   t = Date.now();
   await createHostLinks(names.bridge, state.hosts);
   mark('netns', t);
@@ -127,6 +137,9 @@ async function build(a: BuildArgs): Promise<UpResult> {
   t = Date.now();
   if (a.latencyMs > 0) await startProxy(state);
   state.vars = { ...state.vars, ...(await services) };
+  const debs = await aptRepo;
+  state.vars = { ...state.vars, lab_apt_repo_url: aptRepoUrl(state.bridgeIp) };
+  if (debs.length) a.log(`lab ${a.name}: apt repository ${aptRepoUrl(state.bridgeIp)} with ${debs.length} packages`);
   mark('services', t);
   writeKnownHosts(state, keys);
   writeInventory(state);

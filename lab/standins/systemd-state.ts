@@ -14,6 +14,11 @@ export function unitName(arg: string): string {
   return /\.[a-z]+$/.test(arg) ? arg : `${arg}.service`;
 }
 
+/** A masked unit: its name in /etc/systemd/system is a symlink to /dev/null (systemctl(1) mask). */
+export function isMasked(name: string): boolean {
+  return linkTarget(join(paths.units(), name)) === '/dev/null';
+}
+
 export function loadUnit(name: string): Unit | undefined {
   const path = join(paths.units(), name);
   if (!existsSync(path)) return undefined;

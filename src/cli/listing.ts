@@ -3,7 +3,7 @@ import type { Inventory } from '../inventory/index.js';
 import type { Node, Playbook } from '../playbook/model.js';
 import { templateValue } from '../template/index.js';
 import { shouldRunTags } from '../executor/tags.js';
-import { limitFor } from '../executor/runner.js';
+import { limitFor } from '../executor/plan.js';
 
 function tagList(tags: string[]): string {
   return `TAGS: [${[...new Set(tags)].join(', ')}]`;

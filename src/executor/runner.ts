@@ -1,17 +1,19 @@
-/** The executor: plays → serial batches → sections → tasks × hosts (bounded by forks). */
+/** The executor: each play is planned (plan.ts), then its batches run: sections → tasks × hosts (bounded by forks). */
 import path from 'node:path';
 import pLimit from 'p-limit';
 import type { Inventory } from '../inventory/index.js';
 import type { Play, Playbook } from '../playbook/model.js';
 import { loadYamlFile } from '../yaml/index.js';
 import { templateValue } from '../template/index.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import type { Secrets } from '../util/secrets.js';
 import type { VaultSession } from '../vault/session.js';
 import type { ConnectionPool } from './connections.js';
 import { emptyStats, type EventBus, type HostStats } from './events.js';
-import { serialBatches } from './serial.js';
+import { planPlay, type PlayPlan } from './plan.js';
 import { VarStore } from './vars.js';
-import { NodeRunner, type HostState, type PlayRun } from './nodes.js';
+import type { HostState, PlayRun } from './state.js';
+import { NodeRunner } from './walk.js';
 
 export interface RunOptions {
   playbook: Playbook;
@@ -29,6 +31,8 @@ export interface RunOptions {
   forks: number;
   signal: AbortSignal;
   verbosity: number;
+  /** The time and every wait of the run (until/retries delays, loop pauses, wait_for); the system clock unless given. */
+  clock?: Clock;
 }
 
 export interface RunSummary {
@@ -37,7 +41,8 @@ export interface RunSummary {
 }
 
 export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
-  const started = Date.now();
+  const clock = opts.clock ?? systemClock;
+  const started = clock.now();
   const playbookDir = path.dirname(path.resolve(opts.playbook.file));
   const vars = new VarStore({ inventory: opts.inventory, extraVars: opts.extraVars, checkMode: opts.checkMode, diffMode: opts.diffMode, playbookDir, tags: opts.tags, skipTags: opts.skipTags, forks: opts.forks, verbosity: opts.verbosity });
   const stats = new Map<string, HostStats>();
@@ -50,7 +55,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
     for (let p = 0; p < plays.length; p++) {
       if (opts.signal.aborted) break;
       const later = plays.slice(p + 1).map((x) => x.name);
-      const result = await runPlay(plays[p]!, opts, vars, stats, hostStates, limiter, playbookDir, later);
+      const result = await runPlay(plays[p]!, { opts, vars, stats, hostStates, limiter, playbookDir }, later);
       if (result === 'fatal') brokePlay = true;
       if (result !== 'ok') break;
     }
@@ -58,19 +63,11 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
     await opts.pool.closeAll();
   }
   const statsObj = Object.fromEntries(stats);
-  opts.bus.emit({ type: 'recap', stats: statsObj, durationMs: Date.now() - started, interrupted: opts.signal.aborted });
+  opts.bus.emit({ type: 'recap', stats: statsObj, durationMs: clock.now() - started, interrupted: opts.signal.aborted });
   // failed hosts as Ansible's TQM keeps them: a rescued host or one whose errors a
   // meta: clear_host_errors cleared is not failed, whatever its recap says
   const failedNow = new Set([...hostStates.values()].filter((h) => h.failed && !h.unreachable).map((h) => h.name));
   return { stats: statsObj, exitCode: exitCodeFor(statsObj, opts.signal.aborted, brokePlay, failedNow) };
-}
-
-/**
- * The control machine is not a fleet member: a play that targets only localhost (Vault tasks)
- * runs whatever the --limit, which selects inventory hosts.
- */
-export function limitFor(pattern: string, limit: string | undefined): string | undefined {
-  return /^\s*(localhost|127\.0\.0\.1)\s*$/.test(pattern) ? undefined : limit;
 }
 
 /**
@@ -98,72 +95,61 @@ function warnOnce(opts: RunOptions, message: string): void {
   opts.bus.emit({ type: 'warning', message });
 }
 
-function orderHosts(hosts: string[], order: Play['order']): string[] {
-  switch (order) {
-    case 'reverse_inventory':
-      return [...hosts].reverse();
-    case 'sorted':
-      return [...hosts].sort();
-    case 'reverse_sorted':
-      return [...hosts].sort().reverse();
-    case 'shuffle': {
-      const a = [...hosts];
-      for (let i = a.length - 1; i > 0; i--) {
-        const j = Math.floor(Math.random() * (i + 1));
-        [a[i], a[j]] = [a[j]!, a[i]!];
-      }
-      return a;
+/**
+ * vars_files, as Ansible reads them before the play's hosts are known: a file that cannot be
+ * read is an error only when the play has hosts (`problem`, thrown once the plan says so).
+ */
+async function loadVarsFiles(play: Play, vars: VarStore): Promise<{ values: Record<string, unknown>; problem?: Error }> {
+  const values: Record<string, unknown> = {};
+  try {
+    for (const f of play.varsFiles) {
+      const name = String(templateValue(f, vars.playLevel(play.vars)));
+      const doc = await loadYamlFile(path.resolve(play.baseDir, name));
+      if (doc.value && typeof doc.value === 'object' && !Array.isArray(doc.value)) Object.assign(values, doc.value);
+      else if (doc.value !== null && doc.value !== undefined) throw new Error(`${name}: a vars file must be a mapping`);
     }
-    default:
-      return hosts;
+  } catch (err) {
+    return { values, problem: err instanceof Error ? err : new Error(String(err)) };
   }
+  return { values };
 }
 
-async function loadVarsFiles(play: Play, vars: VarStore): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
-  for (const f of play.varsFiles) {
-    const name = String(templateValue(f, { ...play.vars, ...vars.forPlay() }));
-    const doc = await loadYamlFile(path.resolve(play.baseDir, name));
-    if (doc.value && typeof doc.value === 'object' && !Array.isArray(doc.value)) Object.assign(out, doc.value);
-    else if (doc.value !== null && doc.value !== undefined) throw new Error(`${name}: a vars file must be a mapping`);
-  }
-  return out;
+interface PlayState {
+  opts: RunOptions;
+  vars: VarStore;
+  stats: Map<string, HostStats>;
+  hostStates: Map<string, HostState>;
+  limiter: ReturnType<typeof pLimit>;
+  playbookDir: string;
 }
 
-async function runPlay(
-  play: Play,
-  opts: RunOptions,
-  vars: VarStore,
-  stats: Map<string, HostStats>,
-  hostStates: Map<string, HostState>,
-  limiter: ReturnType<typeof pLimit>,
-  playbookDir: string,
-  laterPlays: string[],
-): Promise<'ok' | 'stop' | 'fatal'> {
-  const pattern = String(templateValue(play.hosts, { ...vars.forPlay(), ...play.vars }));
-  const { hosts: selected, warnings } = opts.inventory.select(pattern, limitFor(pattern, opts.limit));
-  for (const w of warnings) warnOnce(opts, w);
-  const hosts = orderHosts(selected.filter((h) => !hostStates.get(h)?.failed && !hostStates.get(h)?.unreachable), play.order);
+/** Plan the play, then run its plan: 'fatal' when max_fail_percentage / any_errors_fatal stopped it, 'stop' when every host of a batch failed. */
+async function runPlay(play: Play, st: PlayState, laterPlays: string[]): Promise<'ok' | 'stop' | 'fatal'> {
+  const { opts, vars, hostStates } = st;
+  const varsFiles = await loadVarsFiles(play, vars);
+  const exclude = new Set([...hostStates.values()].filter((h) => h.failed || h.unreachable).map((h) => h.name));
+  const plan = planPlay(play, opts.inventory, { vars: vars.playLevel({ ...play.vars, ...varsFiles.values }), limit: opts.limit, exclude });
+  for (const w of plan.warnings) warnOnce(opts, w);
+  const { hosts, pattern } = plan;
   opts.bus.emit({ type: 'play.start', name: play.name, hosts, pattern });
   if (hosts.length === 0) {
     opts.bus.emit({ type: 'warning', message: `play "${play.name}": no hosts matched "${pattern}"${opts.limit ? ` with --limit ${opts.limit}` : ''}, skipping` });
     opts.bus.emit({ type: 'play.end', name: play.name });
     return 'ok';
   }
-  vars.startPlay(play, await loadVarsFiles(play, vars), hosts);
+  if (varsFiles.problem) throw varsFiles.problem;
+  vars.startPlay(play, varsFiles.values, hosts);
   for (const h of hosts) {
     if (!hostStates.has(h)) hostStates.set(h, { name: h, failed: false, unreachable: false, ended: false, notified: new Set() });
   }
-  // A templated serial may produce a whole list (`serial: "{{ client_batches }}"`): flatten it.
-  const serial = play.serial.flatMap((s) => {
-    const v = templateValue(s, vars.forPlay());
-    return Array.isArray(v) ? (v as unknown[]) : [v];
-  });
-  const badSerial = serial.find((s) => !(typeof s === 'number' || /^\s*\d+\s*%?\s*$/.test(String(s))));
-  if (badSerial !== undefined) throw new Error(`play "${play.name}": serial must be a number, a percentage like "25%" or a list of them, got ${JSON.stringify(badSerial)}`);
-  const batches = serialBatches(hosts, serial);
-  // 'fatal': max_fail_percentage / any_errors_fatal stopped it; 'stop': every host of a batch failed
-  let outcome: 'ok' | 'stop' | 'fatal' = 'ok';
+  const outcome = await runBatches(plan, st, laterPlays);
+  opts.bus.emit({ type: 'play.end', name: play.name });
+  return outcome;
+}
+
+async function runBatches(plan: PlayPlan, st: PlayState, laterPlays: string[]): Promise<'ok' | 'stop' | 'fatal'> {
+  const { opts, vars, stats, hostStates } = st;
+  const { play, batches, hosts } = plan;
   for (let i = 0; i < batches.length; i++) {
     if (opts.signal.aborted) break;
     const batch = batches[i]!;
@@ -172,31 +158,27 @@ async function runPlay(
     for (const h of batch) if (!stats.has(h)) stats.set(h, emptyStats());
     const states = batch.map((h) => hostStates.get(h)!);
     for (const s of states) s.ended = false;
-    const run: PlayRun = { play, opts, vars, stats, limiter, playbookDir, batchSize: batch.length, abort: false, batchFailed: new Set(), endPlay: false, playHosts: hosts.map((h) => hostStates.get(h)!) };
-    const runner = new NodeRunner(run);
-    await runner.runPlayBatch(states);
+    const run: PlayRun = { play, opts, vars, stats, limiter: st.limiter, playbookDir: st.playbookDir, batchSize: batch.length, abort: false, batchFailed: new Set(), endPlay: false, playHosts: hosts.map((h) => hostStates.get(h)!) };
+    await new NodeRunner(run).runPlayBatch(plan, states);
     const failedInBatch = run.batchFailed.size;
     if (run.endPlay) break;
     const allFailed = failedInBatch > 0 && failedInBatch === batch.length;
-    if (run.abort || allFailed) {
-      outcome = run.abort ? 'fatal' : 'stop';
-      if (i < batches.length - 1 || laterPlays.length > 0) {
-        const failed = [...run.batchFailed].map((h) => ({ host: h, status: hostStates.get(h)?.unreachable ? ('unreachable' as const) : ('failed' as const) }));
-        opts.bus.emit({
-          type: 'rollout.stop',
-          play: play.name,
-          batch: i + 1,
-          count: batches.length,
-          cause: run.abort ? (run.abortCause ?? 'max_fail_percentage') : 'all_failed',
-          ...(play.maxFailPercentage !== undefined ? { maxFailPercentage: play.maxFailPercentage } : {}),
-          failed,
-          notStarted: batches.slice(i + 1).flat(),
-          playsNotRun: laterPlays,
-        });
-      }
-      break;
+    if (!run.abort && !allFailed) continue;
+    if (i < batches.length - 1 || laterPlays.length > 0) {
+      const failed = [...run.batchFailed].map((h) => ({ host: h, status: hostStates.get(h)?.unreachable ? ('unreachable' as const) : ('failed' as const) }));
+      opts.bus.emit({
+        type: 'rollout.stop',
+        play: play.name,
+        batch: i + 1,
+        count: batches.length,
+        cause: run.abort ? (run.abortCause ?? 'max_fail_percentage') : 'all_failed',
+        ...(play.maxFailPercentage !== undefined ? { maxFailPercentage: play.maxFailPercentage } : {}),
+        failed,
+        notStarted: batches.slice(i + 1).flat(),
+        playsNotRun: laterPlays,
+      });
     }
+    return run.abort ? 'fatal' : 'stop';
   }
-  opts.bus.emit({ type: 'play.end', name: play.name });
-  return outcome;
+  return 'ok';
 }

@@ -188,9 +188,12 @@ export class VarStore {
     return lazyVars(layers);
   }
 
-  /** Vars for a play-level expression (hosts pattern, serial) before any host is chosen. */
-  forPlay(): Record<string, unknown> {
-    return lazyVars({ ...this.playVars, ...this.opts.extraVars, groups: this.groups(), playbook_dir: this.opts.playbookDir });
+  /**
+   * Vars for a play-level expression before the play starts: its vars (and vars_files), extra
+   * vars over them, groups and playbook_dir, as Ansible's get_vars(play=play) without a host.
+   */
+  playLevel(playVars: Record<string, unknown>): Record<string, unknown> {
+    return lazyVars({ ...playVars, ...this.opts.extraVars, groups: this.groups(), playbook_dir: this.opts.playbookDir });
   }
 }
 

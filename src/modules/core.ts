@@ -1,5 +1,6 @@
 /** The core (non-Vault) modules, in one list. */
 import { assert } from './assert.js';
+import { async_status } from './async_status.js';
 import { blockinfile } from './blockinfile.js';
 import { command } from './command.js';
 import { copy } from './copy.js';
@@ -32,7 +33,7 @@ import { wait_for } from './wait_for.js';
 export const coreModules: readonly AnyModule[] = [
   command, shell, raw, copy, file, template, lineinfile, blockinfile, stat, slurp, set_fact, debug,
   assert, fail, wait_for, meta, systemd, get_url, unarchive, uri, ping,
-  tls_probe, replace, ini_file, findModule, group_by, add_host,
+  tls_probe, replace, ini_file, async_status, findModule, group_by, add_host,
 ];
 
 let registered = false;

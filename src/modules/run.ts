@@ -64,7 +64,7 @@ export async function runModule(def: AnyModule, ctx: ModuleContext, rawArgs: Rec
   try {
     const current = await def.check(ctx, a);
     const plan = def.plan(current, a, ctx);
-    if (!('change' in plan)) return { changed: false, failed: false, skipped: false, reason: plan.reason, ...channels(plan) };
+    if (!('change' in plan)) return { changed: plan.changed === true, failed: false, skipped: false, reason: plan.reason, ...channels(plan) };
     const base = { reason: plan.summary, ...(plan.diff ? { diff: plan.diff } : {}) };
     if (ctx.checkMode) {
       if (def.checkMode === 'none') {
@@ -75,7 +75,7 @@ export async function runModule(def: AnyModule, ctx: ModuleContext, rawArgs: Rec
     if (!def.apply) throw new Error(`${def.name} planned a change but has no apply()`);
     const extra = await def.apply(ctx, plan.change as never);
     const res = channels(plan);
-    return { changed: true, failed: false, skipped: false, ...base, ...res, data: { ...res.data, ...(extra ?? {}) } };
+    return { changed: plan.unchanged !== true, failed: false, skipped: false, ...base, ...res, data: { ...res.data, ...(extra ?? {}) } };
   } catch (e) {
     if (e instanceof ConnectionError) throw e;
     if (e instanceof NotYetThere && ctx.checkMode) return { changed: true, failed: false, skipped: false, reason: e.message, data: { ...e.data } };

@@ -1,5 +1,6 @@
 /** The loaded, validated playbook tree (pure data; the executor walks it). */
 import type { Position } from '../yaml/index.js';
+import type { ModuleDefaults } from './module-defaults.js';
 
 export interface Role {
   name: string;
@@ -27,9 +28,13 @@ export interface Inherited {
   anyErrorsFatal?: boolean;
   /** At most this many hosts run the task at once (a number or a template). */
   throttle?: number | string;
-  /** `connection: local` runs the task on the control machine (`ssh` is the default). */
+  /** `connection`, `remote_user`, `port`: below the ansible_connection/ansible_user/ansible_port variables (connection-keywords.ts). */
   connection?: string;
+  remoteUser?: string;
+  port?: number | string;
   environment: (Record<string, unknown> | string)[];
+  /** module_defaults of the enclosing levels, outer first (module-defaults.ts). */
+  moduleDefaults?: ModuleDefaults[];
   role?: Role;
 }
 
@@ -118,6 +123,18 @@ export interface Play {
   forceHandlers: boolean;
   tags: string[];
   inh: Inherited;
+  varsPrompt?: VarPrompt[];
+}
+
+/** One `vars_prompt` entry (asked by the CLI before the run; -e values skip it). */
+export interface VarPrompt {
+  name: string;
+  prompt?: string;
+  default?: unknown;
+  private: boolean;
+  confirm: boolean;
+  unsafe: boolean;
+  pos: Position | undefined;
 }
 
 export interface Playbook {

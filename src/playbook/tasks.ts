@@ -5,11 +5,12 @@ import { getModule, moduleNames } from '../modules/registry.js';
 import { argsStringToDict, validateArgs } from '../modules/args.js';
 import { kvKey, kvValue, splitArgs } from '../modules/lib/kv.js';
 import { didYouMean, suggest } from '../util/suggest.js';
-import { BLOCK_KEYWORDS, INCLUDE_ACTIONS, LOOP_CONTROL_KEYWORDS, TASK_KEYWORDS, shortAction } from './keywords.js';
+import { BLOCK_KEYWORD_TABLE, BLOCK_KEYWORDS, INCLUDE_ACTIONS, LOOP_CONTROL_KEYWORDS, TASK_KEYWORD_TABLE, TASK_KEYWORDS, shortAction } from './keywords.js';
 import type { Inherited, LoopSpec, Node, TaskNode } from './model.js';
 import { asList, asRecord, asStringList, isRecord, normaliseTags, type Loader } from './common.js';
 import { applyCommonKeywords, checkUnsupported } from './load.js';
 import { subdirFor } from '../vars/first-found.js';
+import { argsWithDefaults } from './module-defaults.js';
 
 export interface ParseScope {
   doc: YamlDoc;
@@ -64,7 +65,7 @@ export class TaskParser {
 
   private async parseOne(raw: Record<string, unknown>, scope: ParseScope): Promise<Node | undefined> {
     const doc = scope.doc;
-    checkUnsupported(this.problems, doc, raw);
+    checkUnsupported(this.problems, doc, raw, 'block' in raw ? BLOCK_KEYWORD_TABLE : TASK_KEYWORD_TABLE);
     if ('block' in raw) return this.parseBlock(raw, scope);
     for (const k of ['rescue', 'always']) if (k in raw) this.problems.add(doc.pos(raw, k), `"${k}" is only valid next to "block"`);
 
@@ -167,7 +168,9 @@ export class TaskParser {
     if (typeof argsValue !== 'string' && !isRecord(argsValue)) {
       this.problems.add(pos, `${action}: arguments must be a mapping or a string`);
     } else {
-      const { problems } = validateArgs(def, argsValue, { templated: false });
+      // what the task runs with: module_defaults under its own arguments
+      const full = inh.moduleDefaults ? argsWithDefaults(def.name, argsValue, inh.moduleDefaults, (v) => v) : argsValue;
+      const { problems } = validateArgs(def, isRecord(full) || typeof full === 'string' ? full : argsValue, { templated: false });
       for (const p of problems) {
         const at = p.key && isRecord(argsValue) && p.key in argsValue ? doc.pos(argsValue, p.key) : pos;
         this.problems.add(at, `${def.name}: ${p.message}`);
@@ -226,7 +229,7 @@ export class TaskParser {
     else if (withKey === 'with_first_found') items = { __with: 'first_found', value: raw[withKey] };
     else if (withKey === 'with_list' || withKey === 'with_indexed_items') items = { __with: withKey === 'with_list' ? 'list' : 'indexed', value: raw[withKey] };
     else if (withKey) {
-      this.problems.add(doc.pos(raw, withKey), `"${withKey}" is not supported; use "loop" with a filter`);
+      // refused at load by the keyword table (keywords.ts)
       return undefined;
     } else {
       if (lc !== undefined) this.problems.add(doc.pos(raw, 'loop_control'), '"loop_control" without "loop"');

@@ -6,7 +6,7 @@ import * as yaml from 'js-yaml';
 import { ansibleSchema } from '../yaml/schema.js';
 import { bool, parseArgs, str } from './args.js';
 import { pyJson } from './json.js';
-import { pyStr, pyStrip, typeName, truthy } from './python.js';
+import { pyStrip, typeName, truthy } from './python.js';
 import { STR_METHODS } from './methods.js';
 
 export type Filter = (this: unknown, value: unknown, ...args: unknown[]) => unknown;
@@ -27,6 +27,32 @@ function toFloat(v: unknown, def: unknown): unknown {
   if (typeof v === 'boolean') return v ? 1 : 0;
   const n = Number(str(v).trim());
   return str(v).trim() !== '' && Number.isFinite(n) ? n : def;
+}
+
+const COMMENT_STYLES: Record<string, Record<string, string>> = {
+  plain: { decoration: '# ' },
+  erlang: { decoration: '% ' },
+  c: { decoration: '// ' },
+  cblock: { beginning: '/*', decoration: ' * ', end: ' */' },
+  xml: { beginning: '<!--', decoration: ' - ', end: '-->' },
+};
+
+/** Ansible's `comment` filter (plugins/filter/core.py comment): style, then keyword overrides. */
+function comment(text: string, a: ReturnType<typeof parseArgs>): string {
+  const styleName = str(a.get(0, 'style', 'plain'));
+  const style = COMMENT_STYLES[styleName];
+  if (!style) throw new Error(`comment: unknown style "${styleName}"`);
+  const kw = Object.fromEntries(Object.entries(a.kw).filter(([k]) => k !== 'style').map(([k, v]) => [k, str(v)]));
+  const prepostfix = (kw['decoration'] ?? style['decoration']!).trimEnd();
+  const p: Record<string, string> = { newline: '\n', beginning: '', prefix: prepostfix, prefix_count: '1', decoration: '', postfix: prepostfix, postfix_count: '1', end: '', ...style, ...kw };
+  const nl = p['newline']!;
+  const deco = p['decoration']!;
+  const beginning = p['beginning'] ? `${p['beginning']}${nl}` : '';
+  const prefix = !p['prefix'] ? '' : (p['prefix'] !== nl ? `${p['prefix']}${nl}` : nl).repeat(parseInt(p['prefix_count']!, 10));
+  const body = `${deco}${text.split(nl).join(`${nl}${deco}`)}`.split(`${deco}${nl}`).join(`${deco.trimEnd()}${nl}`);
+  const postfix = ['', ...Array<string>(parseInt(p['postfix_count']!, 10)).fill(p['postfix']!)].join(nl);
+  const end = p['end'] ? `${nl}${p['end']}` : '';
+  return `${beginning}${prefix}${body}${postfix}${end}`;
 }
 
 /** Python regex syntax to JavaScript: (?P<n>...), (?P=n), \A, \Z and leading inline flags (?ims). */
@@ -156,5 +182,5 @@ export const textFilters: Record<string, Filter> = {
   ternary: (v, yes, no, none) => (v === null && none !== undefined ? none : truthy(v) ? yes : no),
   type_debug: (v) => typeName(v),
   urlsplit,
-  comment: (v) => str(v).split('\n').map((l) => `# ${l}`.trimEnd()).join('\n'),
+  comment: (v, ...raw) => comment(str(v), parseArgs(raw)),
 };

@@ -8,6 +8,7 @@
 import { labDown } from '../../lab/fleet/down.js';
 import { labSupport } from '../../lab/fleet/support.js';
 import { labUp } from '../../lab/fleet/up.js';
+import type { DebSpec } from '../../lab/fleet/apt-debs.js';
 
 export interface StartLabOptions {
   name: string;
@@ -19,6 +20,9 @@ export interface StartLabOptions {
   provision?: boolean;
   /** The lab Vault: shamir (default), auto-unseal, tls, auto-unseal+tls (see `lab up --vault-mode`). */
   vaultMode?: string;
+  /** Packages of this machine and test packages the lab's apt repository serves (see `lab up --apt-packages`). */
+  aptPackages?: string[];
+  aptSpecs?: DebSpec[];
 }
 
 export interface LabHandle {
@@ -57,6 +61,8 @@ export async function startLab(opts: StartLabOptions): Promise<LabHandle> {
     latency: opts.latency,
     provision: opts.provision,
     vaultMode: opts.vaultMode,
+    aptPackages: opts.aptPackages,
+    aptSpecs: opts.aptSpecs,
     warn: () => undefined,
   });
   let downed = false;

@@ -1,0 +1,21 @@
+/** The system modules (accounts, cron, sysctl, hostname, mounts, service and package facts), in one list. */
+import { getent } from './getent.js';
+import { group } from './group.js';
+import { registerModule } from './registry.js';
+import type { AnyModule } from './types.js';
+import { user } from './user.js';
+import { cron } from './cron.js';
+import { sysctl } from './sysctl.js';
+import { hostname } from './hostname.js';
+import { mount } from './mount.js';
+
+export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl, hostname, mount];
+
+let registered = false;
+
+/** Register every system module (idempotent). */
+export function registerSystemModules(): void {
+  if (registered) return;
+  registered = true;
+  for (const m of systemModules) registerModule(m);
+}
