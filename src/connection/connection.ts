@@ -65,6 +65,10 @@ export interface WriteOptions {
 
 export interface WriteResult {
   backupPath?: string;
+  /** Owner of the file written, when the write learnt it on the way (fstat with the write). */
+  owner?: Pick<FileInfo, 'uid' | 'gid' | 'owner' | 'group'>;
+  /** The temp file the content was written to before the rename (Ansible's `src`). */
+  tempPath?: string;
 }
 
 /**

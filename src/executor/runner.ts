@@ -1,5 +1,6 @@
 /** The executor: each play is planned (plan.ts), then its batches run: sections → tasks × hosts (bounded by forks). */
 import path from 'node:path';
+import { findInStack } from '../template/search-path.js';
 import pLimit from 'p-limit';
 import type { Inventory } from '../inventory/index.js';
 import type { Play, Playbook } from '../playbook/model.js';
@@ -96,17 +97,22 @@ function warnOnce(opts: RunOptions, message: string): void {
 }
 
 /**
- * vars_files, as Ansible reads them before the play's hosts are known: a file that cannot be
- * read is an error only when the play has hosts (`problem`, thrown once the plan says so).
+ * vars_files as VariableManager.get_vars reads them, before the play's hosts are known: each entry
+ * (or the first found of a list) searched as path_dwim_relative_stack does from the play's
+ * directory (its vars/, itself). A file that cannot be read is an error only when the play has
+ * hosts (`problem`, thrown once the plan says so).
  */
 async function loadVarsFiles(play: Play, vars: VarStore): Promise<{ values: Record<string, unknown>; problem?: Error }> {
   const values: Record<string, unknown> = {};
   try {
-    for (const f of play.varsFiles) {
-      const name = String(templateValue(f, vars.playLevel(play.vars)));
-      const doc = await loadYamlFile(path.resolve(play.baseDir, name));
+    for (const entry of play.varsFiles) {
+      const candidates = (Array.isArray(entry) ? entry : [entry]).map((f) => String(templateValue(f, vars.playLevel(play.vars))));
+      const found = candidates.map((c) => findInStack([play.baseDir], 'vars', c, play.baseDir)).find((f) => f !== undefined);
+      const dir = path.relative(process.cwd(), play.baseDir) || '.';
+      if (!found) throw new Error(`vars file ${Array.isArray(entry) ? JSON.stringify(entry) : String(entry)} was not found (searched ${dir}/vars and ${dir})`);
+      const doc = await loadYamlFile(found);
       if (doc.value && typeof doc.value === 'object' && !Array.isArray(doc.value)) Object.assign(values, doc.value);
-      else if (doc.value !== null && doc.value !== undefined) throw new Error(`${name}: a vars file must be a mapping`);
+      else if (doc.value !== null && doc.value !== undefined) throw new Error(`${found}: a vars file must be a mapping`);
     }
   } catch (err) {
     return { values, problem: err instanceof Error ? err : new Error(String(err)) };

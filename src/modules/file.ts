@@ -113,7 +113,10 @@ function changeOf(d: Decision, cur: FileCurrent, args: FileArgs): FileChange {
 }
 
 function toPlan(d: Decision, cur: FileCurrent, args: FileArgs, diffMode: boolean): Plan<FileChange> {
-  const data: Record<string, unknown> = { path: args.path, state: d.state, ...ownership(cur.info) };
+  const data: Record<string, unknown> = { path: args.path, state: d.state, ...ownership(cur.info), ...(cur.info.exists && d.state !== 'absent' && cur.info.size !== undefined ? { size: cur.info.size } : {}) };
+  // the file module's registered diff: what changed about the path's state
+  const stateChanged = d.op === 'mkdir' || d.op === 'create' || d.op === 'remove' || d.op === 'link';
+  data['diff'] = stateChanged ? { before: { path: args.path, state: kindState(cur.info) }, after: { path: args.path, state: d.state === 'touch' ? 'file' : d.state } } : { before: { path: args.path }, after: { path: args.path } };
   // as Ansible's file module reports it: the mode after the task (umask 022 for new ones)
   const mode = d.op === 'remove' || d.state === 'absent' || d.op === 'link' ? undefined : (d.attrs.mode ?? cur.info.mode ?? (d.op === 'mkdir' ? 0o755 : 0o644));
   if (mode !== undefined) data['mode'] = formatMode(mode);
@@ -173,8 +176,8 @@ export const file = defineModule({
     if (c.op === 'remove') await conn.remove(p, true);
     else if (c.op === 'mkdir') await conn.mkdir(p, c.mode);
     else if (c.op === 'create') {
-      await conn.writeFile(p, '', { mode: c.mode, existing: c.existing, ...(c.owner ? { owner: c.owner } : {}), ...(c.group ? { group: c.group } : {}) });
-      return;
+      const res = await conn.writeFile(p, '', { mode: c.mode, existing: c.existing, ...(c.owner ? { owner: c.owner } : {}), ...(c.group ? { group: c.group } : {}) });
+      return res.owner ? { ...ownership({ exists: true, ...res.owner }), size: 0 } : {};
     } else if (c.op === 'touch') {
       const res = await conn.exec(`touch -c -- ${shellQuote(p)}`, ctx.become ? { become: ctx.become } : {});
       if (res.rc !== 0) throw new ModuleFailure(`file(${p}): touch failed: ${res.stderr.trim()}`);
@@ -183,5 +186,9 @@ export const file = defineModule({
     }
     if (c.op !== 'remove') await applyAttrs(ctx, p, c.op === 'mkdir' ? { ...c.attrs, mode: undefined } : c.attrs);
     if (c.tree) await applyTree(ctx, c.tree);
+    if (c.op !== 'mkdir') return;
+    // a new directory: its owner and size as the file module reports them (one look, this op only)
+    const after = await conn.stat(p).catch(() => undefined);
+    return after?.exists ? { ...ownership(after), ...(after.size !== undefined ? { size: after.size } : {}) } : {};
   },
 });

@@ -1,4 +1,4 @@
-/** systemd / service: unit state and enablement via systemctl; state read in one command. */
+/** systemd: unit state and enablement via systemctl; state read in one command. */
 import { shellQuote } from '../connection/connection.js';
 import type { ArgsOf, ModuleContext, Plan } from './types.js';
 import { defineModule, ModuleFailure } from './types.js';
@@ -84,7 +84,7 @@ function planUnit(cur: UnitState, args: SystemdArgs): Plan<UnitChange> {
 
 export const systemd = defineModule({
   name: 'systemd',
-  aliases: ['service', 'systemd_service', 'ansible.builtin.service', 'ansible.builtin.systemd_service'],
+  aliases: ['systemd_service', 'ansible.builtin.systemd_service'],
   target: 'remote',
   checkMode: 'full',
   args: ARGS,

@@ -154,7 +154,8 @@ export async function runAnsible(c: CaseSpec): Promise<Outcome> {
       for (const h of hosts) {
         const e = cur.hosts.get(h)!;
         const r = e['result'] as Json;
-        if (e['action'] !== 'debug' || e['status'] === 'skipped' || r['skipped']) continue;
+        // a failed debug task shows its error as `msg`: the status is compared, the wording is not
+        if (e['action'] !== 'debug' || e['status'] === 'skipped' || e['status'] === 'failed' || r['skipped']) continue;
         const value = Array.isArray(r['results']) ? (r['results'] as Json[]).filter((x) => !x['skipped']).map(ansibleDebugValue) : ansibleDebugValue(r);
         debug.push(`${cur.name} [${h}]: ${JSON.stringify(value)}`);
       }
@@ -163,7 +164,8 @@ export async function runAnsible(c: CaseSpec): Promise<Outcome> {
     for (const e of events) {
       if (e['type'] === 'task') {
         flush();
-        cur = { name: shortName(String(e['name'])), hosts: new Map() };
+        // a role's task is "ROLE : name" in Ansible's output; orchestrate names the task alone
+        cur = { name: shortName(String(e['name']).replace(/^[\w.-]+ : /, '')), hosts: new Map() };
         action = shortName(String(e['action']));
       } else if (e['type'] === 'result' && cur) cur.hosts.set(String(e['host']), { ...e, action });
       else if (e['type'] === 'stats') recap[String(e['host'])] = normRecap(e['stats'] as Json);

@@ -148,4 +148,15 @@ describe('lab systemctl', () => {
     expect(ghost.code).toBe(1);
     expect(ghost.err).toContain('Failed to determine user credentials: No such process (User=no-such-user-here)');
   });
+
+  it('loads units from the packages\' /lib/systemd/system, the admin\'s /etc copy winning; enables in /etc', () => {
+    const lib = join(root, 'lib/systemd/system');
+    mkdirSync(lib, { recursive: true });
+    writeFileSync(join(lib, 'pkg.service'), '[Unit]\nDescription=From the package\n[Service]\nExecStart=/bin/sleep 30\n[Install]\nWantedBy=multi-user.target\n');
+    expect(systemctl('show', '-p', 'Description,LoadState,FragmentPath', 'pkg').out).toBe(`Description=From the package\nLoadState=loaded\nFragmentPath=${join(lib, 'pkg.service')}\n`);
+    expect(systemctl('enable', 'pkg').code).toBe(0);
+    expect(readlinkSync(join(root, 'etc/systemd/system/multi-user.target.wants/pkg.service'))).toBe(join(lib, 'pkg.service'));
+    writeFileSync(join(root, 'etc/systemd/system/pkg.service'), '[Unit]\nDescription=The admin\'s copy\n[Service]\nExecStart=/bin/sleep 30\n');
+    expect(systemctl('show', '-p', 'Description', 'pkg').out).toBe("Description=The admin's copy\n");
+  });
 });

@@ -187,6 +187,11 @@ export class LocalConnection implements Connection {
       throw writeFailure(this.host, path, e);
     }
     await syncDir(dirname(path));
+    const after = await this.stat(path);
+    if (after.uid !== undefined && after.gid !== undefined) {
+      result.owner = { uid: after.uid, gid: after.gid, ...(after.owner !== undefined ? { owner: after.owner } : {}), ...(after.group !== undefined ? { group: after.group } : {}) };
+    }
+    result.tempPath = tmp;
     return result;
   }
 

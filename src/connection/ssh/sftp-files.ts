@@ -242,10 +242,11 @@ export class SftpFiles {
     let closed = false;
     const sweep = this.sweepStaleTemps(path);
     try {
-      await this.fillTemp(path, handle, content, opts, ids, existing);
+      const written = await this.fillTemp(path, handle, content, opts, ids, existing);
       closed = true;
       const close = this.closeHandle('writeFile', path, handle);
-      const res: WriteResult = {};
+      const res: WriteResult = { tempPath: tmp };
+      if (written) res.owner = await this.ownerOf(written.uid, written.gid);
       if (opts.backup && existing?.isFile) {
         await close;
         res.backupPath = await this.backup(path);
@@ -329,6 +330,12 @@ export class SftpFiles {
     }
   }
 
+  /** uid/gid with their names (the id tables are loaded by the look before any write). */
+  private async ownerOf(uid: number, gid: number): Promise<NonNullable<WriteResult['owner']>> {
+    const [owner, group] = await Promise.all([this.ids.userName(uid).catch(() => undefined), this.ids.groupName(gid).catch(() => undefined)]);
+    return { uid, gid, ...(owner !== undefined ? { owner } : {}), ...(group !== undefined ? { group } : {}) };
+  }
+
   private async existingOf(path: string): Promise<Existing | undefined> {
     const st = await this.lstatOrUndefined(path).catch(() => undefined);
     return st ? { uid: st.uid, gid: st.gid, isFile: kindOf(st.mode) === 'file' } : undefined;
@@ -345,7 +352,7 @@ export class SftpFiles {
     opts: WriteOptions,
     ids: { uid?: number; gid?: number } | undefined,
     existing: Existing | undefined,
-  ): Promise<void> {
+  ): Promise<{ uid: number; gid: number } | undefined> {
     const p = 'writeFile';
     const uid = ids?.uid ?? existing?.uid;
     const gid = ids?.gid ?? existing?.gid;
@@ -363,9 +370,14 @@ export class SftpFiles {
       // chown may clear setuid/setgid bits: set the mode again when they are wanted.
       if (opts.mode & 0o6000) steps.push(this.op(p, path, (cb) => this.sftp.fchmod(handle, opts.mode, cb)));
     }
+    // the owner the file ends up with, asked in the same batch (answered after the chown)
+    const fstat = this.op<Stats>(p, '', (cb) => this.sftp.fstat(handle, cb)).catch(() => undefined);
+    steps.push(fstat);
     // Every answer is in before this returns, a failure or not: no request of it is left in flight.
     const failed = (await Promise.allSettled(steps)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    const st = await fstat;
+    return st ? { uid: st.uid, gid: st.gid } : undefined;
   }
 
   private async fsync(path: string, handle: Buffer): Promise<void> {
