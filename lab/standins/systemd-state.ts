@@ -14,6 +14,10 @@ export function unitName(arg: string): string {
   return /\.[a-z]+$/.test(arg) ? arg : `${arg}.service`;
 }
 
+/** A masked unit: its name in /etc/systemd/system is a symlink to /dev/null (systemctl(1) mask). */
+export function isMasked(name: string): boolean {
+  return linkTarget(join(paths.units(), name)) === '/dev/null';
+}
 /**
  * The system unit load path, first match wins (systemd.unit(5) "Unit File Load Path";
  * src/basic/path-lookup.c lookup_paths_init): the admin's /etc, runtime /run, then the packages'

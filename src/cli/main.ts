@@ -41,7 +41,7 @@ export function buildProgram(): Command {
     .option('--list-tags', 'list all tags')
     .option('--json', 'stream one JSON object per event on stdout')
     .option('-v, --verbose', 'more output: -v reasons for ok and timings, -vv task paths', count, 0)
-    .option('-u, --user <user>', 'connect as this user (ansible_user default)')
+    .option('-u, --user <user>', 'connect as this user (the default: ansible_user and remote_user win)')
     .option('-b, --become', 'run tasks with sudo')
     .option('--become-user <user>', 'become this user (default root)')
     .addOption(new Option('--host-key-checking <mode>', 'host key policy').choices(['yes', 'accept-new', 'no']))

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Connection } from '../connection/connection.js';
 import { LocalConnection } from '../connection/local/local.js';
 import { ConnectionPool } from '../executor/connections.js';
+import { askVarsPrompts, PromptError, terminalIO } from './vars-prompt.js';
 import { EventBus, type RunEvent } from '../executor/events.js';
 import { runPlaybook } from '../executor/runner.js';
 import { Inventory } from '../inventory/index.js';
@@ -68,7 +69,6 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
     err(`error: ${(e as Error).message}\n`);
     return e instanceof OptionError ? EXIT.badOptions : EXIT.error;
   }
-  if (flags.user) extraVars['ansible_user'] ??= flags.user;
   if (flags.vaultSecretsFile) extraVars['vault_secrets_file'] ??= flags.vaultSecretsFile;
 
   const problems = new ProblemList();
@@ -107,6 +107,13 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
   }
   if (flags.limit && noHostsLeft(inventory, flags.limit)) return EXIT.error;
   for (const pb of playbooks) await addPlaybookVarsDirs(pb, inventory);
+  try {
+    await askVarsPrompts(playbooks, extraVars, terminalIO());
+  } catch (e) {
+    if (!(e instanceof PromptError)) throw e;
+    err(`error: ${e.message}\n`);
+    return EXIT.error;
+  }
   return execute(playbooks, inventory, flags, extraVars, tags, skipTags);
 }
 
@@ -136,6 +143,8 @@ async function connectionFactory(flags: RunFlags, warn: (m: string) => void, sta
   };
   return (host, vars) => {
     const settings = ssh.resolveSshSettings(vars, host);
+    // -u: below ansible_user and remote_user, as ansible-playbook's --user
+    if (settings.user === undefined && flags.user) settings.user = flags.user;
     if (flags.become) settings.become = { method: 'sudo', user: flags.becomeUser ?? 'root' };
     return ssh.createSshConnection(settings, runtime);
   };

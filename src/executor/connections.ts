@@ -1,5 +1,6 @@
 /** One connection per host for the whole run; unreachable hosts are remembered and not retried. */
 import { ConnectionError, type Connection } from '../connection/connection.js';
+import { connectionKey } from './connection-keywords.js';
 
 export type ConnectionOpener = (host: string, vars: Record<string, unknown>) => Connection;
 
@@ -23,10 +24,12 @@ export class ConnectionPool {
     const reason = this.unreachable.get(host);
     if (reason) throw new ConnectionError(reason, host);
     if (isLocal(host, vars)) return this.localConnection();
-    let c = this.conns.get(host);
+    // the same host as another user or on another port (remote_user, port) is another connection
+    const key = connectionKey(host, vars);
+    let c = this.conns.get(key);
     if (!c) {
       c = this.open(host, vars);
-      this.conns.set(host, c);
+      this.conns.set(key, c);
     }
     return c;
   }
@@ -48,7 +51,7 @@ export class ConnectionPool {
 
 export function isLocal(host: string, vars: Record<string, unknown>): boolean {
   const c = vars['ansible_connection'];
-  if (c === 'local') return true;
-  if (c !== undefined && c !== 'ssh' && c !== 'smart' && c !== 'paramiko') return false;
+  if (c === 'local' || c === 'ansible.builtin.local') return true;
+  if (c !== undefined && c !== 'ssh' && c !== 'smart' && c !== 'paramiko' && c !== 'ansible.builtin.ssh') return false;
   return c === undefined && (host === 'localhost' || host === '127.0.0.1') && vars['ansible_host'] === undefined;
 }

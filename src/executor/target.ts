@@ -3,6 +3,7 @@ import { ConnectionError, type BecomeOptions, type Connection } from '../connect
 import type { ModuleInfo } from '../modules/types.js';
 import type { TaskNode } from '../playbook/model.js';
 import { templateValue } from '../template/index.js';
+import { connectionVars } from './connection-keywords.js';
 import type { ConnectionPool } from './connections.js';
 import { errMessage, failedResult, unreachableResult, type HostTaskResult } from './result.js';
 
@@ -32,8 +33,9 @@ export function targetFor(task: TaskNode, def: Pick<ModuleInfo, 'target'>, host:
   let conn: Connection;
   const delegate = task.inh.delegateTo ? String(templateValue(task.inh.delegateTo, vars)) : undefined;
   try {
-    if (def.target === 'remote' && !(delegate === 'localhost' || delegate === '127.0.0.1' || (!delegate && task.inh.connection === 'local'))) {
-      conn = env.pool.get(delegate ?? host, delegate ? (env.hostVars(delegate) ?? { ansible_host: delegate }) : vars);
+    if (def.target === 'remote' && !(delegate === 'localhost' || delegate === '127.0.0.1')) {
+      // remote_user/port/connection keywords apply where no ansible_* variable says otherwise
+      conn = env.pool.get(delegate ?? host, connectionVars(task.inh, delegate ? (env.hostVars(delegate) ?? { ansible_host: delegate }) : vars));
     } else conn = env.pool.localConnection();
   } catch (err) {
     if (err instanceof ConnectionError) return unreachableResult(err.message);

@@ -1,5 +1,6 @@
 /** The core (non-Vault) modules, in one list. */
 import { assert } from './assert.js';
+import { async_status } from './async_status.js';
 import { blockinfile } from './blockinfile.js';
 import { command } from './command.js';
 import { copy } from './copy.js';
@@ -10,6 +11,9 @@ import { get_url } from './get_url.js';
 import { lineinfile } from './lineinfile.js';
 import { meta } from './meta.js';
 import { ping } from './ping.js';
+import { add_host } from './add_host.js';
+import { findModule } from './find.js';
+import { group_by } from './group_by.js';
 import { ini_file } from './ini_file.js';
 import { raw } from './raw.js';
 import { replace } from './replace.js';
@@ -30,7 +34,7 @@ import { wait_for } from './wait_for.js';
 export const coreModules: readonly AnyModule[] = [
   command, shell, raw, copy, file, template, lineinfile, blockinfile, stat, slurp, set_fact, debug,
   assert, fail, wait_for, meta, systemd, service, get_url, unarchive, uri, ping,
-  tls_probe, replace, ini_file,
+  tls_probe, replace, ini_file, async_status, findModule, group_by, add_host,
 ];
 
 let registered = false;

@@ -24,6 +24,8 @@ export interface ModuleResult {
   control?: SideChannels['control'];
   /** A value to show (debug), from a verbosity on. */
   output?: SideChannels['output'];
+  /** An in-memory inventory change for the executor (group_by, add_host). */
+  inventory?: SideChannels['inventory'];
 }
 
 const KEY_ARGS = ['path', 'dest', 'name', 'src', 'url', 'cmd', 'port', 'msg'];
@@ -45,12 +47,13 @@ function errorMessage(e: unknown): string {
 }
 
 /** The side channels of a plan as result fields; facts are also registered as `ansible_facts`. */
-function channels(p: SideChannels): Pick<ModuleResult, 'data' | 'facts' | 'control' | 'output'> {
+function channels(p: SideChannels): Pick<ModuleResult, 'data' | 'facts' | 'control' | 'output' | 'inventory'> {
   return {
     data: { ...(p.facts ? { ansible_facts: p.facts } : {}), ...p.data },
     ...(p.facts ? { facts: p.facts } : {}),
     ...(p.control ? { control: p.control } : {}),
     ...(p.output ? { output: p.output } : {}),
+    ...(p.inventory ? { inventory: p.inventory } : {}),
   };
 }
 
@@ -61,7 +64,7 @@ export async function runModule(def: AnyModule, ctx: ModuleContext, rawArgs: Rec
   try {
     const current = await def.check(ctx, a);
     const plan = def.plan(current, a, ctx);
-    if (!('change' in plan)) return { changed: false, failed: false, skipped: false, reason: plan.reason, ...channels(plan) };
+    if (!('change' in plan)) return { changed: plan.changed === true, failed: false, skipped: false, reason: plan.reason, ...channels(plan) };
     const base = { reason: plan.summary, ...(plan.diff ? { diff: plan.diff } : {}) };
     if (ctx.checkMode) {
       if (def.checkMode === 'none') {
@@ -72,7 +75,7 @@ export async function runModule(def: AnyModule, ctx: ModuleContext, rawArgs: Rec
     if (!def.apply) throw new Error(`${def.name} planned a change but has no apply()`);
     const extra = await def.apply(ctx, plan.change as never);
     const res = channels(plan);
-    return { changed: true, failed: false, skipped: false, ...base, ...res, data: { ...res.data, ...(extra ?? {}) } };
+    return { changed: plan.unchanged !== true, failed: false, skipped: false, ...base, ...res, data: { ...res.data, ...(extra ?? {}) } };
   } catch (e) {
     if (e instanceof ConnectionError) throw e;
     if (e instanceof NotYetThere && ctx.checkMode) return { changed: true, failed: false, skipped: false, reason: e.message, data: { ...e.data } };

@@ -5,8 +5,11 @@ import { registerModule } from './registry.js';
 import type { AnyModule } from './types.js';
 import { user } from './user.js';
 import { cron } from './cron.js';
+import { sysctl } from './sysctl.js';
+import { hostname } from './hostname.js';
+import { mount } from './mount.js';
 
-export const systemModules: readonly AnyModule[] = [user, group, getent, cron];
+export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl, hostname, mount];
 
 let registered = false;
 

@@ -4,11 +4,13 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { findInStack } from '../template/search-path.js';
 import { loadYamlFile, YamlError, type Position, type ProblemList, type YamlDoc } from '../yaml/index.js';
 import { didYouMean } from '../util/suggest.js';
 import { templateValue } from '../template/index.js';
-import { PLAY_KEYWORDS, UNSUPPORTED_KEYWORDS } from './keywords.js';
-import { emptyInherited, type Inherited, type Node, type Play, type Playbook, type Role, type TaskNode } from './model.js';
+import { parseModuleDefaults } from './module-defaults.js';
+import { PLAY_KEYWORD_TABLE, PLAY_KEYWORDS, type Keyword } from './keywords.js';
+import { emptyInherited, type Inherited, type Node, type Play, type Playbook, type Role, type TaskNode, type VarPrompt } from './model.js';
 import { TaskParser, type ParseScope } from './tasks.js';
 import { loadRoles } from './roles.js';
 import { asList, asRecord, isRecord, normaliseTags, type Loader } from './common.js';
@@ -138,7 +140,7 @@ class PlaybookLoader implements Loader {
 
   private async loadPlay(doc: YamlDoc, raw: Record<string, unknown>, file: string): Promise<Play | undefined> {
     const pos = doc.pos(raw);
-    checkUnsupported(this.problems, doc, raw);
+    checkUnsupported(this.problems, doc, raw, PLAY_KEYWORD_TABLE);
     for (const k of Object.keys(raw)) {
       if (!PLAY_KEYWORDS.has(k)) {
         const hint = ['tasks', 'pre_tasks', 'post_tasks'].some((s) => s === k) ? '' : didYouMean(k, PLAY_KEYWORDS);
@@ -163,7 +165,7 @@ class PlaybookLoader implements Loader {
       file,
       baseDir,
       vars: asRecord(raw['vars']),
-      varsFiles: asList(raw['vars_files']).map(String),
+      varsFiles: asList(raw['vars_files']).map((v) => (Array.isArray(v) ? v.map(String) : String(v))),
       roles: [],
       preTasks: [],
       tasks: [],
@@ -178,9 +180,12 @@ class PlaybookLoader implements Loader {
       inh,
     };
     this.checkPlayScalars(doc, raw, play);
+    if (raw['vars_prompt'] !== undefined && raw['vars_prompt'] !== null) play.varsPrompt = parseVarsPrompt(this.problems, doc, raw);
     for (const vf of play.varsFiles) {
-      if (vf.includes('{{')) continue;
-      const vdoc = await this.yaml(path.resolve(baseDir, vf), doc.pos(raw, 'vars_files'));
+      // a list is "the first found" and a template is per host: both are read at run time
+      if (Array.isArray(vf) || vf.includes('{{')) continue;
+      const found = findInStack([baseDir], 'vars', vf, baseDir) ?? path.resolve(baseDir, vf);
+      const vdoc = await this.yaml(found, doc.pos(raw, 'vars_files'));
       if (vdoc && vdoc.value !== null && vdoc.value !== undefined && !isRecord(vdoc.value)) this.problems.add(vdoc.pos(vdoc.value as object), 'a vars file must be a mapping');
     }
 
@@ -259,12 +264,48 @@ class PlaybookLoader implements Loader {
   }
 }
 
+const PROMPT_KEYS = ['name', 'prompt', 'default', 'private', 'confirm', 'encrypt', 'salt_size', 'salt', 'unsafe'];
+
+/** `vars_prompt`: a list of mappings with a name each, as ansible-core's Play.vars_prompt. */
+function parseVarsPrompt(problems: ProblemList, doc: YamlDoc, raw: Record<string, unknown>): VarPrompt[] {
+  const list = raw['vars_prompt'];
+  if (!Array.isArray(list)) {
+    problems.add(doc.pos(raw, 'vars_prompt'), "vars_prompt must be a list of mappings, each with a 'name'");
+    return [];
+  }
+  const out: VarPrompt[] = [];
+  for (const [i, e] of list.entries()) {
+    if (!isRecord(e) || typeof e['name'] !== 'string' || e['name'] === '') {
+      problems.add(doc.pos(list, i), "Invalid vars_prompt data structure, missing 'name' key");
+      continue;
+    }
+    for (const k of Object.keys(e)) if (!PROMPT_KEYS.includes(k)) problems.add(doc.pos(e, k), `unknown vars_prompt key "${k}"${didYouMean(k, PROMPT_KEYS)}`);
+    for (const k of ['encrypt', 'salt_size', 'salt']) if (k in e) problems.add(doc.pos(e, k), `vars_prompt "${k}" is not supported (no crypt(3) hashing here); hash the value with -e instead`);
+    out.push({
+      name: e['name'],
+      ...(e['prompt'] !== undefined && e['prompt'] !== null ? { prompt: String(e['prompt']) } : {}),
+      ...(e['default'] !== undefined && e['default'] !== null ? { default: e['default'] } : {}),
+      private: e['private'] === undefined ? true : truthy(e['private']),
+      confirm: truthy(e['confirm'] ?? false),
+      unsafe: truthy(e['unsafe'] ?? false),
+      pos: doc.pos(e),
+    });
+  }
+  return out;
+}
+
 /** Keywords known by name whose value does not run here: an error at the keyword, never ignored. */
-export function checkUnsupported(problems: ProblemList, doc: YamlDoc, raw: Record<string, unknown>): void {
-  for (const [k, check] of Object.entries(UNSUPPORTED_KEYWORDS)) {
-    if (!(k in raw)) continue;
-    const why = check(raw[k]);
+export function checkUnsupported(problems: ProblemList, doc: YamlDoc, raw: Record<string, unknown>, table: Record<string, Keyword>): void {
+  for (const k of Object.keys(raw)) {
+    const why = Object.prototype.hasOwnProperty.call(table, k) ? table[k]!.refuse?.(raw[k]) : undefined;
     if (why) problems.add(doc.pos(raw, k), why);
+  }
+  const md = raw['module_defaults'];
+  if (md !== undefined) {
+    for (const p of parseModuleDefaults(md).problems) {
+      const at = p.key !== undefined ? (Array.isArray(md) ? md.find((l) => isRecord(l) && p.key! in l) : md) : undefined;
+      problems.add(at && p.key !== undefined ? doc.pos(at as object, p.key) : doc.pos(raw, 'module_defaults'), p.message);
+    }
   }
 }
 
@@ -280,7 +321,10 @@ export function applyCommonKeywords(inh: Inherited, raw: Record<string, unknown>
   if (raw['run_once'] !== undefined) inh.runOnce = truthy(raw['run_once']);
   if (raw['any_errors_fatal'] !== undefined) inh.anyErrorsFatal = truthy(raw['any_errors_fatal']);
   if (typeof raw['connection'] === 'string') inh.connection = raw['connection'];
+  if (typeof raw['remote_user'] === 'string' || typeof raw['remote_user'] === 'number') inh.remoteUser = String(raw['remote_user']);
+  if (typeof raw['port'] === 'number' || typeof raw['port'] === 'string') inh.port = raw['port'];
   if (typeof raw['throttle'] === 'number' || typeof raw['throttle'] === 'string') inh.throttle = raw['throttle'];
+  if (raw['module_defaults'] !== undefined && raw['module_defaults'] !== null) inh.moduleDefaults = [...(inh.moduleDefaults ?? []), ...parseModuleDefaults(raw['module_defaults']).defaults];
   if (isRecord(raw['environment']) || (typeof raw['environment'] === 'string' && raw['environment'].includes('{{'))) inh.environment = [...inh.environment, raw['environment']];
 }
 

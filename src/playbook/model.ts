@@ -1,5 +1,6 @@
 /** The loaded, validated playbook tree (pure data; the executor walks it). */
 import type { Position } from '../yaml/index.js';
+import type { ModuleDefaults } from './module-defaults.js';
 
 export interface Role {
   name: string;
@@ -8,6 +9,8 @@ export interface Role {
   vars: Record<string, unknown>;
   /** Parameters given where the role is listed (role params: high precedence). */
   params: Record<string, unknown>;
+  /** Brought in by another role's meta dependencies (ansible_dependent_role_names). */
+  dependency?: boolean;
 }
 
 /** Keywords inherited from enclosing plays/blocks/roles/imports onto tasks. */
@@ -27,10 +30,18 @@ export interface Inherited {
   anyErrorsFatal?: boolean;
   /** At most this many hosts run the task at once (a number or a template). */
   throttle?: number | string;
-  /** `connection: local` runs the task on the control machine (`ssh` is the default). */
+  /** `connection`, `remote_user`, `port`: below the ansible_connection/ansible_user/ansible_port variables (connection-keywords.ts). */
   connection?: string;
+  remoteUser?: string;
+  port?: number | string;
   environment: (Record<string, unknown> | string)[];
+  /** module_defaults of the enclosing levels, outer first (module-defaults.ts). */
+  moduleDefaults?: ModuleDefaults[];
   role?: Role;
+  /** The roles this task is in, outermost first (meta dependencies and include_role inside a role). */
+  roleChain?: Role[];
+  /** ansible_search_path: the chain's role paths, innermost first, then the task file's directory. */
+  searchPath?: string[];
 }
 
 export interface LoopSpec {
@@ -102,7 +113,8 @@ export interface Play {
   file: string;
   baseDir: string;
   vars: Record<string, unknown>;
-  varsFiles: string[];
+  /** Each entry a file, or a list of candidates of which the first found is read. */
+  varsFiles: (string | string[])[];
   roles: Role[];
   preTasks: Node[];
   tasks: Node[]; // role tasks (as blocks) first, then tasks
@@ -118,6 +130,18 @@ export interface Play {
   forceHandlers: boolean;
   tags: string[];
   inh: Inherited;
+  varsPrompt?: VarPrompt[];
+}
+
+/** One `vars_prompt` entry (asked by the CLI before the run; -e values skip it). */
+export interface VarPrompt {
+  name: string;
+  prompt?: string;
+  default?: unknown;
+  private: boolean;
+  confirm: boolean;
+  unsafe: boolean;
+  pos: Position | undefined;
 }
 
 export interface Playbook {

@@ -62,8 +62,9 @@ describe('lab systemctl', () => {
   });
 
   it('runs the daemon detached with its environment and log file', async () => {
-    await new Promise((r) => setTimeout(r, 200));
-    expect(readFileSync(join(root, 'var/log/demo.log'), 'utf8')).toContain('hello there lab');
+    const log = (): string => (existsSync(join(root, 'var/log/demo.log')) ? readFileSync(join(root, 'var/log/demo.log'), 'utf8') : '');
+    for (let i = 0; i < 100 && !log().includes('hello there lab'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(log()).toContain('hello there lab');
     const show = systemctl('show', '-p', 'ActiveState,MainPID,UnitFileState', 'demo');
     const pid = Number(/MainPID=(\d+)/.exec(show.out)?.[1]);
     expect(show.out).toContain('ActiveState=active\n');
@@ -101,6 +102,20 @@ describe('lab systemctl', () => {
     expect(systemctl('start', 'nope')).toMatchObject({ code: 5, err: 'Failed to start nope.service: Unit nope.service not found.\n' });
     expect(systemctl('status', 'nope').code).toBe(4);
     expect(systemctl('frobnicate', 'demo').code).toBe(1);
+  });
+
+  it('masks with a /dev/null link (a masked unit cannot start or be enabled) and unmasks; a unit file in /etc/systemd/system cannot be masked', () => {
+    const link = join(root, 'etc/systemd/system/vendor.service');
+    expect(systemctl('mask', 'vendor')).toMatchObject({ code: 0, err: `Created symlink ${link} → /dev/null.\n` });
+    expect(readlinkSync(link)).toBe('/dev/null');
+    expect(systemctl('is-enabled', 'vendor')).toMatchObject({ code: 1, out: 'masked\n' });
+    expect(systemctl('start', 'vendor')).toMatchObject({ code: 1, err: 'Failed to start vendor.service: Unit vendor.service is masked.\n' });
+    expect(systemctl('enable', 'vendor')).toMatchObject({ code: 1, err: `Failed to enable unit: Unit file ${link} is masked.\n` });
+    expect(systemctl('show', '-p', 'LoadState,UnitFileState', 'vendor').out).toBe('LoadState=masked\nUnitFileState=masked\n');
+    expect(systemctl('unmask', 'vendor')).toMatchObject({ code: 0, err: `Removed "${link}".\n` });
+    expect(existsSync(link)).toBe(false);
+    const own = join(root, 'etc/systemd/system/custom.service');
+    expect(systemctl('mask', 'custom')).toMatchObject({ code: 1, err: `Failed to mask unit: File ${own} already exists.\n` });
   });
 
   it('logs every call in order with millisecond timestamps', () => {

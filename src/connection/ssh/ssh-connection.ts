@@ -82,12 +82,15 @@ export class SshConnection implements Connection {
     const run = this.runner();
     if (!run) return (await this.session.sftp()).writeAtomic(path, data, opts);
     const b = this.sudoFor(undefined)!;
-    if ((b.user || 'root') !== 'root') return becomeWrite(run, path, data, opts); // content on stdin
+    const swept = this.session.sweptDirs;
+    const sweep = !swept.has(posix.dirname(path));
+    swept.add(posix.dirname(path));
+    if ((b.user || 'root') !== 'root') return becomeWrite(run, path, data, { ...opts, sweep }); // content on stdin
     // Root: upload into the private temp dir (0700, login user), then one sudo command moves it in.
     const [dir, sftp] = await Promise.all([this.session.tmpDir(), this.session.sftp()]);
     const source = posix.join(dir, `upload-${Math.random().toString(36).slice(2)}`);
     await sftp.writeAtomic(source, data, { mode: 0o600 });
-    return becomeWrite(run, path, data, { ...opts, source });
+    return becomeWrite(run, path, data, { ...opts, source, sweep });
   }
 
   async mkdir(path: string, mode?: number): Promise<void> {
