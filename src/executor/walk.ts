@@ -8,7 +8,7 @@ import { systemClock } from '../util/clock.js';
 import { whenHolds } from './conditions.js';
 import { runTaskOnHost, type TaskEnv } from './host-task.js';
 import { includeRuns, loadIncluded, type IncludeRun } from './include.js';
-import { resolveLoop, runLoop } from './loop.js';
+import { loopItemsOrSkip, runLoop } from './loop.js';
 import type { PlayPlan } from './plan.js';
 import { record, type Recorded } from './record.js';
 import { errMessage, failedResult, skippedResult, type HostTaskResult } from './result.js';
@@ -242,8 +242,10 @@ export class NodeRunner {
     try {
       const base = this.varsFor(host.name, task.inh);
       // with a loop, `when` is evaluated per item (it may use the item), as in Ansible
-      if (task.loop) {
-        result = await runLoop(task, resolveLoop(task.loop, base), {
+      const loop = task.loop ? loopItemsOrSkip(task.loop, task.inh.when, base) : undefined;
+      if (loop && 'falseCondition' in loop) result = skippedResult([loop.falseCondition]);
+      else if (task.loop && loop) {
+        result = await runLoop(task, loop.items, {
           runItem: (extra) => this.runOne(task, host, this.varsFor(host.name, task.inh, extra)),
           applyFacts: (facts) => Object.assign(this.run.vars.hostFacts(host.name), facts),
           sleep: (ms) => this.env.clock.sleep(ms, this.run.opts.signal).catch(() => undefined),

@@ -178,4 +178,20 @@ describe('lab systemctl', () => {
     writeFileSync(join(root, 'etc/systemd/system/pkg.service'), '[Unit]\nDescription=The admin\'s copy\n[Service]\nExecStart=/bin/sleep 30\n');
     expect(systemctl('show', '-p', 'Description', 'pkg').out).toBe("Description=The admin's copy\n");
   });
+
+  it('Type=forking: ExecStartPre runs first, the start command daemonizes, the main PID comes from PIDFile=', async () => {
+    const units = join(root, 'etc/systemd/system');
+    const pidFile = join(root, 'forky.pid');
+    const pre = join(root, 'forky-pre');
+    writeFileSync(join(units, 'forky.service'), `[Service]\nType=forking\nPIDFile=${pidFile}\nExecStartPre=/bin/sh -c 'echo checked > ${pre}'\nExecStart=/bin/sh -c 'setsid sleep 30 >/dev/null 2>&1 & echo $! > ${pidFile}'\n`);
+    expect(systemctl('start', 'forky')).toMatchObject({ code: 0 });
+    expect(readFileSync(pre, 'utf8')).toBe('checked\n');
+    const pid = readFileSync(pidFile, 'utf8').trim();
+    expect(systemctl('show', '-p', 'ActiveState,MainPID', 'forky').out).toBe(`ActiveState=active\nMainPID=${pid}\n`);
+    expect(systemctl('stop', 'forky').code).toBe(0);
+    expect(existsSync(`/proc/${pid}/stat`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z')).toBe(false);
+    writeFileSync(join(units, 'badpre.service'), `[Service]\nExecStartPre=/bin/false\nExecStart=/bin/sleep 30\n`);
+    expect(systemctl('start', 'badpre')).toMatchObject({ code: 1 });
+    expect(systemctl('is-active', 'badpre').out).toBe('inactive\n');
+  });
 });
