@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MemoryConnection } from './memory-connection.js';
+import { MemoryConnection } from '../src/connection/memory.js';
 import { checkArgs } from './lib/args.js';
 import { loadBenchRun, runInMemory } from './lib/in-memory.js';
 

@@ -16,7 +16,7 @@ import { TaskProgress } from '../src/ui/progress.js';
 import { ttyRenderer } from '../src/ui/tty.js';
 import { checkArgs } from './lib/args.js';
 import { loadBenchRun, runInMemory } from './lib/in-memory.js';
-import { MemoryConnection } from './memory-connection.js';
+import { MemoryConnection } from '../src/connection/memory.js';
 
 class SlowConnection extends MemoryConnection {
   override async exec(command: string, opts?: ExecOptions): Promise<ExecResult> {

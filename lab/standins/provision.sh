@@ -45,6 +45,25 @@ exec '$NODE'$flags '$DIST/lab/standins/$f.js' "\$@"
 WRAPPER
 done
 
+# The systemctl stand-in is this host's systemd: say so as systemd does at boot (sd_booted(3)
+# tests /run/systemd/system), so tools that ask (Ansible's and orchestrate's `service`) use systemctl,
+# and put it where systemd installs systemctl too (the host's /usr is its own copy): tools that look
+# in /usr/bin first (Ansible's service module, dpkg maintainer scripts) find it there.
+mkdir -p "$R/run/systemd/system"
+# Only where /usr is the host's own (an overlay, or a test's LAB_ROOT): never the machine's.
+if [ -d "$R/usr/bin" ] && { [ -n "$R" ] || awk '$2 == "/usr" && $3 == "overlay" { f = 1 } END { exit !f }' /proc/self/mounts; }; then
+  write_file "$R/usr/bin/systemctl" 0755 < "$R/usr/local/bin/systemctl"
+fi
+# The host's sshd (started by the lab, PID in /run/sshd.pid) is its ssh.service, as on a Debian
+# host: recorded in the stand-in's format (PID, start time from /proc/PID/stat, since).
+if [ -f "$R/lib/systemd/system/ssh.service" ] && [ -s "$R/run/sshd.pid" ] && [ ! -f "$R/run/lab-systemd/ssh.service.pid" ]; then
+  pid=$(cat "$R/run/sshd.pid")
+  if [ -r "/proc/$pid/stat" ]; then
+    start=$(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f20)
+    mkdir -p "$R/run/lab-systemd"
+    printf '%s\n%s\n%s\n' "$pid" "$start" "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)" > "$R/run/lab-systemd/ssh.service.pid"
+  fi
+fi
 mkdir -p "$R/opt/nomad/data" "$R/etc/nomad.d"
 chmod 0700 "$R/opt/nomad/data"
 

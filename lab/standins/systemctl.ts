@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** Lab stand-in for `systemctl`: runs /etc/systemd/system/*.service units as detached daemons. */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, rmSync, symlinkSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadEnvironment, execArgv, type Unit } from './systemd-unit.js';
 import * as st from './systemd-state.js';
@@ -137,6 +137,29 @@ function enable(unit: Unit, on: boolean): number {
   return 0;
 }
 
+/**
+ * mask: a symlink /etc/systemd/system/NAME → /dev/null ("Created symlink ..."); refused when a unit
+ * file of that name is there ("File ... already exists."). unmask removes such a link
+ * ("Removed ..."). Both are quiet no-ops when there is nothing to do (systemd src/shared/install.c
+ * unit_file_mask, unit_file_unmask).
+ */
+function mask(name: string, on: boolean): number {
+  const link = join(st.paths.units(), name);
+  const masked = st.isMasked(name);
+  if (on) {
+    if (masked) return 0;
+    if (existsSync(link) || st.linkTarget(link) !== undefined) return fail(`Failed to mask unit: File ${link} already exists.`, 1);
+    mkdirSync(st.paths.units(), { recursive: true });
+    symlinkSync('/dev/null', link);
+    err(`Created symlink ${link} → /dev/null.`);
+    return 0;
+  }
+  if (!masked) return 0;
+  rmSync(link, { force: true });
+  err(`Removed "${link}".`);
+  return 0;
+}
+
 function fail(msg: string, code: number): number {
   err(msg);
   return code;
@@ -171,11 +194,11 @@ function properties(name: string, unit: Unit | undefined): Record<string, string
     Id: name,
     Names: name,
     Description: unit?.description ?? '',
-    LoadState: unit ? 'loaded' : 'not-found',
+    LoadState: st.isMasked(name) ? 'masked' : unit ? 'loaded' : 'not-found',
     ActiveState: rt.state,
     SubState: rt.state === 'active' ? 'running' : rt.state === 'failed' ? 'failed' : 'dead',
     MainPID: String(rt.pid),
-    UnitFileState: unit ? st.enabledState(unit) : '',
+    UnitFileState: st.isMasked(name) ? 'masked' : unit ? st.enabledState(unit) : '',
     FragmentPath: unit?.path ?? '',
     ActiveEnterTimestamp: rt.since,
     ExecMainPID: String(rt.pid),
@@ -185,7 +208,7 @@ function properties(name: string, unit: Unit | undefined): Record<string, string
 
 function show(names: string[], o: Opts): number {
   names.forEach((name, i) => {
-    const props = properties(name, st.loadUnit(name));
+    const props = properties(name, st.isMasked(name) ? undefined : st.loadUnit(name));
     const keys = o.props.length ? o.props : Object.keys(props);
     if (i > 0) process.stdout.write('\n');
     for (const k of keys) process.stdout.write(o.value ? `${props[k] ?? ''}\n` : `${k}=${props[k] ?? ''}\n`);
@@ -197,11 +220,25 @@ async function perUnit(verb: string, names: string[], o: Opts): Promise<number> 
   let code = 0;
   let anyActive = false;
   for (const name of names) {
-    const unit = st.loadUnit(name);
+    if (verb === 'mask' || verb === 'unmask') {
+      const c = mask(name, verb === 'mask');
+      if (c !== 0) code = c;
+      continue;
+    }
+    const unit = st.isMasked(name) ? undefined : st.loadUnit(name);
     if (verb === 'is-active') {
       const s = st.runtime(name).state;
       anyActive ||= s === 'active';
       out(s, o);
+      continue;
+    }
+    if (!unit && st.isMasked(name)) {
+      // systemctl(1): is-enabled prints "masked" (exit 1); start/enable and friends refuse a masked unit
+      if (verb === 'is-enabled') code = (out('masked', o), 1);
+      else if (verb === 'status') code = (out(`○ ${name}\n     Loaded: masked (Reason: Unit ${name} is masked.)\n     Active: inactive (dead)`, o), 3);
+      else if (verb === 'stop') continue;
+      else if (verb === 'enable' || verb === 'disable') code = fail(`Failed to ${verb} unit: Unit file ${join(st.paths.units(), name)} is masked.`, 1);
+      else code = fail(`Failed to ${verb} ${name}: Unit ${name} is masked.`, 1);
       continue;
     }
     if (!unit) {
@@ -273,7 +310,7 @@ function parseArgs(argv: string[]): { verb: string; names: string[]; opts: Opts 
   return { verb, names: names.map(st.unitName), opts };
 }
 
-const UNIT_VERBS = new Set(['start', 'stop', 'restart', 'try-restart', 'reload', 'reload-or-restart', 'is-active', 'is-enabled', 'enable', 'disable', 'status']);
+const UNIT_VERBS = new Set(['mask', 'unmask', 'start', 'stop', 'restart', 'try-restart', 'reload', 'reload-or-restart', 'is-active', 'is-enabled', 'enable', 'disable', 'status']);
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--version') {

@@ -14,10 +14,24 @@ export function unitName(arg: string): string {
   return /\.[a-z]+$/.test(arg) ? arg : `${arg}.service`;
 }
 
+/** A masked unit: its name in /etc/systemd/system is a symlink to /dev/null (systemctl(1) mask). */
+export function isMasked(name: string): boolean {
+  return linkTarget(join(paths.units(), name)) === '/dev/null';
+}
+
+/**
+ * The system unit load path, first match wins (systemd.unit(5) "Unit File Load Path";
+ * src/basic/path-lookup.c lookup_paths_init): the admin's /etc, runtime /run, then the packages'
+ * /lib (Debian) and /usr/lib. Enable links are always made in /etc.
+ */
+export const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system'];
+
 export function loadUnit(name: string): Unit | undefined {
-  const path = join(paths.units(), name);
-  if (!existsSync(path)) return undefined;
-  return parseUnit(name, path, readFileSync(path, 'utf8'));
+  for (const dir of UNIT_DIRS) {
+    const path = join(labPath(dir), name);
+    if (existsSync(path)) return parseUnit(name, path, readFileSync(path, 'utf8'));
+  }
+  return undefined;
 }
 
 /** Appends `ISO-time action unit` to /var/log/lab-systemctl.log (one atomic append per line). */

@@ -3,7 +3,7 @@
  * (https://developer.hashicorp.com/vault/docs/concepts/policies#priority-matching):
  * exact paths, `*` (prefix glob, only at the end) and `+` (one path segment).
  */
-import { HclError, parseHclBlocks, type HclValue } from './hcl.js';
+import { HclError, hclToValue, parseHcl, type HclBlock, type HclValue } from '../hcl/index.js';
 
 export const CAPABILITIES = ['create', 'read', 'update', 'patch', 'delete', 'list', 'sudo', 'deny', 'subscribe'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
@@ -67,9 +67,10 @@ export class PolicyError extends Error {}
 export function parsePolicy(name: string, text: string): Policy {
   let paths: [string, HclValue][];
   try {
-    paths = text.trim().startsWith('{') ? jsonPaths(text) : parseHclBlocks(text).filter((b) => b.type === 'path').map((b) => [b.labels[0] ?? '', b.body]);
+    paths = text.trim().startsWith('{') ? jsonPaths(text) : hclPaths(text);
   } catch (e) {
-    const msg = e instanceof HclError || e instanceof SyntaxError ? e.message : String(e);
+    // Vault's HCL (v1) says "At LINE:COLUMN: ..."
+    const msg = e instanceof HclError ? `At ${e.pos.line}:${e.pos.column}: ${e.reason}` : e instanceof SyntaxError ? e.message : String(e);
     throw new PolicyError(`failed to parse policy: ${msg}`);
   }
   const rules: PathRule[] = [];
@@ -81,6 +82,12 @@ export function parsePolicy(name: string, text: string): Policy {
     rules.push({ pattern: pattern.replace(/^\//, ''), capabilities: ruleCapabilities(pattern, body) });
   }
   return { name, rules };
+}
+
+/** The `path "PATTERN" { ... }` blocks of an HCL policy (lab/hcl, the parser of every stand-in). */
+function hclPaths(text: string): [string, HclValue][] {
+  const blocks = parseHcl(text, 'policy').body.items.filter((i): i is HclBlock => i.kind === 'block' && i.type === 'path');
+  return blocks.map((b) => [b.labels[0] ?? '', hclToValue(b.body, 'policy')]);
 }
 
 function jsonPaths(text: string): [string, HclValue][] {

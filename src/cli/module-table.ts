@@ -1,7 +1,7 @@
 /**
  * The README's table of modules and options, generated from the module registry (each module's
- * name, aliases, target, check-mode support and argument schema) and the one-line description
- * that opens each module's file. `npm run docs:modules` rewrites the README section between the
+ * name, aliases, target, check-mode support, argument schema and the `description` of the module
+ * and of each option; a module without one is described by the line its file opens with). `npm run docs:modules` rewrites the README section between the
  * markers; a unit test fails when that section differs from what the registry says.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -47,10 +47,11 @@ function value(v: unknown): string {
 function option(name: string, spec: ArgSpec, freeForm: string | undefined): string {
   let s = spec.required ? `**\`${name}\`**` : `\`${name}\``;
   if (spec.aliases?.length) s += ` (${spec.aliases.map((a) => `\`${a}\``).join(', ')})`;
-  if (spec.choices?.length) s += `: ${spec.choices.map(value).join('/')}`;
-  else if (spec.type !== 'str' && spec.type !== 'raw') s += `: ${spec.type}${spec.elements ? ` of ${spec.elements}` : ''}`;
+  if (spec.choices?.length) s += ` ${spec.choices.map(value).join('/')}`;
+  else if (spec.type !== 'str' && spec.type !== 'raw') s += ` ${spec.type}${spec.elements ? ` of ${spec.elements}` : ''}`;
   if (spec.default !== undefined) s += ` = ${value(spec.default)}`;
   if (name === freeForm) s += ' (free form)';
+  if (spec.description) s += ` — ${spec.description.replace(/\s+/g, ' ').trim()}`;
   return s;
 }
 
@@ -58,7 +59,7 @@ function options(m: AnyModule): string {
   const keys = Object.keys(m.args);
   const named = keys.filter((k) => k !== '*').map((k) => option(k, m.args[k]!, m.freeForm));
   if (keys.includes('*')) named.push('any `key: value`');
-  return named.length ? named.join(', ') : '(none)';
+  return named.length ? named.join('<br>') : '(none)';
 }
 
 function where(m: AnyModule): string {
@@ -68,19 +69,20 @@ function where(m: AnyModule): string {
 
 /** The generated section (markers included). */
 export function moduleTable(repoRoot: string): string {
+  // The module's own `description`, else the line its file opens with.
   const descriptions = moduleDescriptions(join(repoRoot, 'src', 'modules'));
   const mods = [...allModules()].sort((a, b) => a.name.localeCompare(b.name));
   const rows = mods.map((m) => {
     const names = [m.name, ...(m.aliases ?? []).filter((a) => !a.includes('.'))].map((n) => `\`${n}\``).join(', ');
     const qualified = (m.aliases ?? []).filter((a) => a.includes('.'));
-    const desc = descriptions.get(m.name) ?? '';
+    const desc = (m.description ?? descriptions.get(m.name) ?? '').replace(/\s+/g, ' ').trim();
     const also = qualified.length ? ` (also ${qualified.map((q) => `\`${q}\``).join(', ')})` : '';
     return `| ${names}${also} | ${cell(desc)} | ${where(m)} | ${cell(options(m))} |`;
   });
   return [
     BEGIN,
     '',
-    `${mods.length} modules. **Bold**: required; \`(x, y)\`: aliases; \`a/b\`: the values accepted; \`= v\`: the default. Every module is also \`ansible.builtin.NAME\` and \`ansible.legacy.NAME\`.`,
+    `${mods.length} modules. Options: **bold** is required, \`(x, y)\` are aliases, \`a/b\` the values accepted, \`= v\` the default. Every module is also \`ansible.builtin.NAME\` and \`ansible.legacy.NAME\`.`,
     '',
     '| module | what | runs on | options |',
     '|---|---|---|---|',

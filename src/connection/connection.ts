@@ -63,8 +63,15 @@ export interface WriteOptions {
   existing?: FileInfo;
 }
 
+/** A directory mkdir made, as the look sent with it found it (owner and size for the file module's result). */
+export type MadeDir = Pick<FileInfo, 'uid' | 'gid' | 'owner' | 'group' | 'size'>;
+
 export interface WriteResult {
   backupPath?: string;
+  /** Owner of the file written, when the write learnt it on the way (fstat with the write). */
+  owner?: Pick<FileInfo, 'uid' | 'gid' | 'owner' | 'group'>;
+  /** The temp file the content was written to before the rename (Ansible's `src`). */
+  tempPath?: string;
 }
 
 /**
@@ -91,7 +98,7 @@ export interface Connection {
    * chown when asked, rename over the target. A killed run never leaves a half-written target.
    */
   writeFile(path: string, content: Buffer | string, opts: WriteOptions): Promise<WriteResult>;
-  mkdir(path: string, mode?: number): Promise<void>; // like mkdir -p; mode applies to created dirs
+  mkdir(path: string, mode?: number): Promise<MadeDir | void>; // like mkdir -p; mode applies to created dirs
   chmod(path: string, mode: number): Promise<void>;
   chown(path: string, owner?: string, group?: string): Promise<void>;
   remove(path: string, recursive?: boolean): Promise<void>;
@@ -144,4 +151,20 @@ export function shellQuote(s: string): string {
 export function tempNameFor(path: string, suffix = ''): string {
   const slash = path.lastIndexOf('/');
   return `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.orchestrate-${randomBytes(6).toString('hex')}${suffix}`;
+}
+
+/** The base names tempNameFor gives: `.NAME.orchestrate-<12 hex digits>`, `.lnk` for links. */
+export const TEMP_NAME = /^\..+\.orchestrate-[0-9a-f]{12}(\.lnk)?$/;
+
+/**
+ * A temp file of ours whose mtime is this much older than the host's clock is left over from an
+ * interrupted write (a killed run, a dropped connection): a write in progress touches its temp
+ * file at every chunk and renames it within milliseconds of its last chunk, so 15 minutes
+ * without a change means nobody will rename it. The next write into that directory removes it.
+ */
+export const STALE_TEMP_MS = 15 * 60_000;
+
+/** Whether a directory entry is a stale temp file of ours (ages compared on the host's own clock). */
+export function isStaleTemp(name: string, kind: FileKind, mtimeMs: number, hostNowMs: number): boolean {
+  return (kind === 'file' || kind === 'link') && TEMP_NAME.test(name) && hostNowMs - mtimeMs > STALE_TEMP_MS;
 }

@@ -15,6 +15,8 @@ import type { TaskNode } from '../playbook/model.js';
 import { splitArgv } from '../modules/lib/kv.js';
 import { templateValue } from '../template/index.js';
 import { attemptOnce } from './attempt.js';
+import type { Clock } from '../util/clock.js';
+import type { InventoryOp } from '../modules/types.js';
 import { failedResult, type HostTaskResult } from './result.js';
 
 /** Modules whose one command can run as a background job on the host. */
@@ -23,9 +25,12 @@ const JOB_MODULES = new Set(['command', 'shell', 'raw']);
 const DEFAULT_POLL = 15;
 
 export interface LimitEnv {
-  sleep(ms: number): Promise<void>;
+  clock: Clock;
   signal: AbortSignal;
   verbosity: number;
+  /** The number of this run of an `until` task. */
+  attempt?: number;
+  changeInventory?(op: InventoryOp): boolean;
 }
 
 function seconds(v: number | string | undefined, vars: Record<string, unknown>, what: string): number | undefined {
@@ -48,7 +53,7 @@ export async function attemptLimited(task: TaskNode, def: AnyModule, ctx: Module
     return failedResult((err as Error).message);
   }
   const run = (c: ModuleContext): Promise<HostTaskResult> =>
-    asyncSec ? runAsync(task, def, c, args, vars, env, asyncSec, poll) : attemptOnce(task, def, c, args, vars, env.verbosity);
+    asyncSec ? runAsync(task, def, c, args, vars, env, asyncSec, poll) : attemptOnce(task, def, c, args, vars, env.verbosity, env.attempt, env.changeInventory);
   if (!timeout) return run(ctx);
   return withTimeout(def, ctx, timeout, run);
 }
@@ -111,7 +116,7 @@ function asyncTimeout(asyncSec: number, asyncResult: Record<string, unknown>): H
 async function runAsync(task: TaskNode, def: AnyModule, ctx: ModuleContext, args: unknown, vars: Record<string, unknown>, env: LimitEnv, asyncSec: number, poll: number): Promise<HostTaskResult> {
   if (!JOB_MODULES.has(def.name)) {
     if (poll === 0) return failedResult(`async with poll: 0 runs command, shell and raw here (${def.name} runs from the control machine and cannot be left running)`);
-    return withTimeout(def, ctx, asyncSec, (c) => attemptOnce(task, def, c, args, vars, env.verbosity)).then((r) => (r.msg?.startsWith(`The ${def.name} action failed`) ? asyncTimeout(asyncSec, {}) : r));
+    return withTimeout(def, ctx, asyncSec, (c) => attemptOnce(task, def, c, args, vars, env.verbosity, env.attempt, env.changeInventory)).then((r) => (r.msg?.startsWith(`The ${def.name} action failed`) ? asyncTimeout(asyncSec, {}) : r));
   }
   const opts = ctx.become ? { become: ctx.become } : {};
   let job: StartedJob | undefined;
@@ -123,7 +128,7 @@ async function runAsync(task: TaskNode, def: AnyModule, ctx: ModuleContext, args
     if (poll === 0) return { rc: 0, stdout: '', stderr: '' };
     let left = asyncSec;
     while (left > 0 && !env.signal.aborted) {
-      await env.sleep(poll * 1000);
+      await env.clock.sleep(poll * 1000, env.signal);
       last = await jobStatus(ctx.connection, job.jid, opts);
       left -= poll;
       if (last['finished'] === 1 || last['failed'] === true) break;
@@ -135,7 +140,7 @@ async function runAsync(task: TaskNode, def: AnyModule, ctx: ModuleContext, args
     await jobCleanup(ctx.connection, job.jid, opts);
     return { rc: typeof last['rc'] === 'number' ? last['rc'] : 1, stdout: String(last['stdout'] ?? ''), stderr: String(last['stderr'] ?? '') };
   });
-  const r = await attemptOnce(task, def, { ...ctx, connection: conn }, args, vars, env.verbosity);
+  const r = await attemptOnce(task, def, { ...ctx, connection: conn }, args, vars, env.verbosity, env.attempt, env.changeInventory);
   if (!job) return r;
   if (timedOut) return asyncTimeout(asyncSec, last);
   const { jid, resultsFile } = job;

@@ -1,13 +1,14 @@
 /** One run of a task's module on a host, its result read through changed_when / failed_when. */
 import { ConnectionError } from '../connection/connection.js';
-import type { AnyModule, ModuleContext } from '../modules/types.js';
+import type { AnyModule, InventoryOp, ModuleContext } from '../modules/types.js';
 import { runModule } from '../modules/run.js';
 import type { TaskNode } from '../playbook/model.js';
 import { evalCondition } from '../template/index.js';
 import { conditions, resultVars } from './conditions.js';
 import { errMessage, failedResult, unreachableResult, type HostTaskResult } from './result.js';
 
-export async function attemptOnce(task: TaskNode, def: AnyModule, ctx: ModuleContext, args: unknown, vars: Record<string, unknown>, verbosity: number): Promise<HostTaskResult> {
+/** `attempt`: the number of this run of an `until` task (registered as `attempts`, which changed_when/failed_when see). */
+export async function attemptOnce(task: TaskNode, def: AnyModule, ctx: ModuleContext, args: unknown, vars: Record<string, unknown>, verbosity: number, attempt?: number, changeInventory?: (op: InventoryOp) => boolean): Promise<HostTaskResult> {
   let res;
   try {
     res = await runModule(def, ctx, args as Record<string, unknown>);
@@ -19,11 +20,14 @@ export async function attemptOnce(task: TaskNode, def: AnyModule, ctx: ModuleCon
     // As Ansible's debug: below its verbosity the task is skipped, and registered as such.
     return { status: 'skipped', changed: false, reason: 'verbosity threshold not met', registered: { changed: false, failed: false, skipped: true, skipped_reason: 'Verbosity threshold not met.' } };
   }
+  // group_by / add_host: the executor changes the inventory; the task is changed when it did
+  if (res.inventory && !res.failed && changeInventory?.(res.inventory)) res.changed = true;
   const registered: Record<string, unknown> = { ...res.data, changed: res.changed, failed: res.failed };
   delete registered['__verbosity'];
   if (res.msg !== undefined) registered['msg'] = res.msg;
   if (res.skipped) registered['skipped'] = true;
   if (res.diff && res.diff.length > 0) registered['diff'] = res.diff;
+  if (attempt !== undefined) registered['attempts'] = attempt;
   let changed = res.changed;
   let failed = res.failed;
   let msg = res.msg;

@@ -1,6 +1,6 @@
 /** Conditions and the variables they see: `when`, and the registered result for changed_when/failed_when/until. */
 import type { TaskNode } from '../playbook/model.js';
-import { evalCondition } from '../template/index.js';
+import { evalCondition, lazyWithTop, markRaw } from '../template/index.js';
 
 export function whenHolds(when: unknown[], vars: Record<string, unknown>): boolean {
   return when.every((w) => evalCondition(w, vars));
@@ -23,7 +23,13 @@ export function overlay(base: Record<string, unknown>, top: Record<string, unkno
   });
 }
 
-/** Variables for changed_when/failed_when/until: the registered result by its name (or at top level). */
+/**
+ * Variables for changed_when/failed_when/until: the registered result by its name (or at top
+ * level) over the task's variables, which render again so that a task var reading the result
+ * (`vars: {ready: "{{ r.rc == 0 }}"}`, `until: ready`) sees this attempt's. The result is data,
+ * never templated.
+ */
 export function resultVars(task: TaskNode, vars: Record<string, unknown>, registered: Record<string, unknown>): Record<string, unknown> {
-  return overlay(vars, task.register ? { [task.register]: registered } : registered);
+  const top = task.register ? { [task.register]: markRaw(registered) } : registered;
+  return (task.register ? lazyWithTop(vars, top) : undefined) ?? overlay(vars, top);
 }

@@ -1,10 +1,11 @@
 /** What a module sees of its task: the module context (vars, environment, files, render) and its arguments. */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ModuleContext } from '../modules/types.js';
 import type { TaskNode } from '../playbook/model.js';
 import { argsWithDefaults } from '../playbook/module-defaults.js';
 import { render, templateValue } from '../template/index.js';
+import { findInStack, searchCandidates } from '../template/search-path.js';
+import type { Clock } from '../util/clock.js';
 import type { Secrets } from '../util/secrets.js';
 import type { VaultSession } from '../vault/session.js';
 import { overlay } from './conditions.js';
@@ -18,6 +19,7 @@ export interface ContextEnv {
   diffMode: boolean;
   playbookDir: string;
   signal: AbortSignal;
+  clock: Clock;
   log(host: string, message: string): void;
 }
 
@@ -38,6 +40,7 @@ export function moduleContext(task: TaskNode, host: string, vars: Record<string,
     render: (t, extra) => render(t, extra ? overlay(vars, extra) : vars),
     log: (m) => env.log(host, m),
     signal: env.signal,
+    clock: env.clock,
   };
 }
 
@@ -58,17 +61,15 @@ function stripOmit(v: unknown): unknown {
   return v;
 }
 
+/** ActionBase._find_needle: the task's search path (its roles, its file's directory), then the playbook dir. */
 function findFileFor(task: TaskNode, playbookDir: string) {
   return (kind: 'files' | 'templates', name: string): string => {
     if (path.isAbsolute(name)) return name;
-    const dirs: string[] = [];
-    if (task.inh.role) dirs.push(path.join(task.inh.role.path, kind), task.inh.role.path);
-    dirs.push(path.join(playbookDir, kind), playbookDir);
-    for (const d of dirs) {
-      const p = path.join(d, name);
-      if (existsSync(p)) return p;
-    }
-    throw new Error(`could not find ${name} in ${dirs.map((d) => path.relative(process.cwd(), d) || '.').join(', ')}`);
+    const stack = task.inh.searchPath ?? (task.inh.role ? [task.inh.role.path] : []);
+    const found = findInStack(stack, kind, name, playbookDir);
+    if (found) return found;
+    const looked = [...new Set(searchCandidates(stack, kind, name, playbookDir).map((c) => path.dirname(c)))];
+    throw new Error(`could not find ${name} in ${looked.map((d) => path.relative(process.cwd(), d) || '.').join(', ')}`);
   };
 }
 

@@ -1,5 +1,6 @@
 /** One task on one host: its target, module context and arguments, then the until/retries loop. */
 import { getModule } from '../modules/registry.js';
+import type { InventoryOp } from '../modules/types.js';
 import type { TaskNode } from '../playbook/model.js';
 import { evalCondition, templateValue } from '../template/index.js';
 import { attemptLimited } from './async.js';
@@ -9,9 +10,10 @@ import { errMessage, failedResult, type HostTaskResult } from './result.js';
 import { targetFor, type TargetEnv } from './target.js';
 
 export interface TaskEnv extends ContextEnv, TargetEnv {
-  sleep(ms: number): Promise<void>;
   /** -v count: a module's output shown only from a higher verbosity is skipped (debug's verbosity). */
   verbosity: number;
+  /** Make an in-memory inventory change (group_by, add_host); true when the inventory changed. */
+  changeInventory?(op: InventoryOp): boolean;
 }
 
 export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<string, unknown>, env: TaskEnv): Promise<HostTaskResult> {
@@ -39,29 +41,30 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   } catch (err) {
     return failedResult(errMessage(err));
   }
-  // ansible-core 2.14: `retries` is the number of attempts (at least one)
-  const attempts = task.until !== undefined ? Math.max(1, retries) : 1;
+  // as ansible-core 2.14's TaskExecutor: with `until`, `retries: N` (N > 0) is N + 1 runs and
+  // a task that never met the condition registers `attempts: N`; `retries: 0` is one run whose
+  // `until` is not evaluated. Without `until` the task runs once.
+  const runs = task.until !== undefined && retries > 0 ? retries + 1 : 1;
   let out: HostTaskResult | undefined;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    out = await attemptLimited(task, def, ctx, args, vars, env);
+  for (let attempt = 1; attempt <= runs; attempt++) {
+    out = await attemptLimited(task, def, ctx, args, vars, { ...env, ...(task.until !== undefined ? { attempt } : {}) });
     if (out.status === 'unreachable') return out;
-    if (task.until === undefined) break;
-    const evalVars = resultVars(task, vars, out.registered);
-    out.registered['attempts'] = attempt;
+    if (runs === 1) break;
     let done = false;
     try {
-      done = evalCondition(task.until, evalVars);
+      done = evalCondition(task.until, resultVars(task, vars, out.registered));
     } catch (err) {
       return { ...out, status: 'failed', msg: `until: ${errMessage(err)}` };
     }
     if (done) break;
-    if (attempt === attempts) {
-      out = { ...out, status: 'failed', msg: out.msg ?? `retries exhausted after ${attempts} attempts` };
+    if (attempt === runs) {
+      out = { ...out, status: 'failed', msg: out.msg ?? `retries exhausted after ${runs} attempts` };
+      out.registered['attempts'] = retries;
       out.registered['failed'] = true;
       break;
     }
-    env.log(host, `FAILED - RETRYING: ${task.name} (${attempts - attempt} retries left)`);
-    await env.sleep(delay * 1000);
+    env.log(host, `FAILED - RETRYING: ${task.name} (${runs - attempt} retries left)`);
+    await env.clock.sleep(delay * 1000, env.signal).catch(() => undefined);
     if (env.signal.aborted) break;
   }
   if (out && target.delegatedTo) out.delegatedTo = target.delegatedTo;

@@ -1,6 +1,7 @@
 /** A task's loop: its items, each item's loop variables, and the items' results folded into one. */
 import type { LoopSpec, TaskNode } from '../playbook/model.js';
-import { templateValue } from '../template/index.js';
+import { lookupVar, templateValue } from '../template/index.js';
+import { runPlugin, type LookupEnv } from '../template/lookups.js';
 import { firstFoundLoop } from '../vars/loop.js';
 import type { HostStatus } from './events.js';
 import type { HostTaskResult } from './result.js';
@@ -10,15 +11,11 @@ export function resolveLoop(spec: LoopSpec, vars: Record<string, unknown>): unkn
   if (raw && typeof raw === 'object' && !Array.isArray(raw) && '__with' in raw) {
     const w = raw as { __with: string; value: unknown; subdir?: string };
     if (w.__with === 'first_found') return firstFoundLoop(w.value, w.subdir ?? 'files', vars);
-    const v = templateValue(w.value, vars);
-    if (w.__with === 'dict') {
-      if (!v || typeof v !== 'object') throw new Error('with_dict expects a dict');
-      return Object.entries(v as Record<string, unknown>).map(([key, value]) => ({ key, value }));
-    }
-    const list = Array.isArray(v) ? v : [v];
-    if (w.__with === 'items') return list.flatMap((x) => (Array.isArray(x) ? x : [x]));
-    if (w.__with === 'indexed') return list.map((x, i) => [i, x]);
-    return list;
+    // listify_lookup_plugin_terms: the templated value; a string (or scalar) becomes a one-term list
+    const v = templateValue(typeof w.value === 'string' ? w.value.trim() : w.value, vars);
+    const terms = Array.isArray(v) ? v : [v];
+    const env: LookupEnv = { get: (n) => lookupVar(vars, n), vars };
+    return runPlugin(w.__with, env, terms, {}, true) ?? [];
   }
   const v = templateValue(raw, vars);
   if (!Array.isArray(v)) throw new Error(`Invalid data passed to 'loop', it requires a list, got this instead: ${JSON.stringify(v)}`);

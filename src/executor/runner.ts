@@ -1,10 +1,12 @@
 /** The executor: each play is planned (plan.ts), then its batches run: sections → tasks × hosts (bounded by forks). */
 import path from 'node:path';
+import { findInStack } from '../template/search-path.js';
 import pLimit from 'p-limit';
 import type { Inventory } from '../inventory/index.js';
 import type { Play, Playbook } from '../playbook/model.js';
 import { loadYamlFile } from '../yaml/index.js';
 import { templateValue } from '../template/index.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import type { Secrets } from '../util/secrets.js';
 import type { VaultSession } from '../vault/session.js';
 import type { ConnectionPool } from './connections.js';
@@ -30,6 +32,8 @@ export interface RunOptions {
   forks: number;
   signal: AbortSignal;
   verbosity: number;
+  /** The time and every wait of the run (until/retries delays, loop pauses, wait_for); the system clock unless given. */
+  clock?: Clock;
 }
 
 export interface RunSummary {
@@ -38,7 +42,8 @@ export interface RunSummary {
 }
 
 export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
-  const started = Date.now();
+  const clock = opts.clock ?? systemClock;
+  const started = clock.now();
   const playbookDir = path.dirname(path.resolve(opts.playbook.file));
   const vars = new VarStore({ inventory: opts.inventory, extraVars: opts.extraVars, checkMode: opts.checkMode, diffMode: opts.diffMode, playbookDir, tags: opts.tags, skipTags: opts.skipTags, forks: opts.forks, verbosity: opts.verbosity });
   const stats = new Map<string, HostStats>();
@@ -59,7 +64,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
     await opts.pool.closeAll();
   }
   const statsObj = Object.fromEntries(stats);
-  opts.bus.emit({ type: 'recap', stats: statsObj, durationMs: Date.now() - started, interrupted: opts.signal.aborted });
+  opts.bus.emit({ type: 'recap', stats: statsObj, durationMs: clock.now() - started, interrupted: opts.signal.aborted });
   // failed hosts as Ansible's TQM keeps them: a rescued host or one whose errors a
   // meta: clear_host_errors cleared is not failed, whatever its recap says
   const failedNow = new Set([...hostStates.values()].filter((h) => h.failed && !h.unreachable).map((h) => h.name));
@@ -92,17 +97,22 @@ function warnOnce(opts: RunOptions, message: string): void {
 }
 
 /**
- * vars_files, as Ansible reads them before the play's hosts are known: a file that cannot be
- * read is an error only when the play has hosts (`problem`, thrown once the plan says so).
+ * vars_files as VariableManager.get_vars reads them, before the play's hosts are known: each entry
+ * (or the first found of a list) searched as path_dwim_relative_stack does from the play's
+ * directory (its vars/, itself). A file that cannot be read is an error only when the play has
+ * hosts (`problem`, thrown once the plan says so).
  */
 async function loadVarsFiles(play: Play, vars: VarStore): Promise<{ values: Record<string, unknown>; problem?: Error }> {
   const values: Record<string, unknown> = {};
   try {
-    for (const f of play.varsFiles) {
-      const name = String(templateValue(f, vars.playLevel(play.vars)));
-      const doc = await loadYamlFile(path.resolve(play.baseDir, name));
+    for (const entry of play.varsFiles) {
+      const candidates = (Array.isArray(entry) ? entry : [entry]).map((f) => String(templateValue(f, vars.playLevel(play.vars))));
+      const found = candidates.map((c) => findInStack([play.baseDir], 'vars', c, play.baseDir)).find((f) => f !== undefined);
+      const dir = path.relative(process.cwd(), play.baseDir) || '.';
+      if (!found) throw new Error(`vars file ${Array.isArray(entry) ? JSON.stringify(entry) : String(entry)} was not found (searched ${dir}/vars and ${dir})`);
+      const doc = await loadYamlFile(found);
       if (doc.value && typeof doc.value === 'object' && !Array.isArray(doc.value)) Object.assign(values, doc.value);
-      else if (doc.value !== null && doc.value !== undefined) throw new Error(`${name}: a vars file must be a mapping`);
+      else if (doc.value !== null && doc.value !== undefined) throw new Error(`${found}: a vars file must be a mapping`);
     }
   } catch (err) {
     return { values, problem: err instanceof Error ? err : new Error(String(err)) };

@@ -3,7 +3,10 @@
  * role defaults < inventory group vars < inventory host vars < play vars / vars_files < role vars
  * < block vars < task vars < set_fact / registered < role params < extra vars; magic vars on top.
  */
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
 import type { Inventory } from '../inventory/index.js';
+import type { InventoryOp } from '../modules/types.js';
 import type { Play, TaskNode, Inherited } from '../playbook/model.js';
 import { lazyVars, markRaw } from '../template/index.js';
 import { FactStore } from '../facts/store.js';
@@ -109,6 +112,13 @@ export class VarStore {
     } else this.factStore.setFacts(host, facts);
   }
 
+  /** group_by / add_host: change the in-memory inventory; true when it changed. */
+  changeInventory(op: InventoryOp): boolean {
+    const changed = op.op === 'group_by' ? this.opts.inventory.addToGroup(op.host, op.group, op.parents) : this.opts.inventory.addHost(op.name, op.groups, op.vars);
+    if (changed) this.groupsCache = undefined;
+    return changed;
+  }
+
   private groups(): Record<string, string[]> {
     if (!this.groupsCache) this.groupsCache = markRaw(Object.fromEntries(this.opts.inventory.groups()));
     return this.groupsCache;
@@ -136,6 +146,9 @@ export class VarStore {
     return {
       inventory_hostname: host,
       inventory_hostname_short: host.split('.')[0],
+      inventory_file: null,
+      inventory_dir: null,
+      ...this.opts.inventory.magicVars(host),
       group_names: inv ? inv.groups : [],
       groups: this.groups(),
       hostvars: this.hostvars,
@@ -145,6 +158,8 @@ export class VarStore {
       play_hosts: this.activeBatch,
       ansible_play_batch: this.activeBatch,
       ansible_play_name: this.play?.name,
+      ...this.roleNames(),
+      ansible_playbook_python: playbookPython(),
       ansible_check_mode: this.opts.checkMode,
       ansible_run_tags: this.opts.tags && this.opts.tags.length > 0 ? this.opts.tags : ['all'],
       ansible_skip_tags: this.opts.skipTags ?? [],
@@ -152,9 +167,21 @@ export class VarStore {
       ansible_verbosity: this.opts.verbosity ?? 0,
       ansible_version: ANSIBLE_COMPAT,
       ansible_config_file: null,
-      ansible_managed: 'Ansible managed',
       ansible_diff_mode: this.opts.diffMode,
       omit: OMIT,
+    };
+  }
+
+  /** role_names and friends, as VariableManager._get_magic_variables (sorted where Ansible's order is a set's). */
+  private roleNames(): Record<string, unknown> {
+    const roles = this.play?.roles ?? [];
+    const play = roles.filter((r) => !r.dependency).map((r) => r.name);
+    const deps = [...new Set(roles.filter((r) => r.dependency).map((r) => r.name))].sort();
+    return {
+      ansible_play_role_names: play,
+      role_names: play,
+      ansible_dependent_role_names: deps,
+      ansible_role_names: [...new Set([...deps, ...play])].sort(),
     };
   }
 
@@ -176,7 +203,10 @@ export class VarStore {
     if (role) {
       layers['role_name'] = role.name;
       layers['role_path'] = role.path;
+      layers['ansible_role_name'] = role.name;
     }
+    // the playbook directory ends the search path (TaskExecutor adds the loader's basedir)
+    if (inh.searchPath) layers['ansible_search_path'] = inh.searchPath.includes(this.opts.playbookDir) ? inh.searchPath : [...inh.searchPath, this.opts.playbookDir];
     return lazyVars(layers);
   }
 
@@ -190,6 +220,24 @@ export class VarStore {
 }
 
 export type { TaskNode };
+
+let python: string | null | undefined;
+/** ansible_playbook_python: Ansible gives its own interpreter; here the control machine's python3 on PATH (null if none). */
+export function playbookPython(): string | null {
+  if (python !== undefined) return python;
+  python = null;
+  for (const dir of (process.env['PATH'] ?? '').split(':')) {
+    if (!dir) continue;
+    try {
+      accessSync(path.join(dir, 'python3'), constants.X_OK);
+      python = path.join(dir, 'python3');
+      break;
+    } catch {
+      // not here
+    }
+  }
+  return python;
+}
 
 function withoutHostvars(m: Record<string, unknown>): Record<string, unknown> {
   const { hostvars: _h, ...rest } = m;

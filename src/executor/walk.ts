@@ -2,8 +2,9 @@
 import path from 'node:path';
 import pLimitFn from 'p-limit';
 import type { IncludeNode, Node, TaskNode } from '../playbook/model.js';
-import { templateValue } from '../template/index.js';
+import { markRaw, templateValue } from '../template/index.js';
 import { factTargets } from '../facts/store.js';
+import { systemClock } from '../util/clock.js';
 import { whenHolds } from './conditions.js';
 import { runTaskOnHost, type TaskEnv } from './host-task.js';
 import { includeRuns, loadIncluded, type IncludeRun } from './include.js';
@@ -13,6 +14,12 @@ import { record, type Recorded } from './record.js';
 import { errMessage, failedResult, skippedResult, type HostTaskResult } from './result.js';
 import type { HostState, PlayRun } from './state.js';
 import { shouldRunTags } from './tags.js';
+import { getModule } from '../modules/registry.js';
+
+/** Modules that run once per task whatever the hosts (add_host: Ansible's BYPASS_HOST_LOOP). */
+function bypassesHostLoop(action: string): boolean {
+  return getModule(action)?.name === 'add_host';
+}
 
 let dynamicId = 1_000_000;
 const MAX_INCLUDE_DEPTH = 100;
@@ -37,9 +44,10 @@ export class NodeRunner {
       playbookDir: run.playbookDir,
       signal: opts.signal,
       log: (host, message) => opts.bus.emit({ type: 'log', host, message, verbosity: 1 }),
-      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      clock: opts.clock ?? systemClock,
       verbosity: opts.verbosity,
       hostVars: (host) => run.vars.hostvars[host] as Record<string, unknown> | undefined,
+      changeInventory: (op) => run.vars.changeInventory(op),
     };
   }
 
@@ -173,7 +181,9 @@ export class NodeRunner {
   async runTask(task: TaskNode, hosts: HostState[]): Promise<void> {
     const { opts } = this.run;
     if (!task.isHandler && !shouldRunTags(this.tagsOf(task, hosts), opts.tags, opts.skipTags)) return;
-    const targets = task.inh.runOnce ? hosts.slice(0, 1) : hosts;
+    // add_host bypasses the host loop: it runs once, as run_once (Ansible's BYPASS_HOST_LOOP)
+    const runOnce = task.inh.runOnce || bypassesHostLoop(task.action);
+    const targets = runOnce ? hosts.slice(0, 1) : hosts;
     const id = task.isHandler ? dynamicId++ : task.id;
     opts.bus.emit({ type: 'task.start', id, name: task.name, module: task.action, hosts: targets.map((h) => h.name), handler: task.isHandler, ...(task.inh.role ? { role: task.inh.role.name } : {}), ...(task.pos ? { pos: task.pos } : {}) });
     const throttle = this.throttleFor(task, targets);
@@ -202,7 +212,7 @@ export class NodeRunner {
         this.run.batchFailed.add(h.name);
         continue;
       }
-      if (task.register) this.run.vars.hostFacts(h.name)[task.register] = first.registered;
+      if (task.register) this.run.vars.hostFacts(h.name)[task.register] = markRaw(first.registered);
       if (first.facts) this.storeFacts(task, h.name, first);
       if (first.changed) this.notify(task, h);
     }
@@ -227,7 +237,7 @@ export class NodeRunner {
   private async runOnHost(task: TaskNode, id: number, host: HostState): Promise<HostTaskResult | undefined> {
     if (this.run.opts.signal.aborted) return undefined;
     this.run.opts.bus.emit({ type: 'host.start', taskId: id, host: host.name });
-    const t0 = Date.now();
+    const t0 = this.env.clock.now();
     let result: HostTaskResult;
     try {
       const base = this.varsFor(host.name, task.inh);
@@ -236,7 +246,7 @@ export class NodeRunner {
         result = await runLoop(task, resolveLoop(task.loop, base), {
           runItem: (extra) => this.runOne(task, host, this.varsFor(host.name, task.inh, extra)),
           applyFacts: (facts) => Object.assign(this.run.vars.hostFacts(host.name), facts),
-          sleep: this.env.sleep,
+          sleep: (ms) => this.env.clock.sleep(ms, this.run.opts.signal).catch(() => undefined),
           aborted: () => this.run.opts.signal.aborted,
         });
       } else result = await this.runOne(task, host, base);
@@ -250,13 +260,14 @@ export class NodeRunner {
       // what a rescue section reads, as Ansible sets them (they stay for the rest of the run)
       const facts = this.run.vars.hostFacts(host.name);
       facts['ansible_failed_task'] = { name: task.name, action: task.action, ...(task.inh.tags.length > 0 ? { tags: task.inh.tags } : {}) };
-      facts['ansible_failed_result'] = { ...result.registered, ...(result.msg !== undefined && result.registered['msg'] === undefined ? { msg: result.msg } : {}) };
+      facts['ansible_failed_result'] = markRaw({ ...result.registered, ...(result.msg !== undefined && result.registered['msg'] === undefined ? { msg: result.msg } : {}) });
     }
     // meta tasks report nothing and count nothing; one skipped by `when` shows as skipped, uncounted
-    const rec: Recorded = { taskName: task.name, id, host, result, durationMs: Date.now() - t0, noLog: task.inh.noLog === true };
+    const rec: Recorded = { taskName: task.name, id, host, result, durationMs: this.env.clock.now() - t0, noLog: task.inh.noLog === true };
     if (task.action !== 'meta' || result.status === 'failed') this.record(rec);
     else if (result.status === 'skipped') this.record({ ...rec, count: false });
-    if (task.register) this.run.vars.hostFacts(host.name)[task.register] = result.registered;
+    // a registered result is data, never a template (a host's output may hold `{{`), as Ansible's unsafe results
+    if (task.register) this.run.vars.hostFacts(host.name)[task.register] = markRaw(result.registered);
     if (result.facts) this.storeFacts(task, host.name, result);
     if (result.changed) this.notify(task, host);
     if (result.meta === 'end_host') host.ended = true;

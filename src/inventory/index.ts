@@ -131,6 +131,68 @@ export class Inventory {
     return graphText(this.data, pattern);
   }
 
+  /**
+   * group_by: `host` put in `group` (made when missing), the group made a child of `parents`, as
+   * Ansible's strategy _add_group does it. True when the inventory changed.
+   */
+  addToGroup(host: string, group: string, parents: string[]): boolean {
+    const d = this.data;
+    if (!d.hosts.has(host)) d.addHost(host);
+    const g = d.addGroup(group);
+    let changed = false;
+    for (const p of parents) {
+      if (!d.groups.has(p)) changed = true;
+      const pg = d.addGroup(p);
+      if (!pg.children.includes(g)) {
+        d.addChild(p, group);
+        changed = true;
+      }
+    }
+    if (!g.hostNames.has(host)) {
+      d.addChild(group, host);
+      changed = true;
+    }
+    return this.changed(changed);
+  }
+
+  /**
+   * add_host: a host made (or its variables updated) in memory and put in `groups`, as Ansible's
+   * strategy _add_host does it. True when the inventory changed.
+   */
+  addHost(name: string, groups: string[], vars: Record<string, unknown>): boolean {
+    const d = this.data;
+    let changed = false;
+    let h = d.hosts.get(name);
+    if (!h) {
+      h = d.addHost(name, 'all');
+      h.inventoryFile = null;
+      changed = true;
+    }
+    const combined = { ...h.vars, ...vars };
+    if (JSON.stringify(combined) !== JSON.stringify(h.vars)) {
+      h.vars = combined;
+      changed = true;
+    }
+    for (const group of groups) {
+      if (!d.groups.has(group)) changed = true;
+      const g = d.addGroup(group);
+      if (!g.hostNames.has(name)) {
+        d.addChild(group, name);
+        changed = true;
+      }
+    }
+    return this.changed(changed);
+  }
+
+  /** After an in-memory change: Ansible's reconcile_inventory, and no stale cached answer. */
+  private changed(changed: boolean): boolean {
+    if (!changed) return false;
+    this.data.reconcile();
+    this.varsCache.clear();
+    this.selector = new Selector(this.data, (n) => this.localhost(n), this.cwd);
+    return true;
+  }
+
   /** Playbook-adjacent group_vars/host_vars: higher precedence than inventory-adjacent ones. */
   async addVarsDir(dir: string): Promise<void> {
     const vd = new VarsDir(resolve(this.cwd, dir));

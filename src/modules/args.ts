@@ -13,6 +13,14 @@ import type { ArgSchema, ArgSpec, ArgType, ModuleInfo } from './types.js';
 export interface ArgProblem {
   key?: string;
   message: string;
+  /**
+   * A problem Ansible finds only when the task runs (a missing or contradictory argument, a
+   * value of the wrong type or not among the choices): the loader lets it through where the task
+   * is meant to fail, and the task then fails with `ansible` (AnsibleModule's message).
+   * Unknown parameters and aliases given twice are certain and always reported at load.
+   */
+  runtime?: boolean;
+  ansible?: string;
 }
 
 export interface ValidatedArgs {
@@ -161,12 +169,15 @@ function checkValue(key: string, spec: ArgSpec, value: unknown, templated: boole
   try {
     v = coerce(spec.type, value, spec.secret, spec.elements);
   } catch (e) {
-    problems.push({ key, message: `${key}: ${(e as Error).message}` });
+    const pyType = typeof value === 'string' ? 'str' : typeof value === 'number' ? (Number.isInteger(value) ? 'int' : 'float') : typeof value === 'boolean' ? 'bool' : Array.isArray(value) ? 'list' : 'dict';
+    const ansible = `argument '${key}' is of type <class '${pyType}'> and we were unable to convert to ${spec.type}: ${(e as Error).message}`;
+    problems.push({ key, message: `${key}: ${(e as Error).message}`, runtime: true, ansible });
     return value;
   }
   if (spec.choices && !spec.choices.includes(v as string | number | boolean)) {
     const got = spec.secret ? '' : `, got ${JSON.stringify(v)}`;
-    problems.push({ key, message: `${key} must be one of: ${spec.choices.join(', ')}${got}` });
+    const ansible = `value of ${key} must be one of: ${[...spec.choices].map(String).sort().join(', ')}, got: ${spec.secret ? '********' : String(v)}`;
+    problems.push({ key, message: `${key} must be one of: ${spec.choices.join(', ')}${got}`, runtime: true, ansible });
   }
   return v;
 }
@@ -198,32 +209,52 @@ export function validateArgs(def: SchemaHolder, raw: Record<string, unknown> | s
   applyDefaults(def.args, args, problems);
   checkGroups(def, args, problems);
   if (problems.length === 0 && def.validate && (templated || !Object.values(args).some(isTemplated))) {
-    for (const message of def.validate(args as never)) problems.push({ message });
+    for (const message of def.validate(args as never)) problems.push({ message, runtime: true });
   }
   for (const k of Object.keys(args)) if (args[k] === undefined) delete args[k];
   return { args, problems };
 }
 
 function applyDefaults(schema: ArgSchema, args: Record<string, unknown>, problems: ArgProblem[]): void {
+  const missing: string[] = [];
   for (const [k, spec] of Object.entries(schema)) {
     if (k === '*' || args[k] !== undefined) continue;
     if (spec.default !== undefined) args[k] = spec.default;
-    else if (spec.required) problems.push({ key: k, message: `missing required argument: ${k}` });
+    else if (spec.required) {
+      missing.push(k);
+      problems.push({ key: k, message: `missing required argument: ${k}`, runtime: true });
+    }
   }
+  // AnsibleModule names them all in one message
+  const first = problems.find((p) => p.message.startsWith('missing required argument: '));
+  if (first) first.ansible = `missing required arguments: ${missing.sort().join(', ')}`;
 }
 
 function checkGroups(def: SchemaHolder, args: Record<string, unknown>, problems: ArgProblem[]): void {
   const has = (k: string): boolean => args[k] !== undefined;
   for (const group of def.requiredOneOf ?? []) {
-    if (!group.some(has)) problems.push({ message: `one of the following is required: ${group.join(', ')}` });
+    if (!group.some(has)) problems.push({ message: `one of the following is required: ${group.join(', ')}`, runtime: true });
   }
   for (const group of def.mutuallyExclusive ?? []) {
     const given = group.filter(has);
-    if (given.length > 1) problems.push({ message: `parameters are mutually exclusive: ${given.join('|')}` });
+    if (given.length > 1) problems.push({ message: `parameters are mutually exclusive: ${given.join('|')}`, runtime: true });
   }
 }
 
-/** One line for all problems (what runModule fails with). */
+/**
+ * One line for all problems (what runModule fails with): AnsibleModule's own message when every
+ * problem is one Ansible finds at run time, else ours, prefixed with the module's name.
+ */
 export function formatProblems(name: string, problems: readonly ArgProblem[]): string {
+  if (problems.every((p) => p.runtime)) {
+    // AnsibleModule fails with the first error of its checks, in the order it makes them
+    const rank = (p: ArgProblem): number => {
+      const order = [/^parameters are mutually exclusive/, /^missing required argument/, /^one of the following is required/, /^argument '/, /^value of /];
+      const i = order.findIndex((re) => re.test(p.ansible ?? p.message));
+      return i === -1 ? order.length : i;
+    };
+    const first = [...problems].filter((p) => p.ansible !== undefined || !p.message.startsWith('missing required argument: ')).sort((a, b) => rank(a) - rank(b))[0]!;
+    return first.ansible ?? first.message;
+  }
   return `${name}: ${problems.map((p) => p.message).join('; ')}`;
 }

@@ -1,5 +1,9 @@
 /** copy: put content (inline or from a file) at dest, atomically, with mode/owner/group. */
-import type { WriteState } from './lib/dest.js';
+import { statSync } from 'node:fs';
+import type { FileWriteChange, WriteState } from './lib/dest.js';
+import type { DirChange, DirState } from './lib/copydir.js';
+import { applyDir, planDir, readDirState, walkLocal } from './lib/copydir.js';
+import type { Plan } from './types.js';
 import { applyWriteState, planWriteState, readLocalSource, resolveDest } from './lib/dest.js';
 import type { ArgsOf, ModuleContext } from './types.js';
 import { defineModule, missingInput, ModuleFailure } from './types.js';
@@ -33,6 +37,26 @@ async function source(ctx: ModuleContext, args: CopyArgs, label: string): Promis
   return { content: await ctx.connection.readFile(src), ...(st.mode !== undefined ? { mode: st.mode } : {}) };
 }
 
+/** What copy found: one file to write, or a local directory tree. */
+type CopyState = { kind: 'file'; s: WriteState } | { kind: 'dir'; s: DirState };
+type CopyChange = ({ kind: 'file' } & FileWriteChange) | ({ kind: 'dir' } & DirChange);
+
+/** A local src that is a directory: its path (as Ansible keeps or drops the trailing slash). */
+function localDir(ctx: ModuleContext, args: CopyArgs): string | undefined {
+  if (args.content !== undefined || args.remote_src || args.src === undefined) return undefined;
+  let found: string;
+  try {
+    found = ctx.findFile('files', args.src.replace(/\/+$/, '') || '/');
+  } catch {
+    return undefined;
+  }
+  try {
+    return statSync(found).isDirectory() ? found : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const copy = defineModule({
   name: 'copy',
   description: 'Copy a file or directory to the host, or write inline content, atomically with mode, owner and group',
@@ -42,13 +66,30 @@ export const copy = defineModule({
   requiredOneOf: [['src', 'content']],
   mutuallyExclusive: [['src', 'content']],
   validate: (args) => validateProblems(args.validate),
-  async check(ctx, args): Promise<WriteState> {
+  async check(ctx, args): Promise<CopyState> {
     const label = `copy(${args.dest})`;
-    const src = await source(ctx, args, label);
-    const dest = await resolveDest(ctx, label, args.dest, args.src, ctx.diffMode);
-    const cur = dest.cur ?? (await readCurrent(ctx, dest.path, ctx.diffMode));
-    return { label, dest, target: withValidate(writeTarget(dest.path, src.content, args, src.mode), args.validate, label), cur };
+    const dir = localDir(ctx, args);
+    if (dir !== undefined) {
+      const slash = args.src!.endsWith('/');
+      const tree = walkLocal(dir, slash, args.local_follow);
+      return { kind: 'dir', s: await readDirState(ctx, label, slash ? `${dir}/` : dir, tree, args) };
+    }
+    return { kind: 'file', s: await fileState(ctx, args, label) };
   },
-  plan: (s, args, ctx) => planWriteState(s, args.force, ctx.diffMode, args.directory_mode),
-  apply: (ctx, c) => applyWriteState(ctx, c),
+  plan(st, args, ctx): Plan<CopyChange> {
+    if (st.kind === 'dir') {
+      const p = planDir(st.s, args, ctx.diffMode);
+      return 'ok' in p ? p : { ...p, change: { kind: 'dir', ...p.change } };
+    }
+    const p = planWriteState(st.s, args.force, ctx.diffMode, args.directory_mode);
+    return 'ok' in p ? p : { ...p, change: { kind: 'file', ...p.change } };
+  },
+  apply: (ctx, c) => (c.kind === 'dir' ? applyDir(ctx, c) : applyWriteState(ctx, c)),
 });
+
+async function fileState(ctx: ModuleContext, args: CopyArgs, label: string): Promise<WriteState> {
+  const src = await source(ctx, args, label);
+  const dest = await resolveDest(ctx, label, args.dest, args.src, ctx.diffMode);
+  const cur = dest.cur ?? (await readCurrent(ctx, dest.path, ctx.diffMode));
+  return { label, dest, target: withValidate(writeTarget(dest.path, src.content, args, src.mode), args.validate, label), cur };
+}

@@ -11,10 +11,14 @@ import { get_url } from './get_url.js';
 import { lineinfile } from './lineinfile.js';
 import { meta } from './meta.js';
 import { ping } from './ping.js';
+import { add_host } from './add_host.js';
+import { findModule } from './find.js';
+import { group_by } from './group_by.js';
 import { ini_file } from './ini_file.js';
 import { raw } from './raw.js';
 import { replace } from './replace.js';
 import { registerModule } from './registry.js';
+import { service } from './service.js';
 import { set_fact } from './set_fact.js';
 import { shell } from './shell.js';
 import { slurp } from './slurp.js';
@@ -29,8 +33,8 @@ import { wait_for } from './wait_for.js';
 
 export const coreModules: readonly AnyModule[] = [
   command, shell, raw, copy, file, template, lineinfile, blockinfile, stat, slurp, set_fact, debug,
-  assert, fail, wait_for, meta, systemd, get_url, unarchive, uri, ping,
-  tls_probe, replace, ini_file, async_status,
+  assert, fail, wait_for, meta, systemd, service, get_url, unarchive, uri, ping,
+  tls_probe, replace, ini_file, async_status, findModule, group_by, add_host,
 ];
 
 let registered = false;

@@ -1,29 +1,41 @@
 /** file: state file/directory/absent/touch/link, with mode/owner/group. */
 import { posix } from 'node:path';
 import { shellQuote } from '../connection/connection.js';
-import type { FileInfo } from '../connection/connection.js';
+import type { FileInfo, MadeDir } from '../connection/connection.js';
 import { formatMode, resolveMode } from './lib/mode.js';
 import type { ArgsOf, Plan } from './types.js';
 import { defineModule, ModuleFailure } from './types.js';
 import type { AttrChanges } from './lib/write.js';
 import { applyAttrs, attrChanges, hasAttrChanges, ownership } from './lib/write.js';
+import type { TreeChange, TreeEntry } from './lib/tree.js';
+import { applyTree, listTree, treeChanges } from './lib/tree.js';
+import type { ModuleContext } from './types.js';
 
 const ARGS = {
-  path: { type: 'path', required: true, aliases: ['dest', 'name'] },
-  state: { type: 'str', choices: ['file', 'directory', 'absent', 'touch', 'link'] },
-  mode: { type: 'mode' },
-  owner: { type: 'str' },
-  group: { type: 'str' },
-  src: { type: 'path' },
-  force: { type: 'bool', default: false },
-  modification_time: { type: 'str' },
-  access_time: { type: 'str' },
+  path: { type: 'path', required: true, aliases: ['dest', 'name'], description: 'the path to manage' },
+  state: { type: 'str', choices: ['file', 'directory', 'absent', 'touch', 'link'], description: 'file: must exist; directory: made with its parents; absent: removed (recursively); touch: created or its times updated; link: a symlink to src' },
+  mode: { type: 'mode', description: 'permissions: octal (0644) or symbolic (u=rwX,g=rX,o=)' },
+  owner: { type: 'str', description: 'owner name or uid' },
+  group: { type: 'str', description: 'group name or gid' },
+  src: { type: 'path', description: 'what a link points to (state=link)' },
+  force: { type: 'bool', default: false, description: 'state=link: replace a file with the link, or make a link whose target does not exist' },
+  recurse: { type: 'bool', default: false, description: 'state=directory: set mode, owner and group on everything under the directory too' },
+  follow: { type: 'bool', default: true, description: 'a path that is a symlink means its target (with recurse: linked files and directories in the tree too)' },
+  modification_time: { type: 'str', description: 'touch: preserve to keep the modification time' },
+  access_time: { type: 'str', description: 'touch: preserve to keep the access time' },
 } as const;
 
 export type FileArgs = ArgsOf<typeof ARGS>;
 export type FileState = NonNullable<FileArgs['state']>;
 
-export type FileCurrent = { info: FileInfo; srcExists?: boolean };
+export type FileCurrent = {
+  info: FileInfo;
+  srcExists?: boolean;
+  /** follow: the target of the symlink at path, where the task acts. */
+  real?: string;
+  /** recurse: everything under the directory. */
+  tree?: TreeEntry[];
+};
 
 type Op = 'none' | 'remove' | 'mkdir' | 'create' | 'touch' | 'link';
 interface Decision {
@@ -34,7 +46,7 @@ interface Decision {
 }
 
 /** The change: one operation on path (or none), then the attributes that differ. */
-export type FileChange = { path: string; attrs: AttrChanges; owner?: string; group?: string; existing: FileInfo } & (
+export type FileChange = { path: string; attrs: AttrChanges; owner?: string; group?: string; existing: FileInfo; tree?: TreeChange[] } & (
   | { op: 'mkdir' | 'create'; /** The mode it is made with. */ mode: number }
   | { op: 'link'; src: string }
   | { op: 'none' | 'remove' | 'touch' }
@@ -101,21 +113,43 @@ function changeOf(d: Decision, cur: FileCurrent, args: FileArgs): FileChange {
 }
 
 function toPlan(d: Decision, cur: FileCurrent, args: FileArgs, diffMode: boolean): Plan<FileChange> {
-  const data: Record<string, unknown> = { path: args.path, state: d.state, ...ownership(cur.info) };
+  const data: Record<string, unknown> = { path: args.path, state: d.state, ...ownership(cur.info), ...(cur.info.exists && d.state !== 'absent' && cur.info.size !== undefined ? { size: cur.info.size } : {}) };
+  // the file module's registered diff: what changed about the path's state
+  const stateChanged = d.op === 'mkdir' || d.op === 'create' || d.op === 'remove' || d.op === 'link';
+  data['diff'] = stateChanged ? { before: { path: args.path, state: kindState(cur.info) }, after: { path: args.path, state: d.state === 'touch' ? 'file' : d.state } } : { before: { path: args.path }, after: { path: args.path } };
   // as Ansible's file module reports it: the mode after the task (umask 022 for new ones)
   const mode = d.op === 'remove' || d.state === 'absent' || d.op === 'link' ? undefined : (d.attrs.mode ?? cur.info.mode ?? (d.op === 'mkdir' ? 0o755 : 0o644));
   if (mode !== undefined) data['mode'] = formatMode(mode);
-  if (d.op === 'none' && !hasAttrChanges(d.attrs)) return { ok: true, reason: d.reason, data };
-  const change = changeOf(d, cur, args);
-  const summary = d.op === 'none' ? `${args.path}: ${d.attrs.after.join(', ')}` : `${d.op} ${args.path}${d.op === 'link' ? ` -> ${args.src}` : ''}`;
+  const tree = d.state === 'directory' && cur.tree ? treeChanges(cur.tree, args) : [];
+  if (d.op === 'none' && !hasAttrChanges(d.attrs) && tree.length === 0) return { ok: true, reason: cur.tree ? `${d.reason}; the ${cur.tree.length} entries under it too` : d.reason, data };
+  const change: FileChange = { ...changeOf(d, cur, args), ...(tree.length ? { tree } : {}) };
+  const own = d.op === 'none' ? (hasAttrChanges(d.attrs) ? `${args.path}: ${d.attrs.after.join(', ')}` : '') : `${d.op} ${args.path}${d.op === 'link' ? ` -> ${args.src}` : ''}`;
+  const summary = [own, tree.length ? `${tree.length} entries under ${args.path}: ${[...new Set(tree.flatMap((t) => t.attrs.after))].join(', ')}` : ''].filter(Boolean).join('; ');
   if (!diffMode) return { change, summary, data };
   const before = `path: ${args.path}\n${describeState(cur.info, kindState(cur.info), cur.info.mode)}`;
   const afterMode = d.op === 'remove' || d.op === 'link' ? undefined : (d.attrs.mode ?? cur.info.mode);
   const after = `path: ${args.path}\nstate: ${d.op === 'touch' || d.op === 'create' ? 'file' : d.state}\n${afterMode !== undefined ? `mode: ${formatMode(afterMode)}\n` : ''}${d.op === 'link' ? `src: ${args.src}\n` : ''}${d.attrs.after.filter((s) => !s.startsWith('mode')).map((s) => `${s}\n`).join('')}`;
-  return { change, summary, diff: [{ path: args.path, before, after }], data };
+  const treeDiff = tree.length ? [{ path: `${args.path} (recursively)`, before: tree.map((t) => `${t.path}: ${t.attrs.before.join(', ')}\n`).join(''), after: tree.map((t) => `${t.path}: ${t.attrs.after.join(', ')}\n`).join('') }] : [];
+  return { change, summary, diff: [{ path: args.path, before, after }, ...treeDiff], data };
+}
+
+/** follow: a symlink at path means its target (states file, directory, touch); recurse: the tree under a directory. */
+async function followed(ctx: ModuleContext, args: FileArgs, lstat: FileInfo): Promise<FileCurrent> {
+  let info = lstat;
+  let real: string | undefined;
+  if (lstat.kind === 'link' && args.follow && (args.state === 'file' || args.state === 'directory' || args.state === 'touch')) {
+    const r = await ctx.connection.exec(`realpath -- ${shellQuote(args.path)}`, ctx.become ? { become: ctx.become } : {});
+    if (r.rc !== 0) throw new ModuleFailure(`file(${args.path}): cannot resolve the symlink: ${r.stderr.trim()}`);
+    real = r.stdout.trim();
+    info = await ctx.connection.stat(real);
+  }
+  const cur: FileCurrent = { info, ...(real !== undefined ? { real } : {}) };
+  if (args.recurse && info.kind === 'directory') cur.tree = await listTree(ctx, `file(${args.path})`, real ?? args.path, args.follow);
+  return cur;
 }
 
 export const file = defineModule({
+  description: 'Manage a path\'s state (file, directory, link, absent, touch) with mode, owner and group, recursively for a directory tree',
   name: 'file',
   target: 'remote',
   checkMode: 'full',
@@ -123,23 +157,28 @@ export const file = defineModule({
   validate(args) {
     if (args.state === 'link' && args.src === undefined) return ['src is required for state=link'];
     if (args.src !== undefined && args.state !== 'link') return ['src is only used with state=link'];
+    if (args.recurse && args.state !== 'directory') return ["recurse option requires state to be 'directory'"];
     return [];
   },
   async check(ctx, args): Promise<FileCurrent> {
-    if (args.state !== 'link' || !args.src) return { info: await ctx.connection.stat(args.path) };
+    if (args.state !== 'link' || !args.src) return followed(ctx, args, await ctx.connection.stat(args.path));
     const srcPath = posix.isAbsolute(args.src) ? args.src : posix.join(posix.dirname(args.path), args.src);
     const [info, src] = await Promise.all([ctx.connection.stat(args.path), ctx.connection.stat(srcPath)]); // one round trip
     return { info, srcExists: src.exists };
   },
-  plan: (cur, args, ctx) => toPlan(decide(cur, args, ctx.checkMode), cur, args, ctx.diffMode),
+  plan(cur, args, ctx) {
+    const a = cur.real !== undefined ? { ...args, path: cur.real } : args;
+    return toPlan(decide(cur, a, ctx.checkMode), cur, a, ctx.diffMode);
+  },
   async apply(ctx, c) {
     const conn = ctx.connection;
     const p = c.path;
+    let made: MadeDir | void = undefined;
     if (c.op === 'remove') await conn.remove(p, true);
-    else if (c.op === 'mkdir') await conn.mkdir(p, c.mode);
+    else if (c.op === 'mkdir') made = await conn.mkdir(p, c.mode);
     else if (c.op === 'create') {
-      await conn.writeFile(p, '', { mode: c.mode, existing: c.existing, ...(c.owner ? { owner: c.owner } : {}), ...(c.group ? { group: c.group } : {}) });
-      return;
+      const res = await conn.writeFile(p, '', { mode: c.mode, existing: c.existing, ...(c.owner ? { owner: c.owner } : {}), ...(c.group ? { group: c.group } : {}) });
+      return res.owner ? { ...ownership({ exists: true, ...res.owner }), size: 0 } : {};
     } else if (c.op === 'touch') {
       const res = await conn.exec(`touch -c -- ${shellQuote(p)}`, ctx.become ? { become: ctx.become } : {});
       if (res.rc !== 0) throw new ModuleFailure(`file(${p}): touch failed: ${res.stderr.trim()}`);
@@ -147,5 +186,11 @@ export const file = defineModule({
       await conn.symlink(c.src, p); // a temp link renamed over p
     }
     if (c.op !== 'remove') await applyAttrs(ctx, p, c.op === 'mkdir' ? { ...c.attrs, mode: undefined } : c.attrs);
+    if (c.tree) await applyTree(ctx, c.tree);
+    if (c.op !== 'mkdir') return;
+    // a new directory: its owner and size as the file module reports them, from the look SFTP's
+    // mkdir sends with it (a connection that does not give it is asked once more)
+    const after = made && made.uid !== undefined ? { exists: true, ...made } : await conn.stat(p).catch(() => undefined);
+    return after?.exists ? { ...ownership(after), ...(after.size !== undefined ? { size: after.size } : {}) } : {};
   },
 });

@@ -1,4 +1,5 @@
 /** include_vars: load variables from YAML/JSON files on the control machine (logic in src/vars/include.ts). */
+import { searchBaseOf } from '../vars/loop.js';
 import { includeVars, mergeHashes } from '../vars/include.js';
 import { defineModule, ModuleFailure } from './types.js';
 
@@ -21,8 +22,7 @@ export const include_vars = defineModule({
   },
   mutuallyExclusive: [['file', 'dir'], ['free_form', 'dir']],
   async check(ctx, args) {
-    const rolePath = ctx.vars['role_path'];
-    const base = { playbookDir: String(ctx.vars['playbook_dir'] ?? '.'), ...(typeof rolePath === 'string' ? { rolePath } : {}) };
+    const base = searchBaseOf(ctx.vars);
     try {
       const res = await includeVars(args, base);
       if (args.hash_behaviour === 'merge') for (const [k, v] of Object.entries(res.vars)) res.vars[k] = mergeHashes(ctx.vars[k], v);

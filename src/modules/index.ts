@@ -10,6 +10,8 @@ import { registerSystemModules } from './system-index.js';
 import { setup } from './setup.js';
 import { include_vars } from './include_vars.js';
 import { apt } from './apt.js';
+import { dnf, yum } from './dnf.js';
+import { packageModule } from './package.js';
 
 export { registerCoreModules } from './core.js';
 export { runModule } from './run.js';
@@ -21,6 +23,9 @@ registerModule(gossip_key);
 registerModule(setup);
 registerModule(include_vars);
 registerModule(apt);
+registerModule(dnf);
+registerModule(yum);
+registerModule(packageModule);
 registerModule(nomad_api);
 registerModule(nomad_keyring);
 registerModule(nomad_rpc_probe);

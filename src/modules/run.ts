@@ -24,6 +24,8 @@ export interface ModuleResult {
   control?: SideChannels['control'];
   /** A value to show (debug), from a verbosity on. */
   output?: SideChannels['output'];
+  /** An in-memory inventory change for the executor (group_by, add_host). */
+  inventory?: SideChannels['inventory'];
 }
 
 const KEY_ARGS = ['path', 'dest', 'name', 'src', 'url', 'cmd', 'port', 'msg'];
@@ -45,12 +47,13 @@ function errorMessage(e: unknown): string {
 }
 
 /** The side channels of a plan as result fields; facts are also registered as `ansible_facts`. */
-function channels(p: SideChannels): Pick<ModuleResult, 'data' | 'facts' | 'control' | 'output'> {
+function channels(p: SideChannels): Pick<ModuleResult, 'data' | 'facts' | 'control' | 'output' | 'inventory'> {
   return {
     data: { ...(p.facts ? { ansible_facts: p.facts } : {}), ...p.data },
     ...(p.facts ? { facts: p.facts } : {}),
     ...(p.control ? { control: p.control } : {}),
     ...(p.output ? { output: p.output } : {}),
+    ...(p.inventory ? { inventory: p.inventory } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 /** template: render a Jinja template from templates/ with the task's vars and write it like copy. */
+import { decodeUtf8 } from '../util/utf8.js';
 import { templateVars } from '../vars/managed.js';
 import type { WriteState } from './lib/dest.js';
 import { applyWriteState, planWriteState, readLocalSource, resolveDest } from './lib/dest.js';
@@ -28,7 +29,12 @@ export const template = defineModule({
     const src = await readLocalSource(ctx, 'templates', args.src, label);
     let text: string;
     try {
-      text = ctx.render(src.content.toString('utf8'), templateVars(ctx.vars['orchestrate_ansible_managed'], args.src, src.path, args.dest));
+      text = decodeUtf8(src.content, src.path);
+    } catch (e) {
+      throw new ModuleFailure(`${label}: ${(e as Error).message}`);
+    }
+    try {
+      text = ctx.render(text, templateVars(ctx.vars['orchestrate_ansible_managed'], args.src, src.path, args.dest));
     } catch (e) {
       throw new ModuleFailure(`${label}: rendering ${args.src} failed: ${(e as Error).message}`);
     }

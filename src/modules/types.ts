@@ -5,6 +5,7 @@
  * with the reason, or the change; apply() performs exactly that change and is the only place that
  * writes. Only the executor decides whether apply runs (runModule in run.ts).
  */
+import type { Clock } from '../util/clock.js';
 import type { BecomeOptions, Connection } from '../connection/connection.js';
 import type { Secrets } from '../util/secrets.js';
 import type { VaultSession } from '../vault/session.js';
@@ -92,7 +93,15 @@ export interface SideChannels {
   control?: MetaAction;
   /** A value shown under the host's result line, from verbosity `-v`×N on. */
   output?: { value: unknown; verbosity: number };
+  /** A change to the run's in-memory inventory (group_by, add_host), made by the executor,
+   * which reports the task changed when the inventory did change (as Ansible's strategy). */
+  inventory?: InventoryOp;
 }
+
+/** An in-memory inventory change: a host put in a group (group_by), a host added (add_host). */
+export type InventoryOp =
+  | { op: 'group_by'; host: string; group: string; parents: string[] }
+  | { op: 'add_host'; name: string; groups: string[]; vars: Record<string, unknown> };
 
 /** Nothing to do, and why ("mode already 0700"). */
 export interface NoChange extends SideChannels {
@@ -136,6 +145,8 @@ export interface ModuleContext {
   log(message: string): void;
   /** Aborted on Ctrl-C / timeouts: long waits (wait_for, until) must honour it. */
   readonly signal: AbortSignal;
+  /** The time and waiting (wait_for's polls, vault_unseal's wait): never Date.now / setTimeout. */
+  readonly clock: Clock;
 }
 
 /** Thrown by check/plan/apply to fail the task with a message (and optional registered data). */

@@ -32,9 +32,10 @@ const label = 'vault_unseal';
 
 /** An auto-unseal Vault unseals itself shortly after it starts: wait up to `seconds` for it. */
 async function waitAutoUnseal(t: VaultTask, st: VaultBody, seconds: number): Promise<VaultBody> {
-  const deadline = Date.now() + seconds * 1000;
-  while (st['sealed'] === true && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 250));
+  const { clock, signal } = t.ctx;
+  const deadline = clock.now() + seconds * 1000;
+  while (st['sealed'] === true && clock.now() < deadline) {
+    await clock.sleep(250, signal);
     st = await call(t, (c) => c.sealStatus());
   }
   return st;

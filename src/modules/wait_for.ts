@@ -50,20 +50,13 @@ async function probe(ctx: ModuleContext, args: WaitForArgs): Promise<{ ok: boole
   return m ? { ok: true, match: [...m].slice(1) } : { ok: false };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new Error('aborted'));
-    const t = setTimeout(done, ms);
-    function done(): void {
-      signal.removeEventListener('abort', abort);
-      resolve();
-    }
-    function abort(): void {
-      clearTimeout(t);
-      reject(new ModuleFailure('wait_for: aborted'));
-    }
-    signal.addEventListener('abort', abort, { once: true });
-  });
+/** The context's clock's sleep; an abort (Ctrl-C) fails the wait. */
+async function sleep(ctx: ModuleContext, ms: number): Promise<void> {
+  try {
+    await ctx.clock.sleep(ms, ctx.signal);
+  } catch {
+    throw new ModuleFailure('wait_for: aborted');
+  }
 }
 
 function target(args: WaitForArgs): string {
@@ -79,21 +72,21 @@ export const wait_for = defineModule({
   mutuallyExclusive: [['port', 'path']],
   validate: (args) => (args.search_regex !== undefined && args.port !== undefined ? ['search_regex is only supported with path'] : []),
   async check(ctx, args): Promise<WaitState> {
-    const start = Date.now();
+    const start = ctx.clock.now();
     if (ctx.checkMode) {
       const r = await probe(ctx, args);
       return { satisfied: r.ok, elapsed: 0, ...(r.match ? { match: r.match } : {}) };
     }
-    if (args.delay > 0) await sleep(args.delay * 1000, ctx.signal);
+    if (args.delay > 0) await sleep(ctx, args.delay * 1000);
     const deadline = start + args.timeout * 1000;
     for (;;) {
       const r = await probe(ctx, args);
-      const elapsed = Math.round((Date.now() - start) / 1000);
+      const elapsed = Math.round((ctx.clock.now() - start) / 1000);
       if (r.ok) return { satisfied: true, elapsed, ...(r.match ? { match: r.match } : {}) };
-      if (Date.now() + args.sleep * 1000 > deadline) {
+      if (ctx.clock.now() + args.sleep * 1000 > deadline) {
         throw new ModuleFailure(args.msg ?? `wait_for(${target(args)}): timeout after ${args.timeout}s waiting for ${target(args)} to be ${args.state}`, { elapsed });
       }
-      await sleep(args.sleep * 1000, ctx.signal);
+      await sleep(ctx, args.sleep * 1000);
     }
   },
   plan(s, args, ctx) {

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { findInStack } from '../template/search-path.js';
 import { loadYamlFile, YamlError, type Position, type ProblemList, type YamlDoc } from '../yaml/index.js';
 import { didYouMean } from '../util/suggest.js';
 import { templateValue } from '../template/index.js';
@@ -164,7 +165,7 @@ class PlaybookLoader implements Loader {
       file,
       baseDir,
       vars: asRecord(raw['vars']),
-      varsFiles: asList(raw['vars_files']).map(String),
+      varsFiles: asList(raw['vars_files']).map((v) => (Array.isArray(v) ? v.map(String) : String(v))),
       roles: [],
       preTasks: [],
       tasks: [],
@@ -182,8 +183,10 @@ class PlaybookLoader implements Loader {
     if (raw['strategy'] === 'free' || raw['strategy'] === 'ansible.builtin.free') play.strategy = 'free';
     if (raw['vars_prompt'] !== undefined && raw['vars_prompt'] !== null) play.varsPrompt = parseVarsPrompt(this.problems, doc, raw);
     for (const vf of play.varsFiles) {
-      if (vf.includes('{{')) continue;
-      const vdoc = await this.yaml(path.resolve(baseDir, vf), doc.pos(raw, 'vars_files'));
+      // a list is "the first found" and a template is per host: both are read at run time
+      if (Array.isArray(vf) || vf.includes('{{')) continue;
+      const found = findInStack([baseDir], 'vars', vf, baseDir) ?? path.resolve(baseDir, vf);
+      const vdoc = await this.yaml(found, doc.pos(raw, 'vars_files'));
       if (vdoc && vdoc.value !== null && vdoc.value !== undefined && !isRecord(vdoc.value)) this.problems.add(vdoc.pos(vdoc.value as object), 'a vars file must be a mapping');
     }
 

@@ -9,6 +9,8 @@ export interface Role {
   vars: Record<string, unknown>;
   /** Parameters given where the role is listed (role params: high precedence). */
   params: Record<string, unknown>;
+  /** Brought in by another role's meta dependencies (ansible_dependent_role_names). */
+  dependency?: boolean;
 }
 
 /** Keywords inherited from enclosing plays/blocks/roles/imports onto tasks. */
@@ -38,6 +40,10 @@ export interface Inherited {
   /** module_defaults of the enclosing levels, outer first (module-defaults.ts). */
   moduleDefaults?: ModuleDefaults[];
   role?: Role;
+  /** The roles this task is in, outermost first (meta dependencies and include_role inside a role). */
+  roleChain?: Role[];
+  /** ansible_search_path: the chain's role paths, innermost first, then the task file's directory. */
+  searchPath?: string[];
 }
 
 export interface LoopSpec {
@@ -112,7 +118,8 @@ export interface Play {
   file: string;
   baseDir: string;
   vars: Record<string, unknown>;
-  varsFiles: string[];
+  /** Each entry a file, or a list of candidates of which the first found is read. */
+  varsFiles: (string | string[])[];
   roles: Role[];
   preTasks: Node[];
   tasks: Node[]; // role tasks (as blocks) first, then tasks

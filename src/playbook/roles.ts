@@ -108,10 +108,12 @@ async function expandRole(loader: Loader, parser: TaskParser, entry: RoleEntry, 
     defaults: await varsFile(loader, path.join(dir, 'defaults'), entry.pos),
     vars: await varsFile(loader, path.join(dir, 'vars'), entry.pos),
     params: entry.params,
+    ...(chain.length > 0 ? { dependency: true } : {}),
   };
   const inh: Inherited = {
     ...parentInh,
     role,
+    roleChain: [...(parentInh.roleChain ?? []), role],
     when: [...parentInh.when, ...asList(entry.raw['when'])],
     tags: [...parentInh.tags, ...normaliseTags(entry.raw['tags'])],
   };
@@ -127,7 +129,7 @@ async function expandRole(loader: Loader, parser: TaskParser, entry: RoleEntry, 
     if (meta && Array.isArray(deps)) {
       for (let i = 0; i < deps.length; i++) {
         const dep = parseEntry(loader, meta, deps, i);
-        if (dep) await expandRole(loader, parser, dep, baseDir, parentInh, out, seen, [...chain, entry.name]);
+        if (dep) await expandRole(loader, parser, dep, baseDir, { ...parentInh, roleChain: inh.roleChain }, out, seen, [...chain, entry.name]);
       }
     }
   }
@@ -160,7 +162,16 @@ export async function loadRoleAsBlock(loader: Loader, parser: TaskParser, doc: Y
     }
   }
   const out: RolesResult = { roles: [], tasks: [], handlers: [] };
-  const entry: RoleEntry = { name, params: {}, raw: {}, pos };
+  // IncludeRole.get_include_params: a role included from a role knows its parents
+  const parent = inh.role;
+  const params: Record<string, unknown> = {};
+  if (parent) {
+    const names = parent.params['ansible_parent_role_names'];
+    const paths = parent.params['ansible_parent_role_paths'];
+    params['ansible_parent_role_names'] = [parent.name, ...(Array.isArray(names) ? names : [])];
+    params['ansible_parent_role_paths'] = [parent.path, ...(Array.isArray(paths) ? paths : [])];
+  }
+  const entry: RoleEntry = { name, params, raw: {}, pos };
   if (typeof args['tasks_from'] === 'string') entry.tasksFrom = args['tasks_from'].replace(/\.ya?ml$/, '');
   if (typeof args['handlers_from'] === 'string') entry.handlersFrom = args['handlers_from'].replace(/\.ya?ml$/, '');
   await expandRole(loader, parser, entry, scope.baseDir, inh, out, new Set(), []);

@@ -11,6 +11,10 @@ import { asList, asRecord, asStringList, isRecord, normaliseTags, type Loader } 
 import { applyCommonKeywords, checkUnsupported } from './load.js';
 import { subdirFor } from '../vars/first-found.js';
 import { argsWithDefaults } from './module-defaults.js';
+import { taskSearchPath } from '../template/search-path.js';
+import { isLookup, LOOKUPS } from '../template/lookups.js';
+
+const LOOKUP_NAMES = Object.keys(LOOKUPS);
 
 export interface ParseScope {
   doc: YamlDoc;
@@ -21,6 +25,8 @@ export interface ParseScope {
   section: string;
   /** Files being imported (loop detection). */
   stack?: string[];
+  /** Inside a block that has a rescue section. */
+  rescued?: boolean;
 }
 
 let nextId = 1;
@@ -28,7 +34,10 @@ export function newTaskId(): number {
   return nextId++;
 }
 
-const WITH_LOOKUPS = ['with_items', 'with_list', 'with_dict', 'with_indexed_items', 'with_sequence', 'with_together', 'with_nested', 'with_fileglob', 'with_subelements', 'with_first_found'];
+/** `with_NAME` runs the lookup plugin NAME (template/lookups.ts) over the templated terms. */
+function isWithLookup(k: string): boolean {
+  return k.startsWith('with_') && isLookup(k.slice(5));
+}
 
 export class TaskParser {
   constructor(private readonly loader: Loader) {}
@@ -69,7 +78,7 @@ export class TaskParser {
     if ('block' in raw) return this.parseBlock(raw, scope);
     for (const k of ['rescue', 'always']) if (k in raw) this.problems.add(doc.pos(raw, k), `"${k}" is only valid next to "block"`);
 
-    const actionKeys = Object.keys(raw).filter((k) => !TASK_KEYWORDS.has(k));
+    const actionKeys = Object.keys(raw).filter((k) => !TASK_KEYWORDS.has(k) && !isWithLookup(k));
     let action: string | undefined;
     let args: unknown;
     const localAction = raw['local_action'] ?? raw['action'];
@@ -79,6 +88,10 @@ export class TaskParser {
     const known = actionKeys.filter((k) => INCLUDE_ACTIONS.has(k) || getModule(k) !== undefined);
     for (const k of actionKeys) {
       if (known.includes(k)) continue;
+      if (k.startsWith('with_')) {
+        this.problems.add(doc.pos(raw, k), `lookup plugin (${k.slice(5)}) not found${didYouMean(k.slice(5), LOOKUP_NAMES)}`);
+        continue;
+      }
       const asKeyword = suggest(k, TASK_KEYWORDS);
       const asModule = suggest(k, moduleNames());
       const guess = asKeyword ?? asModule;
@@ -102,6 +115,7 @@ export class TaskParser {
     if (typeof args === 'string') args = this.kvArgs(action, args, pos);
     if (isRecord(raw['args'])) args = isRecord(args) ? { ...raw['args'], ...args } : args ?? raw['args'];
     const inh = this.inherit(scope, raw);
+    inh.searchPath = taskSearchPath((inh.roleChain ?? []).map((r) => r.path), pos ? path.dirname(pos.file) : scope.baseDir);
     if ('local_action' in raw) inh.delegateTo = 'localhost';
     const short = shortAction(action);
     if (INCLUDE_ACTIONS.has(action)) return this.parseInclude(short, args, raw, scope, inh, pos);
@@ -147,7 +161,7 @@ export class TaskParser {
         this.problems.add(doc.pos(raw, k), `"${k}" must be a list of tasks`);
         return [];
       }
-      return this.parseList(v, inner);
+      return this.parseList(v, k === 'block' && 'rescue' in raw ? { ...inner, rescued: true } : inner);
     };
     return {
       kind: 'block',
@@ -171,7 +185,10 @@ export class TaskParser {
       // what the task runs with: module_defaults under its own arguments
       const full = inh.moduleDefaults ? argsWithDefaults(def.name, argsValue, inh.moduleDefaults, (v) => v) : argsValue;
       const { problems } = validateArgs(def, isRecord(full) || typeof full === 'string' ? full : argsValue, { templated: false });
+      // what Ansible finds only at run time waits for the run where the task is meant to fail
+      const meantToFail = inh.ignoreErrors === true || typeof raw['ignore_errors'] === 'string' || 'failed_when' in raw || scope.rescued === true;
       for (const p of problems) {
+        if (p.runtime && meantToFail) continue;
         const at = p.key && isRecord(argsValue) && p.key in argsValue ? doc.pos(argsValue, p.key) : pos;
         this.problems.add(at, `${def.name}: ${p.message}`);
       }
@@ -226,18 +243,12 @@ export class TaskParser {
     for (const k of Object.keys(control)) {
       if (!LOOP_CONTROL_KEYWORDS.has(k)) this.problems.add(doc.pos(control, k), `unknown loop_control keyword "${k}"${didYouMean(k, LOOP_CONTROL_KEYWORDS)}`);
     }
-    const withKey = WITH_LOOKUPS.find((k) => k in raw);
+    const withKey = Object.keys(raw).find(isWithLookup);
     if ('loop' in raw && withKey) this.problems.add(doc.pos(raw, withKey), `"loop" and "${withKey}" cannot be used together`);
     let items: unknown;
     if ('loop' in raw) items = raw['loop'];
-    else if (withKey === 'with_items') items = { __with: 'items', value: raw[withKey] };
-    else if (withKey === 'with_dict') items = { __with: 'dict', value: raw[withKey] };
-    else if (withKey === 'with_first_found') items = { __with: 'first_found', value: raw[withKey] };
-    else if (withKey === 'with_list' || withKey === 'with_indexed_items') items = { __with: withKey === 'with_list' ? 'list' : 'indexed', value: raw[withKey] };
-    else if (withKey) {
-      // refused at load by the keyword table (keywords.ts)
-      return undefined;
-    } else {
+    else if (withKey) items = { __with: withKey.slice(5), value: raw[withKey] };
+    else {
       if (lc !== undefined) this.problems.add(doc.pos(raw, 'loop_control'), '"loop_control" without "loop"');
       return undefined;
     }
@@ -272,7 +283,15 @@ export class TaskParser {
     if (action === 'import_tasks' && raw['loop'] !== undefined) this.problems.add(pos, 'import_tasks cannot loop (use include_tasks)');
     // import_tasks: conditions apply to every imported task; include_tasks: only to the include.
     const childInh = action === 'import_tasks' ? inh : { ...inh, when: [] };
-    const preloaded = dynamic ? undefined : await this.loadTaskFile(path.resolve(scope.baseDir, file), scope, childInh, pos);
+    const before = this.problems.size;
+    let preloaded = dynamic ? undefined : await this.loadTaskFile(path.resolve(scope.baseDir, file), scope, childInh, pos);
+    // A conditional include_tasks is loaded only on the hosts it runs on, as in Ansible (a role's
+    // per-OS task files use modules of other systems): problems in its file fail those hosts at the
+    // include instead of the whole run (the file is loaded again there, see executor/include.ts).
+    if (action === 'include_tasks' && raw['when'] !== undefined && this.problems.size > before) {
+      this.problems.takeFrom(before);
+      preloaded = undefined;
+    }
     if (action === 'import_tasks') {
       return { kind: 'block', name: typeof raw['name'] === 'string' ? raw['name'] : undefined, block: preloaded ?? [], rescue: [], always: [], inh: childInh, pos };
     }

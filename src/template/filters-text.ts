@@ -6,7 +6,7 @@ import * as yaml from 'js-yaml';
 import { ansibleSchema } from '../yaml/schema.js';
 import { bool, parseArgs, str } from './args.js';
 import { pyJson } from './json.js';
-import { pyStr, pyStrip, typeName, truthy } from './python.js';
+import { pyStrip, typeName, truthy } from './python.js';
 import { STR_METHODS } from './methods.js';
 
 export type Filter = (this: unknown, value: unknown, ...args: unknown[]) => unknown;

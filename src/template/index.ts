@@ -1,5 +1,5 @@
 export { render, templateValue, evalExpression, evalCondition, hasTemplate, lookupVar, type Vars } from './engine.js';
-export { lazyVars, markRaw } from './lazy.js';
+export { lazyVars, lazyWithTop, markRaw } from './lazy.js';
 export { TemplateError, UndefinedError } from './errors.js';
 export { OMIT } from './globals.js';
 export { pyStr, pyRepr, truthy } from './python.js';

@@ -9,6 +9,8 @@ import { TemplateError } from './errors.js';
 
 const MISSING = Symbol('missing');
 const RAW = new WeakSet<object>();
+/** The layers under each lazy view (to build a view with one more layer on top). */
+const LAYERS = new WeakMap<Vars, readonly Vars[]>();
 
 /** Mark an object as data that is never templated (magic vars such as hostvars and groups). */
 export function markRaw<T extends object>(obj: T): T {
@@ -61,5 +63,17 @@ export function lazyVars(layers: Vars | readonly Vars[]): Vars {
     },
     set: () => false,
   });
+  LAYERS.set(proxy, list);
   return proxy;
+}
+
+/**
+ * A fresh view of a lazy view's layers with `top` above them: every template renders again and
+ * sees `top` (as Ansible templates a task's vars against vars_copy, the registered result
+ * included, each time it evaluates until / changed_when / failed_when). undefined when `view`
+ * is not a lazy view.
+ */
+export function lazyWithTop(view: Vars, top: Vars): Vars | undefined {
+  const layers = LAYERS.get(view);
+  return layers ? lazyVars([...layers, top]) : undefined;
 }

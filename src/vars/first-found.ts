@@ -7,10 +7,13 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { findInStack } from '../template/search-path.js';
 
 export interface SearchBase {
   rolePath?: string;
   playbookDir: string;
+  /** The task's ansible_search_path (its roles, then its file's directory); else the role and the playbook dir. */
+  stack?: string[];
 }
 
 function splitOn(v: unknown, seps: RegExp): string[] {
@@ -44,6 +47,7 @@ export function firstFoundCandidates(terms: unknown[], kw: Record<string, unknow
 
 /** Ansible's find_file_in_search_path: an absolute name as is, else the role's then the playbook's dirs. */
 export function findInSearchPath(name: string, subdir: string, base: SearchBase): string | undefined {
+  if (base.stack) return findInStack(base.stack, subdir, name, base.playbookDir);
   if (path.isAbsolute(name)) return existsSync(name) ? name : undefined;
   const dirs: string[] = [];
   if (base.rolePath) dirs.push(path.join(base.rolePath, subdir), base.rolePath);

@@ -5,7 +5,7 @@
  * `files_matching` / `ignore_files` regexes, `extensions`, results merged in order and optionally
  * nested under `name`; hash_behaviour merge combines them with the current values.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadYamlFile } from '../yaml/index.js';
 import { findInSearchPath, type SearchBase } from './first-found.js';
@@ -52,10 +52,19 @@ function walk(dir: string, depth: number, level = 1): string[][] {
   return out;
 }
 
+/** _set_root_dir: in a role, the role's vars/DIR (or DIR when it starts with vars/); else next to the task's file. */
 function sourceDir(dir: string, base: SearchBase): string {
   if (path.isAbsolute(dir)) return dir;
-  if (base.rolePath) return dir.split('/')[0] === 'vars' ? path.join(base.rolePath, dir) : path.join(base.rolePath, 'vars', dir);
-  return path.join(base.playbookDir, dir);
+  if (base.rolePath) {
+    if (dir.split('/')[0] === 'vars') {
+      const p = path.join(base.rolePath, dir);
+      return existsSync(p) ? p : dir;
+    }
+    return path.join(base.rolePath, 'vars', dir);
+  }
+  // outside a role the search path starts with the task's own directory
+  const taskDir = base.stack?.[0] ?? base.playbookDir;
+  return path.join(taskDir, dir);
 }
 
 export async function includeVars(args: IncludeVarsArgs, base: SearchBase): Promise<IncludeResult> {

@@ -73,6 +73,11 @@ export class ProblemList {
     return this.problems.length > 0;
   }
 
+  /** Drop the problems added after the first `keep` (they are reported elsewhere); returns them. */
+  takeFrom(keep: number): Problem[] {
+    return this.problems.splice(keep);
+  }
+
   get size(): number {
     return this.problems.length;
   }

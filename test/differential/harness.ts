@@ -37,6 +37,10 @@ export interface CaseSpec {
   hosts: string[];
   /** Where the case comes from (`# source: ...`). */
   source?: string;
+  /** The directory of the case's side files (default: cases/NAME). */
+  sideDir?: string;
+  /** Only the hosts, no group (a group moves h1 after the ungrouped hosts in Ansible's order of `all`). */
+  noGroups?: boolean;
   /** `# order: any`: hosts interleave (strategy: free); results are compared as sets. */
   anyOrder?: boolean;
 }
@@ -72,7 +76,7 @@ function prepare(c: CaseSpec, tool: string): Work {
   const dir = mkdtempSync(path.join(os.tmpdir(), `diff-${tool}-${c.name}-`));
   const root = path.join(dir, 'root');
   mkdirSync(root);
-  const side = path.join(CASES, c.name);
+  const side = c.sideDir ?? path.join(CASES, c.name);
   try {
     for (const f of readdirSync(side, { recursive: true, withFileTypes: true })) {
       if (!f.isFile()) continue;
@@ -86,7 +90,7 @@ function prepare(c: CaseSpec, tool: string): Work {
   const playbook = path.join(dir, 'playbook.yml');
   writeFileSync(playbook, readFileSync(c.file));
   const inventory = path.join(dir, 'inventory.ini');
-  writeFileSync(inventory, `${c.hosts.map((h) => `${h} ansible_connection=local ansible_python_interpreter=/usr/bin/python3`).join('\n')}\n[group1]\nh1\n`);
+  writeFileSync(inventory, `${c.hosts.map((h) => `${h} ansible_connection=local ansible_python_interpreter=/usr/bin/python3`).join('\n')}\n${c.noGroups ? '' : '[group1]\nh1\n'}`);
   return { dir, root, inventory, playbook };
 }
 
@@ -155,7 +159,8 @@ export async function runAnsible(c: CaseSpec): Promise<Outcome> {
       for (const h of hosts) {
         const e = cur.hosts.get(h)!;
         const r = e['result'] as Json;
-        if (e['action'] !== 'debug' || e['status'] === 'skipped' || r['skipped']) continue;
+        // a failed debug task shows its error as `msg`: the status is compared, the wording is not
+        if (e['action'] !== 'debug' || e['status'] === 'skipped' || e['status'] === 'failed' || r['skipped']) continue;
         const value = Array.isArray(r['results']) ? (r['results'] as Json[]).filter((x) => !x['skipped']).map(ansibleDebugValue) : ansibleDebugValue(r);
         debug.push(`${e['task'] !== undefined ? shortName(String(e['task'])) : cur.name} [${h}]: ${JSON.stringify(value)}`);
       }
@@ -164,7 +169,8 @@ export async function runAnsible(c: CaseSpec): Promise<Outcome> {
     for (const e of events) {
       if (e['type'] === 'task') {
         flush();
-        cur = { name: shortName(String(e['name'])), hosts: new Map() };
+        // a role's task is "ROLE : name" in Ansible's output; orchestrate names the task alone
+        cur = { name: shortName(String(e['name']).replace(/^[\w.-]+ : /, '')), hosts: new Map() };
         action = shortName(String(e['action']));
       } else if (e['type'] === 'result' && cur) {
         cur.hosts.set(String(e['host']), { ...e, action: e['action'] !== undefined ? shortName(String(e['action'])) : action });
@@ -184,38 +190,44 @@ export async function runOrchestrate(c: CaseSpec): Promise<Outcome> {
   try {
     const res = await run(process.execPath, [BIN, 'run', '-i', w.inventory, w.playbook, '-e', `root=${w.root}`, '--json', ...c.args], w.dir, { CI: 'true', NO_COLOR: '1' });
     const events = res.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Json);
-    // a task started again (the next serial batch, a handler) is a new entry, as in Ansible's output
-    const entries: { name: string; hosts: Map<string, Json> }[] = [];
-    const latest = new Map<number, { name: string; hosts: Map<string, Json> }>();
-    let recap: Record<string, string> = {};
-    for (const e of events) {
-      if (e['type'] === 'task.start') {
-        const entry = { name: shortName(String(e['name'])), hosts: new Map<string, Json>() };
-        entries.push(entry);
-        latest.set(e['id'] as number, entry);
-      } else if (e['type'] === 'host.result') {
-        latest.get(e['taskId'] as number)?.hosts.set(String(e['host']), e);
-      } else if (e['type'] === 'recap') {
-        recap = Object.fromEntries(Object.entries(e['stats'] as Record<string, Json>).sort().map(([h, s]) => [h, normRecap(s)]));
-      }
-    }
-    const tasks: string[] = [];
-    const debug: string[] = [];
-    for (const t of entries) {
-      const hosts = [...t.hosts.keys()].sort();
-      if (hosts.length === 0) continue;
-      tasks.push(`${t.name}: ${hosts.map((h) => `${h}=${String(t.hosts.get(h)!['status'])}`).join(' ')}`);
-      for (const h of hosts) {
-        const r = t.hosts.get(h)!;
-        if (r['output'] !== undefined && r['status'] !== 'skipped') debug.push(`${t.name} [${h}]: ${JSON.stringify(r['output'])}`);
-      }
-    }
+    const { tasks, debug, recap } = outcomeOfEvents(events);
     const stderrLine = res.code === 4 ? res.stderr.split('\n').find((l) => l.trim()) : undefined;
     const results = events.filter((e) => e['type'] === 'host.result').map((e) => `${shortName(String(e['task']))} [${String(e['host'])}]=${String(e['status'])}`);
     return { rc: res.code, tasks, debug, recap, results: results.sort(), files: snapshot(w.root), ...(stderrLine ? { error: stderrLine } : {}) };
   } finally {
     rmSync(w.dir, { recursive: true, force: true });
   }
+}
+
+/** The tasks, debug values and recap of orchestrate's event stream (--json, or the bus in-process). */
+export function outcomeOfEvents(events: readonly Json[]): Pick<Outcome, 'tasks' | 'debug' | 'recap'> {
+  // a task started again (the next serial batch, a handler) is a new entry, as in Ansible's output
+  const entries: { name: string; hosts: Map<string, Json> }[] = [];
+  const latest = new Map<number, { name: string; hosts: Map<string, Json> }>();
+  let recap: Record<string, string> = {};
+  for (const e of events) {
+    if (e['type'] === 'task.start') {
+      const entry = { name: shortName(String(e['name'])), hosts: new Map<string, Json>() };
+      entries.push(entry);
+      latest.set(e['id'] as number, entry);
+    } else if (e['type'] === 'host.result') {
+      latest.get(e['taskId'] as number)?.hosts.set(String(e['host']), e);
+    } else if (e['type'] === 'recap') {
+      recap = Object.fromEntries(Object.entries(e['stats'] as Record<string, Json>).sort().map(([h, s]) => [h, normRecap(s)]));
+    }
+  }
+  const tasks: string[] = [];
+  const debug: string[] = [];
+  for (const t of entries) {
+    const hosts = [...t.hosts.keys()].sort();
+    if (hosts.length === 0) continue;
+    tasks.push(`${t.name}: ${hosts.map((h) => `${h}=${String(t.hosts.get(h)!['status'])}`).join(' ')}`);
+    for (const h of hosts) {
+      const r = t.hosts.get(h)!;
+      if (r['output'] !== undefined && r['status'] !== 'skipped') debug.push(`${t.name} [${h}]: ${JSON.stringify(r['output'])}`);
+    }
+  }
+  return { tasks, debug, recap };
 }
 
 /** Every entry under root: relative path, type, mode, and a file's content (a link's target). */

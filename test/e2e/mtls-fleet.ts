@@ -1,16 +1,17 @@
 /**
- * Shared code for the mtls e2e tests: bring a lab fleet up (test/helpers/lab.ts when present,
- * else `orchestrate lab up --name ...`), run playbooks/mtls.yml, and inspect hosts with the real
- * `ssh` client using the lab's key and known_hosts.
+ * Shared code for the mtls e2e tests: bring a lab fleet up (test/helpers/lab.ts), run
+ * playbooks/mtls.yml, and inspect hosts with the real `ssh` client using the lab's key and
+ * known_hosts.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll } from 'vitest';
 import { orchestrate, REPO, type CliResult } from '../helpers/cli.js';
+import { labSupported, startLab } from '../helpers/lab.js';
 
 const run = promisify(execFile);
 
@@ -27,20 +28,6 @@ export interface Fleet {
   key: string;
   knownHosts: string;
   down(): Promise<void>;
-}
-
-type Lab = { inventory?: unknown; down?: () => Promise<void>; stop?: () => Promise<void>; skip?: unknown; reason?: unknown };
-
-/** The lab helper's startLab when it exists; undefined otherwise. */
-type StartOpts = { name: string; servers: number; clients: number; vaultMode?: string };
-async function helperStart(): Promise<((o: StartOpts) => Promise<Lab>) | undefined> {
-  const helper = '../helpers/lab.js';
-  try {
-    const mod = (await import(helper)) as { startLab?: (o: StartOpts) => Promise<Lab> };
-    return typeof mod.startLab === 'function' ? mod.startLab : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function str(v: unknown): string {
@@ -66,27 +53,11 @@ export function readInventory(file: string): Omit<Fleet, 'down' | 'inventory'> {
 
 /** A fleet, or the reason it cannot be built here. `vaultMode`: see `lab up --vault-mode`. */
 export async function startFleet(name: string, servers: number, clients: number, vaultMode?: string): Promise<Fleet | string> {
-  if (process.getuid?.() !== 0) return 'the lab needs root (network and mount namespaces)';
-  const start = await helperStart();
-  if (start) {
-    const lab = await start({ name, servers, clients, ...(vaultMode ? { vaultMode } : {}) });
-    if (lab.skip || lab.reason) return str(lab.skip ?? lab.reason);
-    const inventory = path.resolve(REPO, str(lab.inventory));
-    const down = lab.down ?? lab.stop ?? (async () => undefined);
-    return { inventory, ...readInventory(inventory), down: () => down.call(lab) };
-  }
-  const dir = mkdtempSync(path.join(tmpdir(), `orchestrate-${name}-`));
-  const inventory = path.join(dir, 'inventory.yml');
-  const mode = vaultMode ? ['--vault-mode', vaultMode] : [];
-  const up = await orchestrate(['lab', 'up', '--name', name, '--servers', String(servers), '--clients', String(clients), '--inventory', inventory, ...mode, '-q'], { timeoutMs: 300_000 });
-  if (up.code !== 0 || !existsSync(inventory)) return `lab up failed: ${(up.stderr || up.stdout).trim().split('\n').slice(-3).join(' / ')}`;
-  return {
-    inventory,
-    ...readInventory(inventory),
-    down: async () => {
-      await orchestrate(['lab', 'down', '--name', name], { timeoutMs: 120_000 });
-    },
-  };
+  const support = labSupported();
+  if (!support.ok) return support.reason ?? 'the lab cannot be built here';
+  const lab = await startLab({ name, servers, clients, ...(vaultMode ? { vaultMode } : {}) });
+  const inventory = path.resolve(REPO, lab.inventory);
+  return { inventory, ...readInventory(inventory), down: () => lab.down() };
 }
 
 /** Run a shell command on a lab host with the real ssh client; never throws. */

@@ -3,8 +3,9 @@
  * there), run by orchestrate on one lab host and by ansible-playbook (ansible-core, the oracle) on
  * another, identical host. For each role: orchestrate's first run exits 0, its second run changes
  * nothing, and both hosts end in the same state (the files the role manages with their content,
- * mode and owner, the packages dpkg knows, the users). A role that uses a module orchestrate does
- * not have is skipped, naming the modules (found by `--syntax-check`, never assumed).
+ * mode and owner, the packages dpkg knows, the users, the services as the lab's systemd sees them).
+ * A role that uses a module orchestrate does not have is skipped, naming the modules (found by
+ * `--syntax-check`, never assumed).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -28,9 +29,11 @@ interface RoleCase {
   packages?: string[];
   /** Users compared by their passwd entry. */
   users?: string[];
+  /** Services compared by `systemctl is-active` / `is-enabled` (the lab's systemd). */
+  services?: string[];
 }
 
-/** Each role with what a user would set; the lab host has no route out and no real systemd. */
+/** Each role with what a user would set; the lab hosts have no route out, and apt reads the lab's repository. */
 const CASES: RoleCase[] = [
   {
     role: 'bertvv.hosts',
@@ -59,6 +62,7 @@ const CASES: RoleCase[] = [
     // The lab is reached as root with a key: keep that allowed.
     vars: { security_fail2ban_enabled: false, security_autoupdate_enabled: false, security_ssh_permit_root_login: 'prohibit-password', security_sudoers_passwordless: ['labuser'] },
     paths: ['/etc/ssh/sshd_config', '/etc/sudoers'],
+    services: ['ssh'],
   },
 ];
 
@@ -73,6 +77,7 @@ function snapshotScript(c: RoleCase): string {
   }
   if (c.packages?.length) lines.push(`echo "== packages"; dpkg-query -W -f='\${Package} \${Version} \${db:Status-Abbrev}\\n' ${c.packages.join(' ')} 2>&1`);
   for (const u of c.users ?? []) lines.push(`echo "== user ${u}"; getent passwd ${u}`);
+  for (const v of c.services ?? []) lines.push(`echo "== service ${v} $(systemctl is-active ${v}) $(systemctl is-enabled ${v})"`);
   return lines.join('\n');
 }
 
@@ -99,13 +104,16 @@ describe.skipIf(!support.ok)('public roles, unchanged: orchestrate and ansible-p
   let theirs: Promise<{ code: number; out: string }>;
 
   beforeAll(async () => {
-    lab = await startLab({ name: 'e2e-roles', servers: 1, clients: 1, provision: false });
+    // provisioned: the hosts' systemd is the lab's systemctl stand-in, their sshd its ssh.service
+    lab = await startLab({ name: 'e2e-roles', servers: 1, clients: 1, aptPackages: ['logrotate'] });
     dir = mkdtempSync(path.join(os.tmpdir(), 'orchestrate-roles-'));
     symlinkSync(path.join(REPO, 'test/fixtures/roles'), path.join(dir, 'roles'));
     const play = (c: RoleCase): Record<string, unknown> => ({ hosts: 'all', vars: c.vars ?? {}, roles: [c.role] });
     for (const c of CASES) writeFileSync(path.join(dir, `${c.role}.yml`), yaml.dump([play(c)]));
     await Promise.all(CASES.map(async (c) => lacks.set(c.role, await missingFeatures(path.join(dir, `${c.role}.yml`)))));
-    writeFileSync(path.join(dir, 'all.yml'), yaml.dump(CASES.filter((c) => lacks.get(c.role)!.length === 0).map(play)));
+    // one ansible-playbook run: facts gathered by the first play only (Ansible keeps them for the next)
+    const runnable = CASES.filter((c) => lacks.get(c.role)!.length === 0).map(play);
+    writeFileSync(path.join(dir, 'all.yml'), yaml.dump(runnable.map((p, i) => (i === 0 ? p : { ...p, gather_facts: false }))));
     theirs = run('ansible-playbook', ['-i', lab.inventory, '-l', THEIRS, path.join(dir, 'all.yml')], {
       ANSIBLE_NOCOLOR: '1',
       ANSIBLE_HOST_KEY_CHECKING: 'True',
@@ -113,6 +121,8 @@ describe.skipIf(!support.ok)('public roles, unchanged: orchestrate and ansible-p
       ANSIBLE_LOCAL_TEMP: path.join(dir, 'ansible-tmp'),
       ANSIBLE_RETRY_FILES_ENABLED: 'False',
       ANSIBLE_PIPELINING: 'True',
+      ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=60s',
+      ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(dir, 'cp'),
     });
   }, 120_000);
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, statSync, chownSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, chownSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BecomeOptions, ConnectionSettings } from '../../src/connection/connection.js';
@@ -50,8 +50,15 @@ describe.skipIf(skip !== undefined)('ssh connection: become with sudo as a non-r
     const c = createSshConnection(as('orchnp', { method: 'sudo', user: 'root' }), runtime);
     const path = join(dir, 'ca.key');
     let tmp = '';
+    // temp files of an interrupted write: the stale one goes with the first write there (find -mmin +15)
+    const old = Date.now() / 1000 - 16 * 60;
+    writeFileSync(join(dir, '.ca.key.orchestrate-0123456789ab'), 'x');
+    utimesSync(join(dir, '.ca.key.orchestrate-0123456789ab'), old, old);
+    writeFileSync(join(dir, '.ca.key.orchestrate-ba9876543210'), 'x'); // a write in progress
     try {
       await c.writeFile(path, 'old', { mode: 0o644 });
+      expect(readdirSync(dir)).toEqual(['.ca.key.orchestrate-ba9876543210', 'ca.key']);
+      rmSync(join(dir, '.ca.key.orchestrate-ba9876543210'));
       const res = await c.writeFile(path, 'private key', { mode: 0o600, owner: 'orchpw', backup: true });
       expect(res.backupPath).toBeDefined();
       expect(readFileSync(path, 'utf8')).toBe('private key');
@@ -81,6 +88,22 @@ describe.skipIf(skip !== undefined)('ssh connection: become with sudo as a non-r
       await c.close();
     }
     expect(existsSync(tmp)).toBe(false);
+  });
+
+  it('a full disk under become names host, path and cause, and leaves no temp file', async () => {
+    const small = join(sshd.dir, 'small-become');
+    mkdirSync(small);
+    const c = createSshConnection(as('orchnp', { method: 'sudo', user: 'root' }), runtime);
+    try {
+      expect(await c.exec(`mount -t tmpfs -o size=64k orchestrate-test-full ${small}`)).toMatchObject({ rc: 0 });
+      await expect(c.writeFile(join(small, 'big'), Buffer.alloc(1 << 20, 1), { mode: 0o600 })).rejects.toThrow(
+        new RegExp(`^orchnp-host: writeFile\\(${small}/big\\): .*No space left on device`),
+      );
+      expect((await c.exec(`ls -A ${small}`)).stdout).toBe('');
+    } finally {
+      await c.exec(`umount ${small}`).catch(() => undefined);
+      await c.close();
+    }
   });
 
   it('writes as a non-root become user (content on stdin)', async () => {

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, lutimesSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError, type ConnectionSettings } from '../../src/connection/connection.js';
@@ -130,6 +130,8 @@ describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
     try {
       await c.mkdir(dir, 0o755);
       await c.stat(dir); // the id tables (read with the first look at an existing file): out of the count
+      // the first write into a directory also looks for stale temp files there: out of the count
+      await c.writeFile(join(dir, 'first'), '', { mode: 0o600 });
       const before = (): number => local.get('trips').roundTrips;
       let n = before();
       await c.writeFile(join(dir, 'a.conf'), 'x=1\n', { mode: 0o640 }); // open+lstat, fchmod+write+fsync, close+rename
@@ -155,6 +157,7 @@ describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
         expect(readFileSync(f, 'utf8')).toBe(`v${i}\n`.repeat(i * 3000));
       }
       for (const i of [0, 3, 6, 9]) expect(readFileSync(join(dir, `g${i}`), 'utf8')).toBe(`g${i}`);
+      expect(readFileSync(join(dir, 'first'), 'utf8')).toBe('');
       expect(readdirSync(dir).filter((f) => f.includes('orchestrate'))).toEqual([]);
       // a write whose open fails (no such directory) changes nothing and says why
       await expect(c.writeFile(join(dir, 'nope', 'x'), 'x', { mode: 0o600, existing: { exists: false } })).rejects.toThrow(/no such file/);
@@ -163,6 +166,42 @@ describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
       expect(before() - n).toBe(3);
       expect(readFileSync(join(dir, 'a.conf'), 'utf8')).toBe('x=3\n');
     } finally {
+      await c.close();
+    }
+  });
+
+  it('the first write into a directory removes the temp files of ours an interrupted write left (untouched 15 minutes)', async () => {
+    const c = createSshConnection(settings, runtime);
+    const dir = join(sshd.dir, 'sweep');
+    mkdirSync(dir);
+    const old = Date.now() / 1000 - 16 * 60;
+    const stale = ['.a.conf.orchestrate-0123456789ab', '.l.orchestrate-abcdefabcdef.lnk'];
+    const kept = ['.b.conf.orchestrate-ba9876543210', '.c.orchestrate-xyz', 'd.orchestrate-0123456789ab', '.e.conf.tmp'];
+    writeFileSync(join(dir, stale[0]!), 'x');
+    symlinkSync('target', join(dir, stale[1]!));
+    for (const n of kept) writeFileSync(join(dir, n), 'x');
+    for (const n of [stale[0]!, ...kept.slice(1)]) utimesSync(join(dir, n), old, old); // kept[0]: a write in progress
+    lutimesSync(join(dir, stale[1]!), old, old);
+    try {
+      await c.writeFile(join(dir, 'target'), 'y', { mode: 0o644 });
+      expect(readdirSync(dir).sort()).toEqual([...kept, 'target'].sort());
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a full disk names host, path and cause (a tmpfs of 64 KiB in the sshd\'s mount namespace)', async () => {
+    const c = createSshConnection(settings, runtime);
+    const small = join(sshd.dir, 'small');
+    mkdirSync(small);
+    try {
+      expect(await c.exec(`mount -t tmpfs -o size=64k orchestrate-test-full ${small}`)).toMatchObject({ rc: 0 });
+      await expect(c.writeFile(join(small, 'big'), Buffer.alloc(1 << 20, 1), { mode: 0o644 })).rejects.toThrow(
+        new RegExp(`^web1: writeFile\\(${small}/big\\): no space left on device \\(\\d+ bytes free on the file system of ${small}, 1048576 to write\\)$`),
+      );
+      expect((await c.exec(`ls -A ${small}`)).stdout).toBe('');
+    } finally {
+      await c.exec(`umount ${small}`).catch(() => undefined);
       await c.close();
     }
   });
@@ -264,8 +303,10 @@ describe.skipIf(skip !== undefined)('ssh connection: exec and files', () => {
     const c = createSshConnection(settings, runtime);
     try {
       await c.connect();
-      const running = c.exec('sleep 20');
-      await new Promise((r) => setTimeout(r, 300));
+      const running = c.exec('sleep 20.417');
+      // once the remote command runs (same PID namespace: pgrep sees it)
+      const { spawnSync } = await import('node:child_process');
+      for (let i = 0; i < 250 && spawnSync('pgrep', ['-f', '^sleep 20\\.417$']).status !== 0; i++) await new Promise((r) => setTimeout(r, 20));
       expect(sshd.killConnections()).toBeGreaterThan(0);
       const err = await running.catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ConnectionError);

@@ -62,8 +62,9 @@ describe('lab systemctl', () => {
   });
 
   it('runs the daemon detached with its environment and log file', async () => {
-    await new Promise((r) => setTimeout(r, 200));
-    expect(readFileSync(join(root, 'var/log/demo.log'), 'utf8')).toContain('hello there lab');
+    const log = (): string => (existsSync(join(root, 'var/log/demo.log')) ? readFileSync(join(root, 'var/log/demo.log'), 'utf8') : '');
+    for (let i = 0; i < 100 && !log().includes('hello there lab'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(log()).toContain('hello there lab');
     const show = systemctl('show', '-p', 'ActiveState,MainPID,UnitFileState', 'demo');
     const pid = Number(/MainPID=(\d+)/.exec(show.out)?.[1]);
     expect(show.out).toContain('ActiveState=active\n');
@@ -103,6 +104,39 @@ describe('lab systemctl', () => {
     expect(systemctl('frobnicate', 'demo').code).toBe(1);
   });
 
+  it('masks with a /dev/null link (a masked unit cannot start or be enabled) and unmasks; a unit file in /etc/systemd/system cannot be masked', () => {
+    const link = join(root, 'etc/systemd/system/vendor.service');
+    expect(systemctl('mask', 'vendor')).toMatchObject({ code: 0, err: `Created symlink ${link} → /dev/null.\n` });
+    expect(readlinkSync(link)).toBe('/dev/null');
+    expect(systemctl('is-enabled', 'vendor')).toMatchObject({ code: 1, out: 'masked\n' });
+    expect(systemctl('start', 'vendor')).toMatchObject({ code: 1, err: 'Failed to start vendor.service: Unit vendor.service is masked.\n' });
+    expect(systemctl('enable', 'vendor')).toMatchObject({ code: 1, err: `Failed to enable unit: Unit file ${link} is masked.\n` });
+    expect(systemctl('show', '-p', 'LoadState,UnitFileState', 'vendor').out).toBe('LoadState=masked\nUnitFileState=masked\n');
+    expect(systemctl('unmask', 'vendor')).toMatchObject({ code: 0, err: `Removed "${link}".\n` });
+    expect(existsSync(link)).toBe(false);
+    const own = join(root, 'etc/systemd/system/custom.service');
+    expect(systemctl('mask', 'custom')).toMatchObject({ code: 1, err: `Failed to mask unit: File ${own} already exists.\n` });
+  });
+
+  it('the systemd module masks and unmasks through it (changed, then ok with the reason), and --check changes nothing', async () => {
+    const { makeContext } = await import('../helpers/module-context.js');
+    const { runModule } = await import('../../src/modules/run.js');
+    const { systemd } = await import('../../src/modules/systemd.js');
+    const bin = join(root, 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'systemctl'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(SYSTEMCTL)} "$@"\n`, { mode: 0o755 });
+    const t = await makeContext();
+    const ctx = (checkMode = false): Parameters<typeof runModule>[1] => ({ ...t.with({ checkMode }), environment: { PATH: `${bin}:${process.env['PATH']}`, LAB_ROOT: root } });
+    const mask = { name: 'other', masked: true };
+    expect(await runModule(systemd, ctx(true), mask)).toMatchObject({ changed: true, reason: 'systemctl mask other' });
+    expect(existsSync(join(root, 'etc/systemd/system/other.service'))).toBe(false);
+    expect(await runModule(systemd, ctx(), mask)).toMatchObject({ changed: true, failed: false });
+    expect(await runModule(systemd, ctx(), mask)).toMatchObject({ changed: false, reason: 'other masked' });
+    expect(await runModule(systemd, ctx(), { name: 'other', masked: false, daemon_reload: true })).toMatchObject({ changed: true, failed: false });
+    expect(existsSync(join(root, 'etc/systemd/system/other.service'))).toBe(false);
+    t.cleanup();
+  });
+
   it('logs every call in order with millisecond timestamps', () => {
     const lines = readFileSync(join(root, 'var/log/lab-systemctl.log'), 'utf8').trim().split('\n');
     expect(lines.every((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \S+/.test(l))).toBe(true);
@@ -132,5 +166,16 @@ describe('lab systemctl', () => {
     const ghost = systemctl('start', 'ghost');
     expect(ghost.code).toBe(1);
     expect(ghost.err).toContain('Failed to determine user credentials: No such process (User=no-such-user-here)');
+  });
+
+  it('loads units from the packages\' /lib/systemd/system, the admin\'s /etc copy winning; enables in /etc', () => {
+    const lib = join(root, 'lib/systemd/system');
+    mkdirSync(lib, { recursive: true });
+    writeFileSync(join(lib, 'pkg.service'), '[Unit]\nDescription=From the package\n[Service]\nExecStart=/bin/sleep 30\n[Install]\nWantedBy=multi-user.target\n');
+    expect(systemctl('show', '-p', 'Description,LoadState,FragmentPath', 'pkg').out).toBe(`Description=From the package\nLoadState=loaded\nFragmentPath=${join(lib, 'pkg.service')}\n`);
+    expect(systemctl('enable', 'pkg').code).toBe(0);
+    expect(readlinkSync(join(root, 'etc/systemd/system/multi-user.target.wants/pkg.service'))).toBe(join(lib, 'pkg.service'));
+    writeFileSync(join(root, 'etc/systemd/system/pkg.service'), '[Unit]\nDescription=The admin\'s copy\n[Service]\nExecStart=/bin/sleep 30\n');
+    expect(systemctl('show', '-p', 'Description', 'pkg').out).toBe("Description=The admin's copy\n");
   });
 });

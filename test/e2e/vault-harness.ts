@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { LocalConnection } from '../../src/connection/local/local.js';
 import { runModule, type ModuleResult } from '../../src/modules/run.js';
 import type { AnyModule, ModuleContext } from '../../src/modules/types.js';
+import { systemClock } from '../../src/util/clock.js';
 import { Secrets } from '../../src/util/secrets.js';
 import { VaultSession } from '../../src/vault/session.js';
 import { startLabVault, type LabVault } from '../../lab/vault/server.js';
@@ -13,7 +14,8 @@ export function tempDir(prefix = 'vault-e2e-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function startLab(stateDir: string): Promise<LabVault> {
+/** The lab Vault in this process, on a random loopback port (the fleet: test/helpers/lab.ts). */
+export async function startVault(stateDir: string): Promise<LabVault> {
   return startLabVault({ host: '127.0.0.1', port: 0, stateDir });
 }
 
@@ -45,6 +47,7 @@ export class Run {
       render: (t) => t,
       log: () => undefined,
       signal: new AbortController().signal,
+      clock: systemClock,
     };
   }
 

@@ -19,7 +19,7 @@ import { vault_token } from '../../src/modules/vault_token.js';
 import { vault_unseal } from '../../src/modules/vault_unseal.js';
 import { vault_write } from '../../src/modules/vault_write.js';
 import type { LabVault } from '../../lab/vault/server.js';
-import { Run, startLab, tempDir } from './vault-harness.js';
+import { Run, startVault, tempDir } from './vault-harness.js';
 
 const TLS_POLICY = 'path "pki_int/issue/nomad-cluster" {\n  capabilities = ["update"]\n}\n';
 
@@ -58,7 +58,7 @@ describe('vault modules against the lab Vault', () => {
   };
 
   beforeAll(async () => {
-    lab = await startLab(state);
+    lab = await startVault(state);
     vars = { vault_addr: lab.addr, vault_secrets_file: '.vault-secrets.json' };
   });
   afterAll(async () => {
@@ -158,7 +158,7 @@ describe('vault modules against the lab Vault', () => {
 
   it('a restart comes back sealed; clear error; vault_unseal with the saved keys', async () => {
     await lab.close();
-    lab = await startLab(state);
+    lab = await startVault(state);
     vars = { ...vars, vault_addr: lab.addr };
     const run = await laterRun();
     const sealed = await run.run(vault_pki_role, { name: 'nomad-cluster', allowed_domains: 'global.nomad' });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { LocalConnection } from '../../src/connection/local/local.js';
 import type { ModuleContext } from '../../src/modules/types.js';
 import { render } from '../../src/template/index.js';
+import { systemClock, type Clock } from '../../src/util/clock.js';
 import { Secrets } from '../../src/util/secrets.js';
 import { VaultSession } from '../../src/vault/session.js';
 
@@ -15,6 +16,8 @@ export interface TestContextOptions {
   /** Directory holding files/ and templates/ (default: root/src). */
   sourceDir?: string;
   connection?: LocalConnection;
+  /** The context's clock (the system clock unless given: a ManualClock makes waits instant). */
+  clock?: Clock;
 }
 
 export interface TestContext {
@@ -51,6 +54,7 @@ export async function makeContext(opts: TestContextOptions = {}): Promise<TestCo
       render: (text, extra) => render(text, { ...vars, ...(extra ?? {}) }),
       log: (m) => logs.push(m),
       signal: new AbortController().signal,
+      clock: o.clock ?? opts.clock ?? systemClock,
     };
   };
   return {

@@ -25,9 +25,12 @@ it('SIGINT lets the running task finish, starts nothing new, prints the recap an
   let sent = false;
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
-    if (!sent && out.includes('"name":"slow"')) {
+    // once both hosts run the slow task (a host.start each for its task id)
+    const id = /"type":"task\.start","id":(\d+),"name":"slow"/.exec(out)?.[1];
+    const started = id === undefined ? 0 : out.split('\n').filter((l) => l.includes('"type":"host.start"') && l.includes(`"taskId":${id},`)).length;
+    if (!sent && started === 2) {
       sent = true; // one Ctrl-C only: a second one quits at once
-      setTimeout(() => child.kill('SIGINT'), 300);
+      child.kill('SIGINT');
     }
   });
   const code = await new Promise<number | null>((r) => child.on('close', r));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateArgs } from '../../src/modules/args.js';
+import { formatProblems, validateArgs } from '../../src/modules/args.js';
 import { applySymbolic, parseModeArg } from '../../src/modules/lib/mode.js';
 import { parseKv, splitArgv } from '../../src/modules/lib/kv.js';
 import type { ArgSchema } from '../../src/modules/types.js';
@@ -117,5 +117,21 @@ describe('modes and k=v', () => {
   it('splits like a shell', () => {
     expect(splitArgv(`echo 'a b' "c \\"d\\"" e`)).toEqual(['echo', 'a b', 'c "d"', 'e']);
     expect(parseKv('a=1 b="two words"').args).toEqual({ a: '1', b: 'two words' });
+  });
+});
+
+describe('problems Ansible finds at run time', () => {
+  const def = { name: 'm', args: { path: { type: 'str', required: true }, dest: { type: 'str', required: true }, state: { type: 'str', choices: ['present', 'absent'] }, n: { type: 'int' } } as ArgSchema };
+  it('are marked, and read as AnsibleModule words them', () => {
+    const { problems } = validateArgs(def, { state: 'bogus' });
+    expect(problems.every((p) => p.runtime)).toBe(true);
+    expect(formatProblems('m', problems)).toBe('missing required arguments: dest, path');
+    expect(formatProblems('m', validateArgs(def, { path: 'a', dest: 'b', state: 'bogus' }).problems)).toBe('value of state must be one of: absent, present, got: bogus');
+    expect(formatProblems('m', validateArgs(def, { path: 'a', dest: 'b', n: 'x' }).problems)).toMatch(/^argument 'n' is of type <class 'str'> and we were unable to convert to int: /);
+  });
+  it('an unknown parameter is certain: our message, named by module', () => {
+    const { problems } = validateArgs(def, { path: 'a', dest: 'b', nope: 1 });
+    expect(problems[0]!.runtime).toBeUndefined();
+    expect(formatProblems('m', problems)).toMatch(/^m: unsupported parameter "nope"/);
   });
 });

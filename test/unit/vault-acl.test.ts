@@ -15,11 +15,11 @@ describe('policy parsing', () => {
   });
 
   it('reports the position of syntax errors and bad capabilities', () => {
-    expect(() => parsePolicy('x', 'path "a" {\n  capabilities = ["read"\n')).toThrow(/line 3|end of input/);
+    expect(() => parsePolicy('x', 'path "a" {\n  capabilities = ["read"\n')).toThrow(/At 3:1: /);
     expect(() => parsePolicy('x', 'path "a" { capabilities = ["raed"] }')).toThrow(PolicyError);
     expect(() => parsePolicy('x', 'path "a" { capabilities = ["raed"] }')).toThrow(/invalid capability "raed"/);
     expect(() => parsePolicy('x', 'path "a/*/b" { capabilities = ["read"] }')).toThrow(/only allowed at the end/);
-    expect(() => parsePolicy('x', 'path "a" {\n  capabilities = @\n}')).toThrow(/line 2, column 18/);
+    expect(() => parsePolicy('x', 'path "a" {\n  capabilities = @\n}')).toThrow(/At 2:18: /);
   });
 });
 

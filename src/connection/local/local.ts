@@ -4,13 +4,13 @@
  * through `sudo -n -u USER`; file operations run as the current process.
  */
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import type { BecomeOptions, Connection, ConnectionSettings, ExecOptions, ExecResult, FileInfo, WriteOptions, WriteResult } from '../connection.js';
-import { shellQuote, tempNameFor } from '../connection.js';
+import { dirname, join } from 'node:path';
+import type { BecomeOptions, Connection, ExecOptions, ExecResult, FileInfo, WriteOptions, WriteResult } from '../connection.js';
+import { isStaleTemp, shellQuote, TEMP_NAME, tempNameFor } from '../connection.js';
 import { IdResolver } from './ids.js';
 
 export interface LocalConnectionOptions {
@@ -28,6 +28,14 @@ function errCode(e: unknown): string | undefined {
   return e && typeof e === 'object' && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
 }
 
+/** Node's "ENOSPC: no space left on device, write" names neither file nor host: this does. */
+function writeFailure(host: string, path: string, e: unknown): Error {
+  const code = errCode(e);
+  const cause = code === 'ENOSPC' ? `no space left on device (the file system of ${dirname(path)})` : code === 'EDQUOT' ? 'disk quota exceeded' : undefined;
+  if (!cause) return e instanceof Error ? e : new Error(String(e));
+  return Object.assign(new Error(`${host}: writeFile(${path}): ${cause}`), { code, cause: e });
+}
+
 /** `path.PID.YYYY-MM-DD@HH:MM:SS~`, Ansible's backup name. */
 export function backupName(path: string, now = new Date()): string {
   const p = (n: number): string => String(n).padStart(2, '0');
@@ -40,6 +48,8 @@ export class LocalConnection implements Connection {
   readonly transport = 'local';
   private readonly ids: IdResolver;
   private readonly me = userInfo().username;
+  /** Directories whose stale temp files this connection has looked for (once each). */
+  private readonly swept = new Set<string>();
 
   constructor(private readonly opts: LocalConnectionOptions = {}) {
     this.host = opts.host ?? 'localhost';
@@ -154,10 +164,11 @@ export class LocalConnection implements Connection {
     const existing = await this.stat(path);
     if (existing.exists && existing.kind === 'directory') throw new Error(`${path} is a directory`);
     const own = this.ownership(existing, opts.owner, opts.group);
-    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    const tmp = tempNameFor(path);
     const flags = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW;
     const fh = await fs.open(tmp, flags, opts.mode & 0o777);
     const result: WriteResult = {};
+    await this.sweepStaleTemps(dirname(path));
     try {
       this.opts.afterTempCreate?.(tmp);
       if (own) await fh.chown(own.uid, own.gid);
@@ -173,10 +184,30 @@ export class LocalConnection implements Connection {
     } catch (e) {
       await fh.close().catch(() => {});
       await fs.unlink(tmp).catch(() => {});
-      throw e;
+      throw writeFailure(this.host, path, e);
     }
     await syncDir(dirname(path));
+    const after = await this.stat(path);
+    if (after.uid !== undefined && after.gid !== undefined) {
+      result.owner = { uid: after.uid, gid: after.gid, ...(after.owner !== undefined ? { owner: after.owner } : {}), ...(after.group !== undefined ? { group: after.group } : {}) };
+    }
+    result.tempPath = tmp;
     return result;
+  }
+
+  /** Remove temp files of ours an interrupted write left in dir (STALE_TEMP_MS), once per directory. */
+  private async sweepStaleTemps(dir: string): Promise<void> {
+    if (this.swept.has(dir)) return;
+    this.swept.add(dir);
+    const now = Date.now();
+    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      const kind = e.isFile() ? 'file' : e.isSymbolicLink() ? 'link' : 'other';
+      if (kind === 'other' || !TEMP_NAME.test(e.name)) continue;
+      const p = join(dir, e.name);
+      const st = await fs.lstat(p).catch(() => undefined);
+      if (st && isStaleTemp(e.name, kind, st.mtimeMs, now)) await fs.unlink(p).catch(() => undefined);
+    }
   }
 
   async mkdir(path: string, mode = 0o755): Promise<void> {
@@ -241,12 +272,3 @@ async function syncDir(dir: string): Promise<void> {
     /* best effort: some filesystems refuse fsync on directories */
   }
 }
-
-/** ConnectionFactory for `transport: local`. */
-export function localConnectionFactory(settings: ConnectionSettings): LocalConnection {
-  const opts: LocalConnectionOptions = { host: settings.host };
-  if (settings.become) opts.become = settings.become;
-  if (settings.commandTimeoutMs !== undefined) opts.commandTimeoutMs = settings.commandTimeoutMs;
-  return new LocalConnection(opts);
-}
-

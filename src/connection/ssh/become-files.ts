@@ -2,7 +2,8 @@
  * File operations for become (sudo): each is one remote command. Writes go to a temp file in
  * the target's directory created under umask 077, get owner and mode, then `mv` over the target.
  */
-import { shellQuote as q, tempNameFor, type ExecResult, type FileInfo, type WriteOptions, type WriteResult } from '../connection.js';
+import { posix } from 'node:path';
+import { shellQuote as q, STALE_TEMP_MS, tempNameFor, type ExecResult, type FileInfo, type WriteOptions, type WriteResult } from '../connection.js';
 import { backupName, kindOf } from './sftp-files.js';
 
 /** Runs a script as the become user, with optional stdin. */
@@ -57,6 +58,18 @@ export interface WriteScriptOpts extends WriteOptions {
   /** Uploaded copy to move in; absent means the content comes on stdin. */
   source?: string;
   now?: Date;
+  /** Also remove stale temp files of ours in the target's directory (once per directory and connection). */
+  sweep?: boolean;
+}
+
+/**
+ * Removes what an interrupted write left in dir: temp files named as tempNameFor names them,
+ * unchanged for STALE_TEMP_MS by the host's own clock (find -mmin). Never fails the write.
+ */
+export function sweepScript(dir: string): string {
+  const hex = '[0-9a-f]'.repeat(12);
+  const name = `.?*.orchestrate-${hex}`;
+  return `find ${q(dir)} -maxdepth 1 \\( -type f -o -type l \\) \\( -name ${q(name)} -o -name ${q(`${name}.lnk`)} \\) -mmin +${STALE_TEMP_MS / 60_000} -exec rm -f -- {} \\; 2>/dev/null || :`;
 }
 
 export function writeScript(path: string, o: WriteScriptOpts): string {
@@ -67,6 +80,7 @@ export function writeScript(path: string, o: WriteScriptOpts): string {
     'set -e',
     `t=${tmp}`,
     `trap 'rm -f "$t"' EXIT`,
+    ...(o.sweep ? [sweepScript(posix.dirname(path))] : []),
     'umask 077',
     o.source ? `cat -- ${q(o.source)} > ${t}` : `cat > ${t}`,
     `if [ -e ${p} ]; then chown "$(stat -c %u:%g -- ${p})" ${t}; fi`,

@@ -40,6 +40,8 @@ export class SshSession {
   private shell: RemoteShell | undefined;
   private lost: ConnectionError | undefined;
   private closing = false;
+  /** Directories a become write has swept of stale temp files (once each per connection). */
+  readonly sweptDirs = new Set<string>();
 
   constructor(
     readonly settings: ConnectionSettings,

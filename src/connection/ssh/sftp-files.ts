@@ -5,13 +5,16 @@
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import type { OpenMode, SFTPWrapper, Stats } from 'ssh2';
-import { ConnectionError, tempNameFor, type FileInfo, type FileKind, type WriteOptions, type WriteResult } from '../connection.js';
+import type { FileEntryWithStats, OpenMode, SFTPWrapper, Stats } from 'ssh2';
+import { ConnectionError, isStaleTemp, tempNameFor, type FileInfo, type FileKind, type MadeDir, type WriteOptions, type WriteResult } from '../connection.js';
 import { IdMap } from './ids.js';
 import type { SshStats } from './stats.js';
 
+const EOF = 1;
 const NO_SUCH_FILE = 2;
 const PERMISSION_DENIED = 3;
+/** SSH_FX_FAILURE: what sftp-server answers for ENOSPC, EDQUOT, EIO, ... (SFTP v3 has no finer code). */
+const FAILURE = 4;
 export const SMALL_FILE = 8 * 1024 * 1024;
 /** The first read of a file, sent with its fstat: most files read whole are small configs. */
 const FIRST_READ = 32 * 1024;
@@ -19,6 +22,13 @@ const FIRST_READ = 32 * 1024;
 const READ_CHUNK = 256 * 1024;
 
 type Cb<T> = (err: Error | undefined | null, value?: T) => void;
+
+/** The answer of statvfs@openssh.com (struct statvfs; ssh2 gives 64-bit fields as number or bigint). */
+interface StatVfs {
+  f_frsize: number | bigint;
+  f_bavail: number | bigint;
+  f_favail: number | bigint;
+}
 
 /** Owner of the file a write replaces (kept on the new file) and whether it is a regular file. */
 interface Existing {
@@ -64,6 +74,8 @@ export class SftpFiles {
   readonly temps = new Set<string>();
   private readonly inflight = new Set<(e: Error) => void>();
   private lost: ConnectionError | undefined;
+  /** Directories whose stale temp files this session has looked for (once each). */
+  private readonly swept = new Set<string>();
 
   constructor(
     private readonly sftp: SFTPWrapper,
@@ -228,11 +240,13 @@ export class SftpFiles {
       opts.owner !== undefined || opts.group !== undefined ? this.ids.resolve(opts.owner, opts.group) : undefined,
     ]);
     let closed = false;
+    const sweep = this.sweepStaleTemps(path);
     try {
-      await this.fillTemp(handle, content, opts, ids, existing);
+      const written = await this.fillTemp(path, handle, content, opts, ids, existing);
       closed = true;
       const close = this.closeHandle('writeFile', path, handle);
-      const res: WriteResult = {};
+      const res: WriteResult = { tempPath: tmp };
+      if (written) res.owner = await this.ownerOf(written.uid, written.gid);
       if (opts.backup && existing?.isFile) {
         await close;
         res.backupPath = await this.backup(path);
@@ -241,12 +255,85 @@ export class SftpFiles {
         await Promise.all([close, this.rename(tmp, path)]);
       }
       this.temps.delete(tmp);
+      await sweep;
       return res;
     } catch (e) {
       if (!closed) await this.closeHandle('close', tmp, handle).catch(() => undefined);
       await this.op('unlink', tmp, (cb) => this.sftp.unlink(tmp, cb)).then(() => this.temps.delete(tmp), () => undefined);
-      throw e instanceof ConnectionError ? this.lostDuring('writeFile', path) : e;
+      await sweep;
+      throw e instanceof ConnectionError ? this.lostDuring('writeFile', path) : await this.writeFailure(path, content.length, e);
     }
+  }
+
+  /**
+   * A failed write, naming host, path and cause. SFTP v3 answers a full disk with a bare
+   * "failure": then the file system's free blocks and inodes (statvfs@openssh.com) tell the cause.
+   */
+  private async writeFailure(path: string, size: number, e: unknown): Promise<Error> {
+    let text = e instanceof Error ? e.message : String(e);
+    if (sftpCode(e) === FAILURE) {
+      const dir = posix.dirname(path);
+      const fs = await this.op<StatVfs>('statvfs', dir, (cb) => {
+        try {
+          this.sftp.ext_openssh_statvfs(dir, cb);
+        } catch (x) {
+          cb(x as Error); // a server without statvfs@openssh.com
+        }
+      }).catch(() => undefined);
+      const blocks = fs ? Number(fs.f_bavail) : undefined;
+      const free = fs ? Number(fs.f_bavail) * Number(fs.f_frsize) : undefined;
+      if (fs && Number(fs.f_favail) === 0) text = `writeFile(${path}): no free inodes left on the file system of ${dir}`;
+      else if (free !== undefined && (blocks === 0 || free < size)) text = `writeFile(${path}): no space left on device (${free} bytes free on the file system of ${dir}, ${size} to write)`;
+      else text = `writeFile(${path}): failure (the SFTP server names no cause${free !== undefined ? `; ${free} bytes free on the file system of ${dir}` : ''})`;
+    }
+    return Object.assign(new Error(`${this.host}: ${text}`), { code: sftpCode(e), cause: e });
+  }
+
+  /**
+   * Remove the temp files of ours an interrupted write left in path's directory (stale: see
+   * STALE_TEMP_MS), once per directory per session, beside the write that starts it. It starts
+   * once our own temp file exists, so the directory's mtime is the host's clock at least at its
+   * creation: ages never depend on this machine's clock. Best effort: it never fails the write.
+   */
+  private async sweepStaleTemps(path: string): Promise<void> {
+    const dir = posix.dirname(path);
+    if (this.swept.has(dir)) return;
+    this.swept.add(dir);
+    try {
+      const [here, entries] = await Promise.all([this.op<Stats>('stat', dir, (cb) => this.sftp.lstat(dir, cb)), this.listDir(dir)]);
+      const now = here.mtime * 1000;
+      const stale = entries.filter((e) => isStaleTemp(e.filename, kindOf(e.attrs.mode), e.attrs.mtime * 1000, now));
+      await Promise.all(stale.map((e) => {
+        const p = posix.join(dir, e.filename);
+        return this.op('unlink', p, (cb) => this.sftp.unlink(p, cb)).catch(() => undefined);
+      }));
+    } catch {
+      // an unreadable directory keeps what it holds
+    }
+  }
+
+  /** Every entry of a directory: opendir, readdir until end of directory, close (unawaited). */
+  private async listDir(dir: string): Promise<FileEntryWithStats[]> {
+    const handle = await this.op<Buffer>('readdir', dir, (cb) => this.sftp.opendir(dir, cb));
+    const all: FileEntryWithStats[] = [];
+    try {
+      for (;;) {
+        const batch = await this.op<FileEntryWithStats[]>('readdir', dir, (cb) => this.sftp.readdir(handle, cb)).catch((e: unknown) => {
+          if (sftpCode(e) === EOF) return undefined;
+          throw e;
+        });
+        if (!batch) return all;
+        all.push(...batch);
+      }
+    } finally {
+      this.closeQuietly(handle);
+    }
+  }
+
+  /** uid/gid with their names (the id tables are loaded by the look before any write). */
+  private async ownerOf(uid: number, gid: number): Promise<NonNullable<WriteResult['owner']>> {
+    const [owner, group] = await Promise.all([this.ids.userName(uid).catch(() => undefined), this.ids.groupName(gid).catch(() => undefined)]);
+    return { uid, gid, ...(owner !== undefined ? { owner } : {}), ...(group !== undefined ? { group } : {}) };
   }
 
   private async existingOf(path: string): Promise<Existing | undefined> {
@@ -259,36 +346,42 @@ export class SftpFiles {
   }
 
   private async fillTemp(
+    path: string,
     handle: Buffer,
     content: Buffer,
     opts: WriteOptions,
     ids: { uid?: number; gid?: number } | undefined,
     existing: Existing | undefined,
-  ): Promise<void> {
+  ): Promise<{ uid: number; gid: number } | undefined> {
     const p = 'writeFile';
     const uid = ids?.uid ?? existing?.uid;
     const gid = ids?.gid ?? existing?.gid;
     const steps: Promise<unknown>[] = [
       // The server's umask may have narrowed the mode at open (never widened): set it exactly.
-      this.op(p, '', (cb) => this.sftp.fchmod(handle, opts.mode, cb)),
+      this.op(p, path, (cb) => this.sftp.fchmod(handle, opts.mode, cb)),
     ];
-    if (content.length > 0) steps.push(this.op(p, '', (cb) => this.sftp.write(handle, content, 0, content.length, 0, cb)));
-    steps.push(this.fsync(handle));
+    if (content.length > 0) steps.push(this.op(p, path, (cb) => this.sftp.write(handle, content, 0, content.length, 0, cb)));
+    steps.push(this.fsync(path, handle));
     if (uid !== undefined || gid !== undefined) {
       // -1 keeps the temp file's own id (chown(2) semantics, which sftp-server passes through).
-      const chown = this.op(p, '', (cb) => this.sftp.fchown(handle, uid ?? -1, gid ?? -1, cb));
+      const chown = this.op(p, path, (cb) => this.sftp.fchown(handle, uid ?? -1, gid ?? -1, cb));
       if (ids) steps.push(chown); // asked for: must succeed
       else steps.push(chown.catch(() => undefined)); // keeping an existing owner is best effort
       // chown may clear setuid/setgid bits: set the mode again when they are wanted.
-      if (opts.mode & 0o6000) steps.push(this.op(p, '', (cb) => this.sftp.fchmod(handle, opts.mode, cb)));
+      if (opts.mode & 0o6000) steps.push(this.op(p, path, (cb) => this.sftp.fchmod(handle, opts.mode, cb)));
     }
+    // the owner the file ends up with, asked in the same batch (answered after the chown)
+    const fstat = this.op<Stats>(p, '', (cb) => this.sftp.fstat(handle, cb)).catch(() => undefined);
+    steps.push(fstat);
     // Every answer is in before this returns, a failure or not: no request of it is left in flight.
     const failed = (await Promise.allSettled(steps)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    const st = await fstat;
+    return st ? { uid: st.uid, gid: st.gid } : undefined;
   }
 
-  private async fsync(handle: Buffer): Promise<void> {
-    await this.op('fsync', '', (cb) => {
+  private async fsync(path: string, handle: Buffer): Promise<void> {
+    await this.op('fsync', path, (cb) => {
       try {
         this.sftp.ext_openssh_fsync(handle, (err) => cb(err));
       } catch {
@@ -327,7 +420,7 @@ export class SftpFiles {
    * follows when the stat shows a different mode. Existing ones are left as they are (the stat
    * tells a directory from something else).
    */
-  async mkdirp(path: string, mode = 0o755): Promise<void> {
+  async mkdirp(path: string, mode = 0o755): Promise<MadeDir | void> {
     const made = this.op('mkdir', path, (cb) => this.sftp.mkdir(path, { mode }, cb));
     // stat, not lstat: as with mkdir -p, a link to a directory is a directory.
     const looked = this.op<Stats>('mkdir', path, (cb) => this.sftp.stat(path, cb));
@@ -346,6 +439,7 @@ export class SftpFiles {
       throw e;
     }
     if (!st || (st.mode & 0o7777) !== mode) await this.op('chmod', path, (cb) => this.sftp.chmod(path, mode, cb));
+    return st ? { ...(await this.ownerOf(st.uid, st.gid)), size: st.size } : undefined;
   }
 
   chmod(path: string, mode: number): Promise<void> {

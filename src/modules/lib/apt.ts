@@ -13,8 +13,10 @@ export interface AptPackage {
   installed?: string;
   /** dpkg still has files of it (installed, or removed with its conffiles left). */
   hasFiles: boolean;
-  /** apt knows the name (a block in `apt-cache policy`). */
+  /** apt or dpkg knows the name (a block in `apt-cache policy`, a line of dpkg-query). */
   known: boolean;
+  /** dpkg has a record of it. */
+  inDpkg: boolean;
   candidate?: string;
   /** Versions apt can install, newest first. */
   versions: string[];
@@ -65,7 +67,7 @@ export function aptPackages(names: string[], dpkgText: string, policyText: strin
     const current = d?.abbrev[1];
     const installed = current === 'i' ? d?.version : undefined;
     const versions = (p?.versions ?? []).filter((v) => v !== '');
-    out.set(name, { name, ...(installed ? { installed } : {}), hasFiles: current !== undefined && current !== 'n', known: p !== undefined || d !== undefined, ...(p?.candidate ? { candidate: p.candidate } : {}), versions });
+    out.set(name, { name, ...(installed ? { installed } : {}), hasFiles: current !== undefined && current !== 'n', known: p !== undefined || d !== undefined, inDpkg: d !== undefined, ...(p?.candidate ? { candidate: p.candidate } : {}), versions });
   }
   return out;
 }
@@ -82,7 +84,7 @@ export type InstallDecision = { skip: string } | { install: string } | { fail: s
 export function decideInstall(raw: string, pkg: AptPackage | undefined, opts: { upgrade: boolean; onlyUpgrade: boolean }): InstallDecision {
   const spec = splitPkgSpec(raw);
   if (!pkg || !pkg.known) return { fail: `No package matching '${spec.name}' is available` };
-  if (pkg.versions.length === 0 && !pkg.installed && !pkg.candidate) {
+  if (!pkg.inDpkg && pkg.versions.length === 0 && !pkg.candidate) {
     // a virtual package: apt-get decides what provides it
     return opts.onlyUpgrade ? { skip: `${spec.name} is not installed` } : { install: shellQuote(spec.name) };
   }

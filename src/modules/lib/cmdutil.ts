@@ -58,12 +58,12 @@ function formatDelta(ms: number): string {
 
 /** Run and register rc/stdout/stderr/stdout_lines/stderr_lines/cmd/start/end/delta; rc != 0 fails. */
 export async function runCommand(ctx: ModuleContext, run: CommandRun): Promise<Registered> {
-  const start = new Date();
+  const start = new Date(ctx.clock.now());
   const execOpts: ExecOptions = { ...run.opts };
   if (ctx.environment && Object.keys(ctx.environment).length > 0) execOpts.env = { ...ctx.environment, ...run.opts.env };
   if (ctx.become && execOpts.become === undefined) execOpts.become = ctx.become;
   const res: ExecResult = await ctx.connection.exec(run.script, execOpts);
-  const end = new Date();
+  const end = new Date(ctx.clock.now());
   const stdout = stripEnd(res.stdout);
   const stderr = stripEnd(res.stderr);
   const data: Registered = {

@@ -82,10 +82,12 @@ export interface FileWriteChange {
 export function planWriteState(s: WriteState, force: boolean, diffMode: boolean, directoryMode?: ModeArg): Plan<FileWriteChange> {
   // as Ansible's copy: state, and the mode the file has after the task
   const mode = typeof s.target.mode === 'number' ? s.target.mode : (s.cur.info.mode ?? s.target.preserveMode ?? 0o644);
-  const data = { ...fileResult(s.target.path, s.target.content, mode), state: 'file', ...ownership(s.cur.info) };
-  if (!force && s.cur.info.exists) return { ok: true, reason: `${s.target.path} exists and force is false`, data };
+  const { sha256: _sha, ...result } = fileResult(s.target.path, s.target.content, mode);
+  const data = { ...result, state: 'file', ...ownership(s.cur.info), ...(diffMode ? {} : { diff: [] }) };
+  // unchanged, Ansible's copy reports through the file module: `path` too
+  if (!force && s.cur.info.exists) return { ok: true, reason: `${s.target.path} exists and force is false`, data: { ...data, path: s.target.path } };
   const plan = planWrite(s.cur, s.target, diffMode, data);
-  if ('ok' in plan) return plan;
+  if ('ok' in plan) return { ...plan, data: { ...data, path: s.target.path } };
   const mkdir = s.dest.mkdir ? { path: s.dest.mkdir, mode: typeof directoryMode === 'number' ? directoryMode : 0o755 } : undefined;
   const change: FileWriteChange = { label: s.label, write: plan.change, ...(mkdir ? { mkdir } : {}) };
   return { ...plan, change, summary: mkdir ? `${plan.summary} (creating ${mkdir.path})` : plan.summary };
@@ -94,7 +96,7 @@ export function planWriteState(s: WriteState, force: boolean, diffMode: boolean,
 export async function applyWriteState(ctx: ModuleContext, c: FileWriteChange): Promise<Registered> {
   if (c.mkdir) await ctx.connection.mkdir(c.mkdir.path, c.mkdir.mode);
   try {
-    return await applyWrite(ctx, c.write);
+    return await applyWrite(ctx, c.write, true);
   } catch (e) {
     if (c.write.cur.info.exists || e instanceof ConnectionError) throw e;
     throw (await missingParent(ctx, c.label, c.write.target.path)) ?? e;

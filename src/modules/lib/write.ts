@@ -161,7 +161,8 @@ export function planWrite(cur: CurrentFile, target: WriteTarget, diffMode: boole
 }
 
 /** Perform the write decided by planWrite. Returns registered data (backup_file). */
-export async function applyWrite(ctx: ModuleContext, change: WriteChange): Promise<Registered> {
+/** `report`: copy/template's result keys of a written file (owner, md5sum, src). */
+export async function applyWrite(ctx: ModuleContext, change: WriteChange, report = false): Promise<Registered> {
   const conn = ctx.connection;
   const { cur, target, decision: d } = change;
   if (d.content) {
@@ -173,7 +174,14 @@ export async function applyWrite(ctx: ModuleContext, change: WriteChange): Promi
     const res = target.validate
       ? await writeValidated(ctx, target.validate.label, target.path, target.content, opts, target.validate.command, target.validate.style)
       : await conn.writeFile(target.path, target.content, opts);
-    return res.backupPath ? { backup_file: res.backupPath } : {};
+    if (!report) return res.backupPath ? { backup_file: res.backupPath } : {};
+    // as Ansible's copy reports a written file: its owner, md5sum and the temp file it came from
+    return {
+      ...(res.backupPath ? { backup_file: res.backupPath } : {}),
+      ...(res.owner ? ownership({ exists: true, ...res.owner }) : {}),
+      md5sum: createHash('md5').update(target.content).digest('hex'),
+      ...(res.tempPath ? { src: res.tempPath } : {}),
+    };
   }
   await applyAttrs(ctx, target.path, d.attrs);
   return {};

@@ -1,10 +1,16 @@
 /**
- * A connection that does no I/O: an in-memory filesystem and commands that succeed at once.
- * Used by the engine benchmark (and tests) to measure the engine alone.
+ * A connection that does no I/O: an in-memory filesystem, and commands answered at once by a
+ * tiny shell (`echo WORDS`, `true`, `false`, `exit N`; anything else succeeds with no output)
+ * or by the handler it is given. The engine benchmark runs its fleet on it (the engine alone,
+ * no network) and the executor's tests run playbooks on it in-process. It is a complete
+ * implementation of the Connection contract, but no inventory selects it.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { Connection, ExecOptions, ExecResult, FileInfo, WriteOptions, WriteResult } from '../src/connection/connection.js';
+import type { Connection, ExecOptions, ExecResult, FileInfo, WriteOptions, WriteResult } from './connection.js';
+
+/** Answers a command in place of the built-in shell (undefined: the built-in shell answers). */
+export type MemoryExec = (command: string, opts: ExecOptions | undefined) => ExecResult | undefined;
 
 interface Entry {
   kind: 'file' | 'directory' | 'link';
@@ -19,15 +25,20 @@ export class MemoryConnection implements Connection {
   readonly transport = 'memory';
   readonly files = new Map<string, Entry>([['/', { kind: 'directory', mode: 0o755, owner: 'root', group: 'root' }]]);
   execCount = 0;
+  /** Every command run, in order. */
+  readonly commands: string[] = [];
 
-  constructor(readonly host: string) {}
+  constructor(
+    readonly host: string,
+    private readonly handler?: MemoryExec,
+  ) {}
 
   async connect(): Promise<void> {}
 
-  async exec(command: string, _opts?: ExecOptions): Promise<ExecResult> {
+  async exec(command: string, opts?: ExecOptions): Promise<ExecResult> {
     this.execCount++;
-    const echo = /^echo (.*)$/.exec(command);
-    return { rc: 0, stdout: echo ? `${echo[1]}\n` : '', stderr: '' };
+    this.commands.push(command);
+    return this.handler?.(command, opts) ?? tinyShell(command);
   }
 
   async stat(p: string): Promise<FileInfo> {
@@ -92,4 +103,18 @@ export class MemoryConnection implements Connection {
   }
 
   async close(): Promise<void> {}
+}
+
+const unquote = (w: string): string => w.replace(/^'(.*)'$/, '$1');
+
+/** `echo WORDS` prints them; `true`, `false` and `exit N` give their status; the rest succeeds. */
+function tinyShell(command: string): ExecResult {
+  const cmd = command.trim();
+  const echo = /^'?echo'? (.*)$/.exec(cmd);
+  if (echo) return { rc: 0, stdout: `${echo[1]!.split(' ').map(unquote).join(' ')}\n`, stderr: '' };
+  const word = unquote(cmd);
+  if (word === 'false') return { rc: 1, stdout: '', stderr: '' };
+  const exit = /^exit (\d+)$/.exec(cmd);
+  if (exit) return { rc: Number(exit[1]), stdout: '', stderr: '' };
+  return { rc: 0, stdout: '', stderr: '' };
 }

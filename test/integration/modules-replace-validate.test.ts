@@ -74,10 +74,13 @@ describe('replace', () => {
   });
 
   it('refuses a bad replacement template and an unknown encoding before running', async () => {
+    // as AnsibleModule: the first problem found fails the task
     const r = await runModule(replace, t.ctx, { path: join(root, 'f'), regexp: 'a', replace: '\\q', encoding: 'klingon' });
     expect(r.failed).toBe(true);
-    expect(r.msg).toContain('bad escape \\q');
     expect(r.msg).toContain('unsupported encoding');
+    const q = await runModule(replace, t.ctx, { path: join(root, 'f'), regexp: 'a', replace: '\\q' });
+    expect(q.failed).toBe(true);
+    expect(q.msg).toContain('bad escape \\q');
   });
 });
 

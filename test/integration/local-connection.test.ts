@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { lutimesSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -78,6 +79,41 @@ describe('LocalConnection files', () => {
   it('writeFile into a missing directory fails and leaves nothing', async () => {
     await expect(conn.writeFile(join(dir, 'no/such'), 'x', { mode: 0o644 })).rejects.toThrow(/ENOENT/);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('the first write into a directory removes the temp files of ours an interrupted write left (untouched 15 minutes)', async () => {
+    const old = Date.now() / 1000 - 16 * 60;
+    const stale = ['.a.conf.orchestrate-0123456789ab', '.l.orchestrate-abcdefabcdef.lnk'];
+    const fresh = '.b.conf.orchestrate-ba9876543210'; // a write in progress elsewhere
+    const notOurs = ['.c.orchestrate-xyz', 'd.orchestrate-0123456789ab', '.e.conf.tmp', '.f.orchestrate-0123456789ab.bak'];
+    writeFileSync(join(dir, stale[0]!), 'x');
+    symlinkSync('target', join(dir, stale[1]!));
+    for (const n of [fresh, ...notOurs]) writeFileSync(join(dir, n), 'x');
+    mkdirSync(join(dir, '.g.orchestrate-0123456789ab')); // a directory is never ours
+    for (const n of [stale[0]!, ...notOurs, '.g.orchestrate-0123456789ab']) utimesSync(join(dir, n), old, old);
+    lutimesSync(join(dir, stale[1]!), old, old);
+    const c = new LocalConnection();
+    await c.writeFile(join(dir, 'target'), 'y', { mode: 0o644 });
+    expect(readdirSync(dir).sort()).toEqual([fresh, ...notOurs, '.g.orchestrate-0123456789ab', 'target'].sort());
+    // once per directory and connection: the next write there does not look again
+    writeFileSync(join(dir, stale[0]!), 'x');
+    utimesSync(join(dir, stale[0]!), old, old);
+    await c.writeFile(join(dir, 'target'), 'z', { mode: 0o644 });
+    expect(readdirSync(dir)).toContain(stale[0]);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a full disk names host, path and cause, and leaves no temp file', async () => {
+    const small = join(dir, 'small');
+    mkdirSync(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'orchestrate-test-full', small]);
+    try {
+      await expect(conn.writeFile(join(small, 'big'), Buffer.alloc(1 << 20, 1), { mode: 0o644 })).rejects.toThrow(
+        `local: writeFile(${small}/big): no space left on device (the file system of ${small})`,
+      );
+      expect(readdirSync(small)).toEqual([]);
+    } finally {
+      execFileSync('umount', [small]);
+    }
   });
 
   it('mkdir -p applies the mode to created dirs only', async () => {

@@ -211,7 +211,7 @@ describe('undefined variables', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tpl-lookup-'));
     writeFileSync(join(dir, 'ca.pem'), 'PEM\n\n');
     expect(templateValue("{{ lookup('file', 'ca.pem') }}", { playbook_dir: dir })).toBe('PEM');
-    expect(() => templateValue("{{ lookup('fil', 'x') }}", {})).toThrow(/lookup plugin 'fil' not found \(did you mean "file"\?\)/);
+    expect(() => templateValue("{{ lookup('fil', 'x') }}", {})).toThrow(/lookup plugin \(fil\) not found \(did you mean "file"\?\)/);
   });
 });
 

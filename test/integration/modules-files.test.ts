@@ -102,6 +102,16 @@ describe('template', () => {
     expect(r.failed).toBe(true);
     expect(r.msg).toMatch(/^template\(.*bad\): rendering bad\.j2 failed: .*nope/);
   });
+
+  it('fails on bytes that are not UTF-8, naming the template file and the byte offset; writes nothing', async () => {
+    const latin1 = join(root, 'src/templates/latin1.j2');
+    writeFileSync(latin1, Buffer.concat([Buffer.from('name = "Jos'), Buffer.from([0xe9]), Buffer.from('"\n')]));
+    const dest = join(root, 'latin1.conf');
+    const r = await runModule(template, t.ctx, { src: 'latin1.j2', dest });
+    expect(r.failed).toBe(true);
+    expect(r.msg).toBe(`template(${dest}): ${latin1}: not valid UTF-8 at byte offset 11 (0xe9); save the file as UTF-8`);
+    expect(existsSync(dest)).toBe(false);
+  });
 });
 
 describe('file', () => {
@@ -211,7 +221,11 @@ describe('stat and slurp', () => {
     symlinkSync(p, join(root, 'sl'));
     const r = await runModule(stat, t.ctx, { path: p });
     expect(r.changed).toBe(false);
-    expect(r.data['stat']).toMatchObject({ exists: true, isreg: true, isdir: false, mode: '0640', size: 3, checksum: 'a9993e364706816aba3e25717850c26c9cd0d89d', sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' });
+    expect(r.data['stat']).toMatchObject({ exists: true, isreg: true, isdir: false, mode: '0640', size: 3, checksum: 'a9993e364706816aba3e25717850c26c9cd0d89d', nlink: 1, isfifo: false, mimetype: 'text/plain', charset: 'us-ascii' });
+    // what SFTP's stat does not carry comes from one `stat -c` through the shell
+    const st = r.data['stat'] as Record<string, unknown>;
+    const local = statSync(p);
+    expect([st['inode'], st['dev'], st['blocks'], Math.floor(st['atime'] as number)]).toEqual([local.ino, local.dev, local.blocks, Math.floor(local.atimeMs / 1000)]);
     expect((await runModule(stat, t.ctx, { path: join(root, 'sl') })).data['stat']).toMatchObject({ islnk: true, lnk_target: p });
     expect((await runModule(stat, t.ctx, { path: join(root, 'sl'), follow: true })).data['stat']).toMatchObject({ isreg: true });
     expect((await runModule(stat, t.ctx, { path: join(root, 'none') })).data['stat']).toEqual({ exists: false });
@@ -234,7 +248,7 @@ describe('atomicity', () => {
 });
 
 describe('process spawns', () => {
-  it('file modules spawn no remote process (stat/sha256/readFile/writeFile only)', async () => {
+  it('file modules spawn no remote process (stat/sha256/readFile/writeFile only); the stat module one', async () => {
     let execs = 0;
     class Counting extends LocalConnection {
       override exec(cmd: string, opts?: ExecOptions): Promise<ExecResult> {
@@ -252,6 +266,7 @@ describe('process spawns', () => {
       await runModule(stat, c.ctx, { path: p });
     }
     c.cleanup();
-    expect(execs).toBe(0);
+    // the stat module's one `stat -c` (inode, times, mime type...): one per stat task
+    expect(execs).toBe(2);
   });
 });
