@@ -281,8 +281,10 @@ function parseVarsPrompt(problems: ProblemList, doc: YamlDoc, raw: Record<string
       continue;
     }
     for (const k of Object.keys(e)) if (!PROMPT_KEYS.includes(k)) problems.add(doc.pos(e, k), `unknown vars_prompt key "${k}"${didYouMean(k, PROMPT_KEYS)}`);
-    for (const k of ['encrypt', 'salt_size', 'salt']) if (k in e) problems.add(doc.pos(e, k), `vars_prompt "${k}" is not supported (no crypt(3) hashing here); hash the value with -e instead`);
+    const enc = e['encrypt'];
+    if (enc !== undefined && enc !== 'sha512_crypt' && enc !== 'sha256_crypt') problems.add(doc.pos(e, 'encrypt'), `vars_prompt encrypt ${JSON.stringify(enc)} is not supported (sha512_crypt or sha256_crypt)`);
     out.push({
+      ...(enc === 'sha512_crypt' || enc === 'sha256_crypt' ? { encrypt: { kind: enc, ...(e['salt'] !== undefined && e['salt'] !== null ? { salt: String(e['salt']) } : {}), ...(typeof e['salt_size'] === 'number' ? { saltSize: e['salt_size'] } : {}) } } : {}),
       name: e['name'],
       ...(e['prompt'] !== undefined && e['prompt'] !== null ? { prompt: String(e['prompt']) } : {}),
       ...(e['default'] !== undefined && e['default'] !== null ? { default: e['default'] } : {}),

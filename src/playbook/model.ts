@@ -148,6 +148,8 @@ export interface VarPrompt {
   private: boolean;
   confirm: boolean;
   unsafe: boolean;
+  /** encrypt: sha512_crypt or sha256_crypt, with `salt` or a random salt of `salt_size`. */
+  encrypt?: { kind: 'sha512_crypt' | 'sha256_crypt'; salt?: string; saltSize?: number };
   pos: Position | undefined;
 }
 

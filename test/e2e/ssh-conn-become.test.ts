@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BecomeOptions, ConnectionSettings } from '../../src/connection/connection.js';
 import { createSshConnection, type SshRuntime } from '../../src/connection/ssh/index.js';
 import { sshdSkipReason, startSshd, type Sshd } from '../../lab/sshd.js';
+import { orchestrate, project } from '../helpers/cli.js';
 
 const skip = sshdSkipReason();
 if (skip) console.log(`skipping ssh become tests: ${skip}`);
@@ -151,5 +152,31 @@ describe.skipIf(skip !== undefined)('ssh connection: become with sudo as a non-r
     const none = createSshConnection(as('orchpw', { method: 'sudo', user: 'root' }), runtime);
     await expect(none.exec('id -un')).rejects.toThrow(/sudo to root on orchpw-host needs a password; set ansible_become_password/);
     await none.close();
+  });
+  it('remote_user and port keywords over ssh: below ansible_user, one connection per user', async () => {
+    const p = project({
+      'hosts.ini': `h1 ansible_host=${sshd.host} ansible_ssh_private_key_file=${sshd.clientKey} ansible_ssh_common_args="-o UserKnownHostsFile=${sshd.knownHostsFile}"
+h2 ansible_host=${sshd.host} ansible_user=orchpw ansible_ssh_private_key_file=${sshd.clientKey} ansible_ssh_common_args="-o UserKnownHostsFile=${sshd.knownHostsFile}"
+`,
+      'site.yml': `- hosts: all
+  gather_facts: false
+  remote_user: orchnp
+  port: ${sshd.port}
+  tasks:
+    - name: play user
+      command: id -un
+      register: a
+    - name: task user
+      command: id -un
+      remote_user: orchpw
+      register: b
+    - debug: { msg: "{{ a.stdout }} {{ b.stdout }}" }
+`,
+    });
+    const r = await orchestrate(['run', '-i', join(p, 'hosts.ini'), join(p, 'site.yml'), '--json']);
+    expect(r.code).toBe(0);
+    const out = Object.fromEntries(r.events.filter((e) => e['type'] === 'host.result' && e['output'] !== undefined).map((e) => [e['host'], e['output']]));
+    // h1: the keywords; h2: its inventory ansible_user wins over both, as in Ansible
+    expect(out).toEqual({ h1: 'orchnp orchpw', h2: 'orchpw orchpw' });
   });
 });
