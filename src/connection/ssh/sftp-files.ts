@@ -371,7 +371,7 @@ export class SftpFiles {
       if (opts.mode & 0o6000) steps.push(this.op(p, path, (cb) => this.sftp.fchmod(handle, opts.mode, cb)));
     }
     // the owner the file ends up with, asked in the same batch (answered after the chown)
-    const fstat = this.op<Stats>(p, '', (cb) => this.sftp.fstat(handle, cb)).catch(() => undefined);
+    const fstat = this.op<Stats>(p, path, (cb) => this.sftp.fstat(handle, cb)).catch(() => undefined);
     steps.push(fstat);
     // Every answer is in before this returns, a failure or not: no request of it is left in flight.
     const failed = (await Promise.allSettled(steps)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
