@@ -5,6 +5,7 @@
  * here for some values has `refuse`: the reason, reported at the keyword's position at load, so
  * nothing is ever silently ignored.
  */
+import { LOOKUPS } from '../template/lookups.js';
 import { allModules } from '../modules/registry.js';
 
 export interface Keyword {
@@ -132,8 +133,8 @@ export const BLOCK_KEYWORD_TABLE: Record<string, Keyword> = {
 };
 
 const WITH: Keyword = { impl: 'src/executor/loop.ts', test: MISC };
-/** with_* lookups that do not run here yet (refused at the keyword, as every keyword that does not run). */
-const WITH_REFUSED = (k: string): Keyword => ({ impl: TASKS, test: 'test/unit/keywords-table.test.ts', refuse: () => `"${k}" is not supported; use "loop" with a filter` });
+/** `with_NAME` runs the lookup plugin NAME (src/template/lookups.ts) over the templated terms. */
+const WITH_LOOKUPS: Record<string, Keyword> = Object.fromEntries(Object.keys(LOOKUPS).map((n) => [`with_${n}`, { impl: 'src/template/lookups.ts', test: 'test/differential/cases/lookups.yml' }]));
 
 export const TASK_KEYWORD_TABLE: Record<string, Keyword> = {
   ...COMMON,
@@ -152,15 +153,11 @@ export const TASK_KEYWORD_TABLE: Record<string, Keyword> = {
   poll: { impl: ASYNC, test: ASYNC_TEST },
   args: { impl: TASKS, test: 'test/unit/modules-args.test.ts' },
   listen: { impl: WALK, test: 'test/differential/cases/run-once-handlers.yml' },
+  ...WITH_LOOKUPS,
   with_items: WITH,
   with_list: WITH,
   with_dict: { ...WITH, test: 'test/differential/cases/loop-control-dict.yml' },
-  with_fileglob: WITH_REFUSED('with_fileglob'),
-  with_sequence: WITH_REFUSED('with_sequence'),
-  with_together: WITH_REFUSED('with_together'),
   with_indexed_items: WITH,
-  with_nested: WITH_REFUSED('with_nested'),
-  with_subelements: WITH_REFUSED('with_subelements'),
   with_first_found: { impl: 'src/vars/first-found.ts', test: 'test/integration/include-vars.test.ts' },
 };
 
