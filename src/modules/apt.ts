@@ -1,6 +1,6 @@
 /**
- * apt: Debian packages through apt-get, apt-cache and dpkg-query on the host (no Python there),
- * as ansible-core 2.14's apt module: present/latest/absent/fixed, name=version pins, deb files,
+ * apt: Debian packages with apt-get, apt-cache and dpkg-query on the host (no Python there). As
+ * ansible-core 2.14's apt module: present/latest/absent/fixed, name=version pins, deb files,
  * update_cache/cache_valid_time, upgrade, autoremove, purge; check mode and --diff from
  * `apt-get --simulate`. The cache update runs with the state query (like systemd's daemon-reload:
  * not a change of the host's packages; what to install depends on it) and never in --check.

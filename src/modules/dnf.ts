@@ -1,10 +1,10 @@
 /**
- * dnf and yum: RPM packages through the dnf/yum and rpm commands on the host (no Python there),
- * as ansible-core 2.14's dnf and yum modules: present/installed, latest, absent/removed, package
- * specs as rpm and dnf take them (name, name-version, name-version-release), update_cache,
- * update_only, autoremove, repositories, excludes. One state query (rpm -q, check-update for
- * latest); --check and --diff preview with --assumeno. What this cannot test on Debian machines
- * is listed in docs/PACKAGES.md.
+ * dnf and yum: RPM packages with dnf/yum and rpm on the host (no Python there). As ansible-core
+ * 2.14's dnf and yum modules: present/installed, latest, absent/removed, package specs as rpm and
+ * dnf take them (name, name-version, name-version-release), update_cache, update_only,
+ * autoremove, repositories, excludes. One state query (rpm -q, check-update for latest); --check
+ * and --diff preview with --assumeno. What this cannot test on Debian machines is listed in
+ * docs/PACKAGES.md.
  */
 import { shellQuote } from '../connection/connection.js';
 import { parseCheckUpdate, parseNoMatch, parseRpmQuery, parseTransaction, RPM_QF, rpmCommand, type RpmOp, type RpmOptions } from './lib/rpm.js';
@@ -153,7 +153,8 @@ async function exec(ctx: ModuleContext, script: string): Promise<{ rc: number; s
   return ctx.connection.exec(script, { env: { LANG: 'C', LC_ALL: 'C' }, ...(ctx.become ? { become: ctx.become } : {}) });
 }
 
-function rpmModule<N extends Bin>(bin: N) {
+function rpmModule<N extends Bin>(def: { name: N }) {
+  const bin = def.name;
   return defineModule({
     name: bin,
     target: 'remote',
@@ -185,5 +186,9 @@ function rpmModule<N extends Bin>(bin: N) {
   });
 }
 
-export const dnf = rpmModule('dnf');
-export const yum = rpmModule('yum');
+export const dnf = rpmModule({
+  name: 'dnf',
+});
+export const yum = rpmModule({
+  name: 'yum',
+});

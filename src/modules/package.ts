@@ -1,5 +1,5 @@
 /**
- * package: the host's own package manager's module (apt, dnf, yum), chosen by `use`, else by the
+ * package: the host's package manager's module (apt, dnf, yum). Chosen by `use`, else by the
  * gathered fact ansible_pkg_mgr (ansible_facts.pkg_mgr), else by looking on the host which of
  * apt-get, dnf, yum it has. Every other argument goes to that module, which validates it.
  */

@@ -68,7 +68,7 @@ const refuseDebugger = (v: unknown): string | undefined =>
   v === 'never' ? undefined : `debugger ${JSON.stringify(v)} is not supported: the interactive task debugger does not exist here (only "never")`;
 
 const refuseStrategy = (v: unknown): string | undefined =>
-  v === 'linear' || v === 'ansible.builtin.linear' ? undefined : `strategy ${JSON.stringify(v)} is not supported (only "linear")`;
+  ['linear', 'free', 'ansible.builtin.linear', 'ansible.builtin.free'].includes(String(v)) ? undefined : `strategy ${JSON.stringify(v)} is not supported (linear or free)`;
 
 /** Keywords of blocks and tasks both (and, with the same meaning, of plays). */
 const COMMON: Record<string, Keyword> = {
@@ -82,7 +82,7 @@ const COMMON: Record<string, Keyword> = {
   diff: { impl: 'src/executor/context.ts', test: 'test/integration/engine-files.test.ts' },
   environment: { impl: 'src/executor/context.ts', test: 'test/differential/cases/environment-command.yml' },
   ignore_errors: { impl: 'src/executor/record.ts', test: 'test/differential/cases/recap-ignored.yml' },
-  ignore_unreachable: NOT_YET('ignore_unreachable'),
+  ignore_unreachable: { impl: 'src/executor/record.ts', test: 'test/differential/cases/ignore-unreachable.yml' },
   no_log: { impl: 'src/executor/record.ts', test: FLOW },
   vars: { impl: VARS, test: FLOW },
   delegate_to: { impl: 'src/executor/target.ts', test: 'test/differential/cases/throttle-lineinfile.yml' },
@@ -95,7 +95,7 @@ const COMMON: Record<string, Keyword> = {
   module_defaults: { impl: MODULE_DEFAULTS, test: MODULE_DEFAULTS_TEST },
   collections: { impl: 'src/playbook/keywords.ts', test: 'test/unit/keywords-table.test.ts', refuse: refuseCollections },
   throttle: { impl: WALK, test: 'test/differential/cases/throttle-lineinfile.yml' },
-  timeout: NOT_YET('timeout'),
+  timeout: { impl: ASYNC, test: 'test/differential/cases/task-timeout.yml' },
   debugger: { impl: 'src/playbook/keywords.ts', test: 'test/unit/keywords-table.test.ts', refuse: refuseDebugger },
 };
 
@@ -112,14 +112,14 @@ export const PLAY_KEYWORD_TABLE: Record<string, Keyword> = {
   post_tasks: { impl: WALK, test: MISC },
   handlers: { impl: WALK, test: 'test/differential/cases/run-once-handlers.yml' },
   gather_facts: { impl: WALK, test: KW },
-  gather_subset: { impl: 'src/facts/subset.ts', test: 'test/unit/facts.test.ts' },
-  gather_timeout: { impl: 'src/facts/index.ts', test: 'test/unit/facts.test.ts' },
-  fact_path: { impl: 'src/facts/index.ts', test: 'test/unit/facts.test.ts' },
+  gather_subset: { impl: 'src/facts/subset.ts', test: 'test/integration/facts.test.ts' },
+  gather_timeout: { impl: 'src/facts/index.ts', test: 'test/integration/facts.test.ts' },
+  fact_path: { impl: 'src/facts/index.ts', test: 'test/integration/facts.test.ts' },
   serial: { impl: 'src/executor/serial.ts', test: 'test/differential/cases/serial-max-fail.yml' },
   max_fail_percentage: { impl: RUNNER, test: 'test/differential/cases/serial-max-fail.yml' },
   order: { impl: RUNNER, test: FLOW },
   force_handlers: { impl: WALK, test: MISC },
-  strategy: { impl: WALK, test: KW, refuse: refuseStrategy },
+  strategy: { impl: RUNNER, test: 'test/differential/cases/strategy-free.yml', refuse: refuseStrategy },
   ...PLAY_COMMON,
 };
 
@@ -148,8 +148,8 @@ export const TASK_KEYWORD_TABLE: Record<string, Keyword> = {
   delay: { impl: HOST_TASK, test: 'test/differential/cases/until-retries.yml' },
   action: { impl: TASKS, test: MISC },
   local_action: { impl: TASKS, test: MISC },
-  async: NOT_YET('async'),
-  poll: NOT_YET('poll'),
+  async: { impl: ASYNC, test: ASYNC_TEST },
+  poll: { impl: ASYNC, test: ASYNC_TEST },
   args: { impl: TASKS, test: 'test/unit/modules-args.test.ts' },
   listen: { impl: WALK, test: 'test/differential/cases/run-once-handlers.yml' },
   with_items: WITH,

@@ -180,6 +180,7 @@ class PlaybookLoader implements Loader {
       inh,
     };
     this.checkPlayScalars(doc, raw, play);
+    if (raw['strategy'] === 'free' || raw['strategy'] === 'ansible.builtin.free') play.strategy = 'free';
     if (raw['vars_prompt'] !== undefined && raw['vars_prompt'] !== null) play.varsPrompt = parseVarsPrompt(this.problems, doc, raw);
     for (const vf of play.varsFiles) {
       // a list is "the first found" and a template is per host: both are read at run time
@@ -324,6 +325,7 @@ export function applyCommonKeywords(inh: Inherited, raw: Record<string, unknown>
   if (typeof raw['remote_user'] === 'string' || typeof raw['remote_user'] === 'number') inh.remoteUser = String(raw['remote_user']);
   if (typeof raw['port'] === 'number' || typeof raw['port'] === 'string') inh.port = raw['port'];
   if (typeof raw['throttle'] === 'number' || typeof raw['throttle'] === 'string') inh.throttle = raw['throttle'];
+  if (typeof raw['timeout'] === 'number' || typeof raw['timeout'] === 'string') inh.timeout = raw['timeout'];
   if (raw['module_defaults'] !== undefined && raw['module_defaults'] !== null) inh.moduleDefaults = [...(inh.moduleDefaults ?? []), ...parseModuleDefaults(raw['module_defaults']).defaults];
   if (isRecord(raw['environment']) || (typeof raw['environment'] === 'string' && raw['environment'].includes('{{'))) inh.environment = [...inh.environment, raw['environment']];
 }

@@ -121,6 +121,7 @@ describe('lab host files', () => {
     rootProfile: '# profile\n',
     uid: 2000,
     overlayDirs: ['etc', 'usr/local', 'root', 'home'],
+    aptSources: ['etc/apt/sources.list.d/debian.sources'],
   };
 
   it('seeds a private /etc, root and labuser keys with tight modes, and an fstab of overlays', () => {
@@ -136,5 +137,8 @@ describe('lab host files', () => {
     // /tmp is made private by the host script itself (keeping a checkout under /tmp visible)
     expect(fstab).not.toMatch(/ \/tmp /);
     expect(at('/lab/hosts/client1/net.batch')?.content).toContain('addr add 10.213.0.3/16 dev eth0');
+    // apt: only the lab's repository; the machine's sources are hidden by whiteouts the host script makes
+    expect(at(`${up}/etc/apt/sources.list.d/orchestrate-lab.list`)?.content).toBe('deb [trusted=yes] http://10.213.0.1:8088/apt ./\n');
+    expect(at('/lab/hosts/client1/whiteouts')?.content).toBe('etc/apt/sources.list.d/debian.sources\n');
   });
 });

@@ -59,7 +59,7 @@ describe.skipIf(!support.ok)('lab fleet (1 server, 3 clients)', () => {
     expect(new Set(keys).size).toBe(4);
   });
 
-  it.each(['/etc', '/tmp', '/opt'])('a file written to %s on one host is invisible on another and on the machine', async (dir) => {
+  it.each(['/etc', '/tmp', '/opt', '/usr/share', '/var/lib/dpkg'])('a file written to %s on one host is invisible on another and on the machine', async (dir) => {
     const [s1, c1] = lab.hosts;
     const marker = `${dir}/orchestrate-lab-${NAME}-marker`;
     await ssh(lab, s1!.address, `echo from-server1 > ${marker}`);

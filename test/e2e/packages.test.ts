@@ -41,6 +41,8 @@ const STEPS = [
 const PLAYBOOK = `- hosts: client1
   gather_facts: false
   tasks:
+    # man-db's dpkg trigger rebuilds the whole man index (none is cached on these machines): seconds per install
+    - file: { path: /var/lib/man-db/auto-update, state: absent }
 ${STEPS.map((s, i) => `    - name: step${i}\n      apt: ${s}\n    - ${STATE}\n      register: s\n      changed_when: false\n    - name: state${i}\n      debug: { msg: "{{ s.stdout }}" }\n`).join('')}`;
 const shown = (e: Record<string, unknown> | undefined): string => String(e?.['output'] ?? '');
 
@@ -82,6 +84,7 @@ describe.skipIf(!support.ok || !tmuxInstalled)('apt on a lab host, from the lab 
     - { name: drop, apt: { name: tmux, state: absent } }
     - { name: none, apt: { name: orchestrate-no-such-package }, ignore_errors: true }
     - { name: pkg, package: { name: orchestrate-lab-hello, state: present } }
+    - { name: deb, apt: { deb: "{{ lab_apt_repo_url }}/pool/orchestrate-lab-hello_1.0_all.deb" } }
 `;
     const p = project({ 'site.yml': site });
     const r = await orchestrate(['run', path.join(p, 'site.yml'), '-i', lab.inventory, '--check', '--diff', '--json'], { timeoutMs: 120_000 });
@@ -93,6 +96,9 @@ describe.skipIf(!support.ok || !tmuxInstalled)('apt on a lab host, from the lab 
     expect(results(r.events, 'none')[0]!['msg']).toBe("No package matching 'orchestrate-no-such-package' is available");
     // package: without gathered facts it looks which manager the host has (apt)
     expect(results(r.events, 'pkg')[0]).toMatchObject({ status: 'changed', reason: 'install orchestrate-lab-hello=1.1' });
+    // deb: a URL, fetched on the host, read with dpkg-deb, previewed with apt-get --simulate
+    expect(results(r.events, 'deb')[0]).toMatchObject({ status: 'changed', reason: expect.stringMatching(/^install orchestrate-lab-hello 1\.0 from http:/) });
+    expect(JSON.stringify(results(r.events, 'deb')[0]!['diff'])).toContain('orchestrate-lab-hello 1.0');
     const after = await orchestrate(['run', path.join(project({ 'site.yml': `- hosts: client1\n  gather_facts: false\n  tasks:\n    - ${STATE}\n      register: s\n    - name: s\n      debug: { msg: "{{ s.stdout }}" }\n` }), 'site.yml'), '-i', lab.inventory, '--json']);
     const state = shown(results(after.events, 's')[0]);
     expect(state).toMatch(/^tmux=\S+ ii/m);

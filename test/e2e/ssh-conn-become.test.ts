@@ -89,6 +89,22 @@ describe.skipIf(skip !== undefined)('ssh connection: become with sudo as a non-r
     expect(existsSync(tmp)).toBe(false);
   });
 
+  it('a full disk under become names host, path and cause, and leaves no temp file', async () => {
+    const small = join(sshd.dir, 'small-become');
+    mkdirSync(small);
+    const c = createSshConnection(as('orchnp', { method: 'sudo', user: 'root' }), runtime);
+    try {
+      expect(await c.exec(`mount -t tmpfs -o size=64k orchestrate-test-full ${small}`)).toMatchObject({ rc: 0 });
+      await expect(c.writeFile(join(small, 'big'), Buffer.alloc(1 << 20, 1), { mode: 0o600 })).rejects.toThrow(
+        new RegExp(`^orchnp-host: writeFile\\(${small}/big\\): .*No space left on device`),
+      );
+      expect((await c.exec(`ls -A ${small}`)).stdout).toBe('');
+    } finally {
+      await c.exec(`umount ${small}`).catch(() => undefined);
+      await c.close();
+    }
+  });
+
   it('writes as a non-root become user (content on stdin)', async () => {
     const dir = join(sshd.dir, 'nobodys');
     mkdirSync(dir, { mode: 0o700 });

@@ -118,6 +118,25 @@ describe('lab systemctl', () => {
     expect(systemctl('mask', 'custom')).toMatchObject({ code: 1, err: `Failed to mask unit: File ${own} already exists.\n` });
   });
 
+  it('the systemd module masks and unmasks through it (changed, then ok with the reason), and --check changes nothing', async () => {
+    const { makeContext } = await import('../helpers/module-context.js');
+    const { runModule } = await import('../../src/modules/run.js');
+    const { systemd } = await import('../../src/modules/systemd.js');
+    const bin = join(root, 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'systemctl'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(SYSTEMCTL)} "$@"\n`, { mode: 0o755 });
+    const t = await makeContext();
+    const ctx = (checkMode = false): Parameters<typeof runModule>[1] => ({ ...t.with({ checkMode }), environment: { PATH: `${bin}:${process.env['PATH']}`, LAB_ROOT: root } });
+    const mask = { name: 'other', masked: true };
+    expect(await runModule(systemd, ctx(true), mask)).toMatchObject({ changed: true, reason: 'systemctl mask other' });
+    expect(existsSync(join(root, 'etc/systemd/system/other.service'))).toBe(false);
+    expect(await runModule(systemd, ctx(), mask)).toMatchObject({ changed: true, failed: false });
+    expect(await runModule(systemd, ctx(), mask)).toMatchObject({ changed: false, reason: 'other masked' });
+    expect(await runModule(systemd, ctx(), { name: 'other', masked: false, daemon_reload: true })).toMatchObject({ changed: true, failed: false });
+    expect(existsSync(join(root, 'etc/systemd/system/other.service'))).toBe(false);
+    t.cleanup();
+  });
+
   it('logs every call in order with millisecond timestamps', () => {
     const lines = readFileSync(join(root, 'var/log/lab-systemctl.log'), 'utf8').trim().split('\n');
     expect(lines.every((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \S+/.test(l))).toBe(true);

@@ -124,6 +124,6 @@ describe('apt plan', () => {
   });
   it('refuses name with upgrade, and a task with nothing to do', () => {
     expect(validateArgs(apt as never, { name: 'x', upgrade: 'yes' }, { templated: true }).problems.map((p) => JSON.stringify(p)).join()).toMatch(/mutually exclusive/);
-    expect(validateArgs(apt as never, { state: 'present' }, { templated: true }).problems).toEqual([{ message: 'one of the following is required: autoremove, deb, name, update_cache, upgrade' }]);
+    expect(validateArgs(apt as never, { state: 'present' }, { templated: true }).problems.map((p) => p.message)).toEqual(['one of the following is required: autoremove, deb, name, update_cache, upgrade']);
   });
 });
