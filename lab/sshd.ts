@@ -20,6 +20,8 @@ export interface TestUser {
 
 export interface SshdOptions {
   users?: TestUser[];
+  /** root's password in the private /etc/shadow copy (for su); only with `users`. */
+  rootPassword?: string;
   extraConfig?: string;
 }
 
@@ -101,13 +103,17 @@ function sshdConfig(dir: string, port: number, extra: string): string {
 }
 
 /** Copies of /etc files with the test users added, and the shell commands that mount them. */
-function userOverlay(dir: string, users: TestUser[]): string {
+function userOverlay(dir: string, users: TestUser[], rootPassword?: string): string {
   const etc = join(dir, 'etc');
   mkdirSync(join(etc, 'sudoers.d'), { recursive: true });
   let passwd = readFileSync('/etc/passwd', 'utf8');
   let group = readFileSync('/etc/group', 'utf8');
   let shadow = readFileSync('/etc/shadow', 'utf8');
   let sudoers = '';
+  if (rootPassword !== undefined) {
+    const hash = execFileSync('openssl', ['passwd', '-6', rootPassword], { encoding: 'utf8' }).trim();
+    shadow = shadow.replace(/^root:[^:]*:/m, () => `root:${hash}:`);
+  }
   for (const u of users) {
     const home = join(dir, 'home', u.name);
     mkdirSync(home, { recursive: true });
@@ -146,7 +152,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   const port = await freePort();
   const conf = join(dir, 'sshd_config');
   writeFileSync(conf, sshdConfig(dir, port, opts.extraConfig ?? ''));
-  const mounts = [quietRootShell(dir), ...(opts.users?.length ? [userOverlay(dir, opts.users)] : [])].filter(Boolean);
+  const mounts = [quietRootShell(dir), ...(opts.users?.length ? [userOverlay(dir, opts.users, opts.rootPassword)] : [])].filter(Boolean);
   const script = [...mounts, `exec /usr/sbin/sshd -D -f ${conf} -e`].join(' && ');
   const child = spawn('unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', script], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';

@@ -19,7 +19,7 @@ export interface ExecOptions {
 
 export interface BecomeOptions {
   user: string; // default "root"
-  method: 'sudo';
+  method: 'sudo' | 'su';
   password?: string;
 }
 
@@ -131,6 +131,11 @@ export interface ConnectionSettings {
   commonArgs?: string; // ansible_ssh_common_args
   transport: 'ssh' | 'local';
   become?: BecomeOptions;
+  /**
+   * ansible_become_method and ansible_become_password of the host, also when ansible_become is
+   * off: a task's become (keyword) runs with them. The method var wins over the keyword, as in Ansible.
+   */
+  becomeVars?: { method?: 'sudo' | 'su'; password?: string };
   hostKeyChecking?: boolean | 'accept-new';
   knownHostsFile?: string;
   connectTimeoutMs?: number;

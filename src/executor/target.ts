@@ -44,9 +44,20 @@ export function targetFor(task: TaskNode, def: Pick<ModuleInfo, 'target'>, host:
   let become: BecomeOptions | undefined;
   try {
     // become_user may be a template (`become_user: "{{ app_user }}"`)
-    become = task.inh.become ? { method: 'sudo', user: task.inh.becomeUser ? String(templateValue(task.inh.becomeUser, vars)) : 'root' } : undefined;
+    if (task.inh.become) become = { method: 'sudo', user: task.inh.becomeUser ? String(templateValue(task.inh.becomeUser, vars)) : 'root' };
   } catch (err) {
     return failedResult(`become_user: ${errMessage(err)}`, errMessage(err));
+  }
+  if (become && task.inh.becomeMethod) {
+    // become_method may be a template too; sudo and su run (ansible_become_method wins over it)
+    let method: string;
+    try {
+      method = String(templateValue(task.inh.becomeMethod, vars));
+    } catch (err) {
+      return failedResult(`become_method: ${errMessage(err)}`, errMessage(err));
+    }
+    if (method !== 'sudo' && method !== 'su') return failedResult(`become_method "${method}" is not supported (sudo or su)`);
+    become.method = method;
   }
   // become on the task (or its block/play) also covers file operations, not only commands
   if (task.inh.become !== undefined && hasWithBecome(conn)) conn = conn.withBecome(become ?? false);

@@ -56,9 +56,9 @@ const refuseCollections = (v: unknown): string | undefined => {
   return bad.length === 0 ? undefined : `collection${bad.length > 1 ? 's' : ''} ${bad.map((c) => JSON.stringify(c)).join(', ')} not available here (available: ${[...known].sort().join(', ')})`;
 };
 
-const BECOME_METHODS = ['sudo'];
+const BECOME_METHODS = ['sudo', 'su'];
 const refuseBecomeMethod = (v: unknown): string | undefined =>
-  typeof v === 'string' && (BECOME_METHODS.includes(v) || isTemplate(v)) ? undefined : `become_method ${JSON.stringify(v)} is not supported (only "sudo")`;
+  typeof v === 'string' && (BECOME_METHODS.includes(v) || isTemplate(v)) ? undefined : `become_method ${JSON.stringify(v)} is not supported (sudo or su)`;
 
 const CONNECTIONS = ['local', 'ssh', 'smart', 'paramiko', 'ansible.builtin.local', 'ansible.builtin.ssh'];
 const refuseConnection = (v: unknown): string | undefined =>
@@ -78,7 +78,7 @@ const COMMON: Record<string, Keyword> = {
   tags: { impl: 'src/executor/tags.ts', test: 'test/differential/cases/tags-templated.yml' },
   become: { impl: 'src/executor/target.ts', test: 'test/e2e/ssh-conn-become.test.ts' },
   become_user: { impl: 'src/executor/target.ts', test: 'test/e2e/ssh-conn-become.test.ts' },
-  become_method: { impl: 'src/connection/ssh/become.ts', test: 'test/unit/ssh-become.test.ts', refuse: refuseBecomeMethod },
+  become_method: { impl: 'src/connection/ssh/become.ts', test: 'test/e2e/ssh-conn-become.test.ts', refuse: refuseBecomeMethod },
   check_mode: { impl: 'src/executor/context.ts', test: MISC },
   diff: { impl: 'src/executor/context.ts', test: 'test/integration/engine-files.test.ts' },
   environment: { impl: 'src/executor/context.ts', test: 'test/differential/cases/environment-command.yml' },

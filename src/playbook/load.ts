@@ -315,6 +315,7 @@ export function checkUnsupported(problems: ProblemList, doc: YamlDoc, raw: Recor
 export function applyCommonKeywords(inh: Inherited, raw: Record<string, unknown>): void {
   if (raw['become'] !== undefined) inh.become = truthy(raw['become']);
   if (typeof raw['become_user'] === 'string') inh.becomeUser = raw['become_user'];
+  if (typeof raw['become_method'] === 'string') inh.becomeMethod = raw['become_method'];
   if (raw['check_mode'] !== undefined) inh.checkMode = truthy(raw['check_mode']);
   if (raw['diff'] !== undefined) inh.diff = truthy(raw['diff']);
   if (raw['ignore_errors'] !== undefined) inh.ignoreErrors = truthy(raw['ignore_errors']);

@@ -20,6 +20,7 @@ export interface Inherited {
   vars: Record<string, unknown>[];
   become?: boolean;
   becomeUser?: string;
+  becomeMethod?: string;
   checkMode?: boolean;
   diff?: boolean;
   ignoreErrors?: boolean;

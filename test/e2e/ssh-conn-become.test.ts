@@ -11,6 +11,7 @@ if (skip) console.log(`skipping ssh become tests: ${skip}`);
 
 // Users exist only inside the sshd's private mount namespace (bind-mounted /etc copies).
 const PW = 'correct horse 1';
+const ROOT_PW = 'root su pass 7';
 
 describe.skipIf(skip !== undefined)('ssh connection: become with sudo as a non-root login user', () => {
   let sshd: Sshd;
@@ -26,6 +27,7 @@ describe.skipIf(skip !== undefined)('ssh connection: become with sudo as a non-r
         { name: 'orchnp', uid: 4311, password: 'np-pass-1', sudo: 'nopasswd' },
         { name: 'orchpw', uid: 4312, password: PW, sudo: 'password' },
       ],
+      rootPassword: ROOT_PW,
     });
     await import('node:fs').then((fs) => fs.appendFileSync(sshd.knownHostsFile, `${sshd.knownHostsLine}\n`));
   });
@@ -153,6 +155,55 @@ describe.skipIf(skip !== undefined)('ssh connection: become with sudo as a non-r
     await expect(none.exec('id -un')).rejects.toThrow(/sudo to root on orchpw-host needs a password; set ansible_become_password/);
     await none.close();
   });
+  it('become_method su: the password on the PTY prompt, as root and as another user; files as root', async () => {
+    const c = createSshConnection(as('orchnp', { method: 'su', user: 'root', password: ROOT_PW }), runtime);
+    const dir = join(sshd.dir, 'su-root');
+    mkdirSync(dir, { mode: 0o700 });
+    try {
+      const r = await c.exec('id -un; echo err >&2; exit 3');
+      // stdout and stderr merge on the PTY
+      expect(r).toEqual({ rc: 3, stdout: 'root\nerr\n', stderr: '' });
+      expect(r.stdout).not.toContain(ROOT_PW);
+      await c.writeFile(join(dir, 'f'), 'as root\n', { mode: 0o600 });
+      expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('as root\n');
+      expect(statSync(join(dir, 'f')).uid).toBe(0);
+      expect((await c.stat(join(dir, 'f'))).mode).toBe(0o600);
+      await expect(c.exec('cat', { stdin: 'x' })).rejects.toThrow(/become_method su cannot pass input/);
+    } finally {
+      await c.close();
+    }
+    const other = createSshConnection(as('orchnp', { method: 'su', user: 'orchpw', password: PW }), runtime);
+    expect((await other.exec('id -un')).stdout).toBe('orchpw\n');
+    await other.close();
+  });
+
+  it('become_method su from a playbook: a wrong password names host and task, never the password', async () => {
+    const host = (name: string, pw: string): string => `${name} ansible_host=${sshd.host} ansible_port=${sshd.port} ansible_user=orchnp ansible_become_password="${pw}" ansible_ssh_private_key_file=${sshd.clientKey} ansible_ssh_common_args="-o UserKnownHostsFile=${sshd.knownHostsFile}"\n`;
+    const p = project({
+      'hosts.ini': host('good', ROOT_PW) + host('bad', 'not-the-root-pw'),
+      'site.yml': `- hosts: all
+  gather_facts: false
+  become: true
+  become_method: su
+  tasks:
+    - name: who am i
+      command: id -un
+      register: a
+    - debug: { msg: "{{ a.stdout }}" }
+`,
+    });
+    const r = await orchestrate(['run', '-i', join(p, 'hosts.ini'), join(p, 'site.yml'), '--json']);
+    expect(r.code).not.toBe(0);
+    const results = r.events.filter((e) => e['type'] === 'host.result');
+    expect(results.filter((e) => e['output'] !== undefined).map((e) => [e['host'], e['output']])).toEqual([['good', 'root']]);
+    const failed = JSON.stringify(results.filter((e) => e['host'] === 'bad'));
+    expect(failed).toMatch(/who am i/);
+    expect(failed).toMatch(/become: su to root on bad failed: Incorrect su password/);
+    const all = r.stdout + r.stderr;
+    expect(all).not.toContain('not-the-root-pw');
+    expect(all).not.toContain(ROOT_PW);
+  });
+
   it('remote_user and port keywords over ssh: below ansible_user, one connection per user', async () => {
     const p = project({
       'hosts.ini': `h1 ansible_host=${sshd.host} ansible_ssh_private_key_file=${sshd.clientKey} ansible_ssh_common_args="-o UserKnownHostsFile=${sshd.knownHostsFile}"

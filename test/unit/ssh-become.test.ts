@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { buildScript, classifySudoError, plainCommand, stripSudoNoise, sudoCommand, sudoErrorMessage, SUDO_PROMPT } from '../../src/connection/ssh/become.js';
+import { buildScript, classifySudoError, isSuPrompt, plainCommand, stripSudoNoise, suCommand, sudoCommand, sudoErrorMessage, suErrorMessage, SUDO_PROMPT } from '../../src/connection/ssh/become.js';
 import { parseStat, writeScript } from '../../src/connection/ssh/become-files.js';
 
 describe('become command construction', () => {
@@ -56,5 +57,17 @@ describe('become command construction', () => {
     });
     expect(parseStat('a1ff 0 0 4 1 root root\n/target\n')).toMatchObject({ kind: 'link', linkTarget: '/target' });
     expect(parseStat('__ORCHESTRATE_MISSING__\n')).toEqual({ exists: false });
+  });
+
+  it('builds su as Ansible\'s su plugin does (su USER -c QUOTED), with its localized prompts', () => {
+    const line = suCommand("echo 'a b'", { method: 'su', user: 'app' }, 'M2');
+    expect(line.startsWith("su app -c 'stty -echo -onlcr 2>/dev/null; echo M2; exec /bin/sh -c ")).toBe(true);
+    // what su hands to the user's shell (-c) runs the script unchanged
+    expect(execFileSync('/bin/sh', ['-c', line.replace(/^su app -c /, 'eval ')], { encoding: 'utf8' })).toBe('M2\na b\n');
+    for (const p of ['Password: ', "root's Password:", 'Mot de passe : ', 'Пароль: ', '密码：', 'password:']) expect(isSuPrompt(p)).toBe(true);
+    for (const p of ['su: Authentication failure', '', 'Enter password:']) expect(isSuPrompt(p)).toBe(false);
+    const b = { method: 'su' as const, user: 'root', password: 'secret-1' };
+    expect(suErrorMessage('incorrect-password', b, 'web1', 'Password: \r\nsu: Authentication failure\r\n')).toBe('become: su to root on web1 failed: Incorrect su password');
+    expect(suErrorMessage('other', b, 'web1', 'Password: \r\nsu: user nosuch does not exist\r\n')).toBe('become: su to root on web1 failed: su: user nosuch does not exist');
   });
 });

@@ -20,6 +20,7 @@ describe('ansible_* vars → ConnectionSettings', () => {
       host: 'web1', address: '10.0.0.5', port: 2222, user: 'deploy', transport: 'ssh',
       privateKeyFile: '/work/x/keys/id', password: 'pw',
       become: { method: 'sudo', user: 'nomad', password: 'bpw' },
+      becomeVars: { password: 'bpw' },
       commonArgs: '-o UserKnownHostsFile=.lab/default/known_hosts -o StrictHostKeyChecking=accept-new -o ConnectTimeout=3',
       knownHostsFile: '/work/x/.lab/default/known_hosts',
       hostKeyChecking: 'accept-new',
@@ -39,13 +40,20 @@ describe('ansible_* vars → ConnectionSettings', () => {
     expect(resolveSshSettings({ orchestrate_persistent_shell: true }, 'a').persistentShell).toBeUndefined();
   });
 
+  it('become_method su: from ansible_become_method, with the password also for a become that a keyword turns on', () => {
+    expect(resolveSshSettings({ ansible_become: true, ansible_become_method: 'su', ansible_become_password: 'r' }, 'h').become).toEqual({ method: 'su', user: 'root', password: 'r' });
+    expect(resolveSshSettings({ ansible_become_method: 'su', ansible_become_pass: 'r' }, 'h')).toMatchObject({ becomeVars: { method: 'su', password: 'r' } });
+    expect(resolveSshSettings({ ansible_become_method: 'su' }, 'h').become).toBeUndefined();
+  });
+
   it.each([
     [{ ansible_port: 'x22' }, 'host h: ansible_port must be an integer from 1 to 65535, got "x22"'],
     [{ ansible_port: 70000 }, 'host h: ansible_port must be an integer from 1 to 65535, got 70000'],
     [{ ansible_connection: 'winrm' }, 'host h: ansible_connection "winrm" is not supported (use ssh or local)'],
     [{ ansible_become: 'maybe' }, 'host h: ansible_become must be a boolean, got "maybe"'],
     [{ orchestrate_persistent_shell: 'sometimes' }, 'host h: orchestrate_persistent_shell must be a boolean, got "sometimes"'],
-    [{ ansible_become: true, ansible_become_method: 'su' }, 'host h: ansible_become_method "su" is not supported (only sudo)'],
+    [{ ansible_become: true, ansible_become_method: 'doas' }, 'host h: ansible_become_method "doas" is not supported (sudo or su)'],
+    [{ ansible_become_method: 'runas' }, 'host h: ansible_become_method "runas" is not supported (sudo or su)'],
     [{ ansible_ssh_common_args: '-o StrictHostKeyChecking=perhaps' }, 'StrictHostKeyChecking must be yes, no or accept-new'],
     [{ ansible_ssh_common_args: '-o "ProxyCommand=nc %h %p"' }, 'ProxyCommand "nc %h %p" is not supported; use -J'],
     [{ ansible_ssh_common_args: "-o 'unterminated" }, "unterminated ' quote"],

@@ -64,6 +64,7 @@ export class LocalConnection implements Connection {
   commandLine(command: string, become: BecomeOptions | false | undefined): string[] {
     const b = become === undefined ? this.opts.become : become;
     if (!b || (b.user || 'root') === this.me) return ['/bin/sh', '-c', command];
+    if (b.method === 'su') throw new Error(`become_method su is not supported on the local connection (it needs a terminal); use sudo`);
     const auth = b.password !== undefined ? ['-S', '-p', ''] : ['-n'];
     return ['sudo', ...auth, '-H', '-u', b.user || 'root', '--', '/bin/sh', '-c', command];
   }

@@ -41,6 +41,42 @@ export function sudoCommand(script: string, become: BecomeOptions, marker: strin
   return `sudo -H -S ${mode} -u ${shellQuote(user)} -- /bin/sh -c ${shellQuote(inner)}`;
 }
 
+/**
+ * `su USER -c 'stty -echo -onlcr; echo MARKER; exec /bin/sh -c SCRIPT </dev/null'`, run on a PTY
+ * (su reads its password from the terminal). Ansible's su become plugin builds
+ * `su FLAGS USER -c QUOTED_CMD`; the stty line keeps the PTY from echoing and from turning the
+ * command's "\n" into "\r\n", and the command's stdin is /dev/null, not the terminal.
+ */
+export function suCommand(script: string, become: BecomeOptions, marker: string): string {
+  const user = become.user || 'root';
+  const inner = `stty -echo -onlcr 2>/dev/null; echo ${marker}; exec /bin/sh -c ${shellQuote(script)} </dev/null`;
+  return `su ${shellQuote(user)} -c ${shellQuote(inner)}`;
+}
+
+/** Ansible's SU_PROMPT_LOCALIZATIONS (plugins/become/su.py). */
+const SU_PROMPTS = [
+  'Password', '암호', 'パスワード', 'Adgangskode', 'Contraseña', 'Contrasenya', 'Hasło', 'Heslo', 'Jelszó', 'Lösenord',
+  'Mật khẩu', 'Mot de passe', 'Parola', 'Parool', 'Pasahitza', 'Passord', 'Passwort', 'Salasana', 'Sandi', 'Senha',
+  'Wachtwoord', 'ססמה', 'Лозинка', 'Парола', 'Пароль', 'गुप्तशब्द', 'शब्दकूट', 'సంకేతపదము', 'හස්පදය', '密码', '密碼', '口令',
+];
+
+/** su.py check_password_prompt: the alternatives joined by "|", then ` ?(:|：) ?`, matched at the start. */
+const SU_PROMPT_RE = new RegExp(`^(?:${SU_PROMPTS.map((p) => `(\\w+'s )?${p}`).join('|')} ?(:|：) ?)`, 'iu');
+
+/** Whether a line of su's output (before the command started) is its password prompt. */
+export function isSuPrompt(line: string): boolean {
+  return SU_PROMPT_RE.test(line.replace(/^\r+/, ''));
+}
+
+/** su failed before the command started: the message Ansible gives ("Incorrect su password") or su's own line. */
+export function suErrorMessage(kind: 'password-required' | 'incorrect-password' | 'other', become: BecomeOptions, host: string, output: string): string {
+  const who = `su to ${become.user || 'root'} on ${host}`;
+  if (kind === 'password-required') return `become: ${who} needs a password; set ansible_become_password`;
+  if (kind === 'incorrect-password') return `become: ${who} failed: Incorrect su password`;
+  const line = output.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !isSuPrompt(l)).pop();
+  return `become: ${who} failed: ${line || 'no output'}`;
+}
+
 export type SudoFailure = 'password-required' | 'incorrect-password' | 'not-allowed' | 'no-sudo' | 'other';
 
 /** Classify sudo's stderr when the command never started (no marker seen). */

@@ -4,7 +4,7 @@
  */
 import type { Client, ClientChannel } from 'ssh2';
 import { ConnectionError, type BecomeOptions, type ExecResult } from '../connection.js';
-import { classifySudoError, stripSudoNoise, sudoErrorMessage, SUDO_PROMPT } from './become.js';
+import { classifySudoError, isSuPrompt, stripSudoNoise, suErrorMessage, sudoErrorMessage, SUDO_PROMPT } from './become.js';
 
 export interface RunSpec {
   host: string;
@@ -16,7 +16,10 @@ export interface RunSpec {
   shellScript?: string;
   stdin?: string | Buffer;
   timeoutMs?: number;
-  /** Set when commandLine was built by sudoCommand with this marker. */
+  /**
+   * Set when commandLine was built by sudoCommand (or, method su, by suCommand) with this marker.
+   * su runs on a PTY: its prompt and the command's stdout and stderr all come as stdout.
+   */
   become?: { options: BecomeOptions; marker: string };
   /**
    * When set, the command line starts with reportPid(): it prints its process group on stderr,
@@ -35,13 +38,15 @@ export function reportPid(commandLine: string): string {
 
 /** `attach` runs inside ssh2's callback: packets that arrived with the open confirmation
  * (exit-status of a quick command) are emitted right after it, before any await resumes. */
-function openExecOnce(client: Client, cmd: string, attach: (ch: ClientChannel) => void): Promise<ClientChannel> {
+function openExecOnce(client: Client, cmd: string, attach: (ch: ClientChannel) => void, pty: boolean): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
-    client.exec(cmd, (err, ch) => {
+    const cb = (err: Error | undefined, ch: ClientChannel): void => {
       if (err) return reject(err);
       attach(ch);
       resolve(ch);
-    });
+    };
+    if (pty) client.exec(cmd, { pty: { term: 'dumb' } }, cb);
+    else client.exec(cmd, cb);
   });
 }
 
@@ -49,10 +54,10 @@ function openExecOnce(client: Client, cmd: string, attach: (ch: ClientChannel) =
  * sshd frees a closed session only after it has handled the rest of the packets read with the
  * close, so an open right after a close can briefly exceed MaxSessions: retry such refusals.
  */
-export async function openExec(client: Client, cmd: string, attach: (ch: ClientChannel) => void, attempts = 6): Promise<ClientChannel> {
+export async function openExec(client: Client, cmd: string, attach: (ch: ClientChannel) => void, attempts = 6, pty = false): Promise<ClientChannel> {
   for (let i = 0; ; i++) {
     try {
-      return await openExecOnce(client, cmd, attach);
+      return await openExecOnce(client, cmd, attach, pty);
     } catch (e) {
       const refused = e instanceof Error && /open failure/i.test(e.message);
       if (!refused || i >= attempts - 1) throw e;
@@ -79,7 +84,7 @@ export async function runCommand(client: Client, spec: RunSpec): Promise<ExecRes
     result = new Promise((resolve, reject) => new ExecDriver(client, ch, spec, resolve, reject).start());
   };
   try {
-    await openExec(client, spec.commandLine, attach);
+    await openExec(client, spec.commandLine, attach, 6, spec.become?.options.method === 'su');
   } catch (e) {
     throw new ConnectionError(`${spec.host}: cannot open a channel: ${e instanceof Error ? e.message : String(e)}`, spec.host, e);
   }
@@ -149,16 +154,31 @@ class ExecDriver {
     else this.ch.end();
   }
 
+  private get su(): boolean {
+    return this.spec.become?.options.method === 'su';
+  }
+
   private onStdout(d: Buffer): void {
     if (this.started) return void this.out.push(d);
     this.pre += d.toString('latin1');
-    const marker = `${this.spec.become!.marker}\n`;
-    const i = this.pre.indexOf(marker);
-    if (i < 0) return;
+    const m = new RegExp(`${this.spec.become!.marker}\r?\n`).exec(this.pre);
+    if (!m) return this.su ? this.suConversation() : undefined;
     this.started = true;
-    const rest = this.pre.slice(i + marker.length);
+    const rest = this.pre.slice(m.index + m[0].length);
     if (rest) this.out.push(Buffer.from(rest, 'latin1'));
-    this.sendStdin();
+    if (!this.su) this.sendStdin(); // su: stdin is the terminal, the command reads /dev/null
+  }
+
+  /** su's output before the command started: answer its password prompt once. */
+  private suConversation(): void {
+    const text = Buffer.from(this.pre, 'latin1').toString('utf8');
+    const n = text.split(/\r?\n/).filter((l) => isSuPrompt(l)).length;
+    if (n <= this.prompts) return;
+    this.prompts = n;
+    const b = this.spec.become!.options;
+    if (b.password === undefined) this.kill(new Error(suErrorMessage('password-required', b, this.spec.host, text)));
+    else if (n === 1) this.ch.write(`${b.password}\n`);
+    else this.kill(new Error(suErrorMessage('incorrect-password', b, this.spec.host, text)));
   }
 
   private pgid: number | undefined;
@@ -204,6 +224,11 @@ class ExecDriver {
     if (this.settled) return;
     if (this.failure) return this.fail(this.failure);
     const stderr = Buffer.concat(this.err).toString('utf8');
+    if (!this.started && this.spec.become && this.su) {
+      const text = Buffer.from(this.pre, 'latin1').toString('utf8');
+      const b = this.spec.become.options;
+      return this.fail(new Error(suErrorMessage(this.prompts > 0 && b.password !== undefined ? 'incorrect-password' : 'other', b, this.spec.host, text)));
+    }
     if (!this.started && this.spec.become) {
       const kind = classifySudoError(stderr, this.prompts);
       return this.fail(new Error(sudoErrorMessage(kind, this.spec.become.options, this.spec.host, stderr)));

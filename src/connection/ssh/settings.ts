@@ -67,12 +67,20 @@ function transportOf(host: string, vars: Vars): 'ssh' | 'local' {
   throw new SettingsError(host, `ansible_connection "${c}" is not supported (use ssh or local)`);
 }
 
+function becomeMethodOf(host: string, vars: Vars): 'sudo' | 'su' | undefined {
+  const method = str(host, vars, 'ansible_become_method');
+  if (method === undefined || method === 'sudo' || method === 'su') return method;
+  throw new SettingsError(host, `ansible_become_method "${method}" is not supported (sudo or su)`);
+}
+
+function becomePasswordOf(host: string, vars: Vars): string | undefined {
+  return str(host, vars, 'ansible_become_password', 'ansible_become_pass', 'ansible_sudo_pass', 'ansible_sudo_password');
+}
+
 function becomeOf(host: string, vars: Vars): BecomeOptions | undefined {
   if (!bool(host, vars, 'ansible_become', 'ansible_sudo')) return undefined;
-  const method = str(host, vars, 'ansible_become_method') ?? 'sudo';
-  if (method !== 'sudo') throw new SettingsError(host, `ansible_become_method "${method}" is not supported (only sudo)`);
-  const b: BecomeOptions = { method: 'sudo', user: str(host, vars, 'ansible_become_user', 'ansible_sudo_user') ?? 'root' };
-  const pw = str(host, vars, 'ansible_become_password', 'ansible_become_pass', 'ansible_sudo_pass', 'ansible_sudo_password');
+  const b: BecomeOptions = { method: becomeMethodOf(host, vars) ?? 'sudo', user: str(host, vars, 'ansible_become_user', 'ansible_sudo_user') ?? 'root' };
+  const pw = becomePasswordOf(host, vars);
   if (pw !== undefined) b.password = pw;
   return b;
 }
@@ -107,6 +115,9 @@ export function resolveSshSettings(hostVars: Vars, inventoryName: string, cwd = 
   if (pw !== undefined) s.password = pw;
   const become = becomeOf(host, hostVars);
   if (become) s.become = become;
+  const bm = becomeMethodOf(host, hostVars);
+  const bp = becomePasswordOf(host, hostVars);
+  if (bm !== undefined || bp !== undefined) s.becomeVars = { ...(bm ? { method: bm } : {}), ...(bp !== undefined ? { password: bp } : {}) };
   const hkc = hostKeyCheckingOf(host, hostVars);
   if (hkc !== undefined) s.hostKeyChecking = hkc;
   const timeout = num(host, hostVars, 1, 3600, 'ansible_ssh_timeout', 'ansible_timeout');

@@ -25,6 +25,7 @@ export function shellEligible(spec: RunSpec, script: string): boolean {
     spec.stdin === undefined &&
     spec.timeoutMs === undefined &&
     spec.become?.options.password === undefined &&
+    spec.become?.options.method !== 'su' &&
     script.length <= SHELL_MAX_SCRIPT &&
     !script.includes('\0')
   );

@@ -5,7 +5,7 @@ import {
   type FileInfo, tempNameFor, type WriteOptions, type WriteResult,
   type MadeDir,
 } from '../connection.js';
-import { buildScript, newMarker, plainCommand, sudoCommand } from './become.js';
+import { buildScript, newMarker, plainCommand, suCommand, sudoCommand } from './become.js';
 import {
   becomeRead, becomeRun, becomeScripts, becomeSha256, becomeStat, becomeWrite, type BecomeRunner,
 } from './become-files.js';
@@ -36,7 +36,13 @@ export class SshConnection implements Connection {
   private sudoFor(b: BecomeOptions | false | undefined): BecomeOptions | undefined {
     const eff = b === undefined ? this.become : b === false ? undefined : b;
     if (!eff) return undefined;
-    return (eff.user || 'root') === this.session.loginUser ? undefined : eff;
+    if ((eff.user || 'root') === this.session.loginUser) return undefined;
+    // ansible_become_method wins over the become_method keyword; su takes ansible_become_password
+    // also when become comes from a keyword (the sudo path keeps the options it is given).
+    const v = this.session.settings.becomeVars;
+    const method = v?.method ?? eff.method;
+    if (method !== 'su') return method === eff.method ? eff : { ...eff, method };
+    return eff.password === undefined && v?.password !== undefined ? { ...eff, method, password: v.password } : { ...eff, method };
   }
 
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -49,6 +55,11 @@ export class SshConnection implements Connection {
     const base = { ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
     if (!b) return this.session.exec({ ...base, commandLine: plainCommand(script), shellScript: script });
     const marker = newMarker();
+    if (b.method === 'su') {
+      if (opts.stdin !== undefined) return Promise.reject(new Error(`${this.host}: become_method su cannot pass input to a command (su reads from a terminal); use sudo`));
+      const line = suCommand(script, b, marker);
+      return this.session.exec({ ...base, commandLine: line, become: { options: b, marker } });
+    }
     const line = sudoCommand(script, b, marker);
     return this.session.exec({ ...base, commandLine: line, shellScript: line, become: { options: b, marker } });
   }
@@ -90,6 +101,9 @@ export class SshConnection implements Connection {
     const named = (e: unknown): never => {
       throw e instanceof Error && !(e instanceof ConnectionError) && !e.message.startsWith(`${this.host}: `) ? Object.assign(new Error(`${this.host}: ${e.message}`), { cause: e }) : e;
     };
+    if ((b.user || 'root') !== 'root' && b.method === 'su') {
+      throw new Error(`${this.host}: writeFile(${path}): become_method su writes files only as root (the content goes through a private upload directory that another user cannot read); use sudo for become_user ${b.user}`);
+    }
     if ((b.user || 'root') !== 'root') return becomeWrite(run, path, data, { ...opts, sweep }).catch(named); // content on stdin
     // Root: upload into the private temp dir (0700, login user), then one sudo command moves it in.
     const [dir, sftp] = await Promise.all([this.session.tmpDir(), this.session.sftp()]);
