@@ -175,6 +175,9 @@ describe.skipIf(skip !== undefined)('ssh connection: become with sudo as a non-r
     const other = createSshConnection(as('orchnp', { method: 'su', user: 'orchpw', password: PW }), runtime);
     expect((await other.exec('id -un')).stdout).toBe('orchpw\n');
     await other.close();
+    const none = createSshConnection(as('orchnp', { method: 'su', user: 'root' }), runtime);
+    await expect(none.exec('id -un')).rejects.toThrow(/^become: su to root on orchnp-host needs a password; set ansible_become_password$/);
+    await none.close();
   });
 
   it('become_method su from a playbook: a wrong password names host and task, never the password', async () => {
