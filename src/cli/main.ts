@@ -44,6 +44,7 @@ export function buildProgram(): Command {
     .option('-u, --user <user>', 'connect as this user (the default: ansible_user and remote_user win)')
     .option('-b, --become', 'run tasks with sudo')
     .option('--become-user <user>', 'become this user (default root)')
+    .option('-K, --ask-become-pass', 'ask for the become (sudo/su) password (ansible_become_password wins)')
     .addOption(new Option('--host-key-checking <mode>', 'host key policy').choices(['yes', 'accept-new', 'no']))
     .option('--known-hosts <file>', 'known_hosts file to verify host keys against')
     .option('--vault-secrets-file <file>', 'where vault_init stores unseal keys and the root token (default: .orchestrate/vault-secrets.json)')

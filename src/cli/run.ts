@@ -40,6 +40,9 @@ export interface RunFlags {
   user?: string;
   become?: boolean;
   becomeUser?: string;
+  askBecomePass?: boolean;
+  /** The -K answer (set here, never from the command line). */
+  becomePassword?: string;
   hostKeyChecking?: 'yes' | 'no' | 'accept-new';
   knownHosts?: string;
   vaultSecretsFile?: string;
@@ -107,6 +110,14 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
   }
   if (flags.limit && noHostsLeft(inventory, flags.limit)) return EXIT.error;
   for (const pb of playbooks) await addPlaybookVarsDirs(pb, inventory);
+  if (flags.askBecomePass) {
+    const pw = await askBecomePassword();
+    if (pw === undefined) {
+      err('error: --ask-become-pass: no password given\n');
+      return EXIT.error;
+    }
+    flags = { ...flags, becomePassword: pw };
+  }
   try {
     await askVarsPrompts(playbooks, extraVars, terminalIO());
   } catch (e) {
@@ -115,6 +126,15 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
     return EXIT.error;
   }
   return execute(playbooks, inventory, flags, extraVars, tags, skipTags);
+}
+
+/** -K: "BECOME password: " on the terminal (hidden), or one line of piped stdin. */
+async function askBecomePassword(): Promise<string | undefined> {
+  if (process.stdin.isTTY) return terminalIO().ask('BECOME password: ', true);
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  const line = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0];
+  return line === undefined || line === '' ? undefined : line;
 }
 
 /** As ansible-playbook: a --limit that matches no inventory host is an error, said once. */
@@ -145,7 +165,10 @@ async function connectionFactory(flags: RunFlags, warn: (m: string) => void, sta
     const settings = ssh.resolveSshSettings(vars, host);
     // -u: below ansible_user and remote_user, as ansible-playbook's --user
     if (settings.user === undefined && flags.user) settings.user = flags.user;
-    if (flags.become) settings.become = { method: 'sudo', user: flags.becomeUser ?? 'root' };
+    // -K: below ansible_become_password, as in Ansible
+    if (flags.becomePassword !== undefined && settings.becomeVars?.password === undefined) settings.becomeVars = { ...settings.becomeVars, password: flags.becomePassword };
+    const password = settings.becomeVars?.password;
+    if (flags.become) settings.become = { method: settings.becomeVars?.method ?? 'sudo', user: flags.becomeUser ?? 'root', ...(password !== undefined ? { password } : {}) };
     return ssh.createSshConnection(settings, runtime);
   };
 }

@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, chownSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BecomeOptions, ConnectionSettings } from '../../src/connection/connection.js';
 import { createSshConnection, type SshRuntime } from '../../src/connection/ssh/index.js';
 import { sshdSkipReason, startSshd, type Sshd } from '../../lab/sshd.js';
-import { orchestrate, project } from '../helpers/cli.js';
+import { BIN, orchestrate, project } from '../helpers/cli.js';
 
 const skip = sshdSkipReason();
 if (skip) console.log(`skipping ssh become tests: ${skip}`);
@@ -180,10 +181,11 @@ describe.skipIf(skip !== undefined)('ssh connection: become with sudo as a non-r
     await none.close();
   });
 
-  it('become_method su from a playbook: a wrong password names host and task, never the password', async () => {
-    const host = (name: string, pw: string): string => `${name} ansible_host=${sshd.host} ansible_port=${sshd.port} ansible_user=orchnp ansible_become_password="${pw}" ansible_ssh_private_key_file=${sshd.clientKey} ansible_ssh_common_args="-o UserKnownHostsFile=${sshd.knownHostsFile}"\n`;
+  it('become_method su from a playbook: -K on stdin, a wrong ansible_become_password names host and task, never the password', async () => {
+    const host = (name: string, pw?: string): string => `${name} ansible_host=${sshd.host} ansible_port=${sshd.port} ansible_user=orchnp${pw ? ` ansible_become_password="${pw}"` : ''} ansible_ssh_private_key_file=${sshd.clientKey} ansible_ssh_common_args="-o UserKnownHostsFile=${sshd.knownHostsFile}"\n`;
     const p = project({
-      'hosts.ini': host('good', ROOT_PW) + host('bad', 'not-the-root-pw'),
+      // good: the -K password; bad: its ansible_become_password wins over -K
+      'hosts.ini': host('good') + host('bad', 'not-the-root-pw'),
       'site.yml': `- hosts: all
   gather_facts: false
   become: true
@@ -195,7 +197,14 @@ describe.skipIf(skip !== undefined)('ssh connection: become with sudo as a non-r
     - debug: { msg: "{{ a.stdout }}" }
 `,
     });
-    const r = await orchestrate(['run', '-i', join(p, 'hosts.ini'), join(p, 'site.yml'), '--json']);
+    const child = spawn(process.execPath, [BIN, 'run', '-K', '-i', join(p, 'hosts.ini'), join(p, 'site.yml'), '--json'], { env: { ...process.env, CI: 'true', NO_COLOR: '1' } });
+    child.stdin.end(`${ROOT_PW}\n`);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((res) => child.on('close', res));
+    const r = { code, stdout, stderr, events: stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>) };
     expect(r.code).not.toBe(0);
     const results = r.events.filter((e) => e['type'] === 'host.result');
     expect(results.filter((e) => e['output'] !== undefined).map((e) => [e['host'], e['output']])).toEqual([['good', 'root']]);

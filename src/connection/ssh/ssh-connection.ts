@@ -37,12 +37,14 @@ export class SshConnection implements Connection {
     const eff = b === undefined ? this.become : b === false ? undefined : b;
     if (!eff) return undefined;
     if ((eff.user || 'root') === this.session.loginUser) return undefined;
-    // ansible_become_method wins over the become_method keyword; su takes ansible_become_password
-    // also when become comes from a keyword (the sudo path keeps the options it is given).
+    // ansible_become_method wins over the become_method keyword; ansible_become_password (or -K)
+    // also holds when become comes from a keyword.
     const v = this.session.settings.becomeVars;
-    const method = v?.method ?? eff.method;
-    if (method !== 'su') return method === eff.method ? eff : { ...eff, method };
-    return eff.password === undefined && v?.password !== undefined ? { ...eff, method, password: v.password } : { ...eff, method };
+    if (!v) return eff;
+    const method = v.method ?? eff.method;
+    const password = eff.password ?? v.password;
+    if (method === eff.method && password === eff.password) return eff;
+    return { ...eff, method, ...(password !== undefined ? { password } : {}) };
   }
 
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
