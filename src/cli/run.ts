@@ -175,6 +175,7 @@ async function connectionFactory(flags: RunFlags, warn: (m: string) => void, sta
 
 async function execute(playbooks: Playbook[], inventory: Inventory, flags: RunFlags, extraVars: Record<string, unknown>, tags: string[], skipTags: string[]): Promise<number> {
   const secrets = new Secrets();
+  if (flags.becomePassword !== undefined) secrets.add(flags.becomePassword); // -K: masked wherever a command prints it
   const bus = new EventBus((v) => secrets.maskValue(v));
   const verbosity = flags.verbose ?? 0;
   let drain: () => Promise<void> = async () => undefined;
