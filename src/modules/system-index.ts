@@ -8,8 +8,9 @@ import { cron } from './cron.js';
 import { sysctl } from './sysctl.js';
 import { hostname } from './hostname.js';
 import { mount } from './mount.js';
+import { authorized_key } from './authorized_key.js';
 
-export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl, hostname, mount];
+export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl, hostname, mount, authorized_key];
 
 let registered = false;
 
