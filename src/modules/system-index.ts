@@ -9,8 +9,10 @@ import { sysctl } from './sysctl.js';
 import { hostname } from './hostname.js';
 import { mount } from './mount.js';
 import { authorized_key } from './authorized_key.js';
+import { tempfile } from './tempfile.js';
+import { wait_for_connection } from './wait_for_connection.js';
 
-export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl, hostname, mount, authorized_key];
+export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl, hostname, mount, authorized_key, tempfile, wait_for_connection];
 
 let registered = false;
 

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { authorized_key } from '../../src/modules/authorized_key.js';
 import { runModule } from '../../src/modules/run.js';
+import { tempfile } from '../../src/modules/tempfile.js';
+import { wait_for_connection } from '../../src/modules/wait_for_connection.js';
+import { ManualClock } from '../helpers/clock.js';
 import type { TestContext } from '../helpers/module-context.js';
 import { makeContext } from '../helpers/module-context.js';
 
@@ -56,5 +59,45 @@ describe('authorized_key', () => {
     const nouser = await runModule(authorized_key, t.ctx, { user: 'no-such-user-x7', key: 'ssh-rsa AAAA' });
     expect(nouser.failed).toBe(true);
     expect(String(nouser.msg)).toContain('Failed to lookup user no-such-user-x7');
+  });
+});
+
+describe('tempfile', () => {
+  it('makes a file 0600 and a directory 0700 named prefix + 8 of [a-z0-9_] + suffix; skipped in check mode', async () => {
+    const f = await runModule(tempfile, t.ctx, { path: t.root, prefix: 'x7.', suffix: '.conf' });
+    expect(f.changed).toBe(true);
+    const p = String(f.data['path']);
+    expect(p).toMatch(new RegExp(`^${t.root}/x7\\.[a-z0-9_]{8}\\.conf$`));
+    expect(statSync(p).isFile()).toBe(true);
+    expect(f.data).toMatchObject({ state: 'file', mode: '0600', size: 0 });
+    const d = await runModule(tempfile, t.ctx, { path: t.root, state: 'directory' });
+    expect(String(d.data['path'])).toMatch(/\/ansible\.[a-z0-9_]{8}$/);
+    expect(mode(String(d.data['path']))).toBe(0o700);
+    const c = await runModule(tempfile, t.with({ checkMode: true }), { path: t.root });
+    expect(c.skipped).toBe(true);
+  });
+});
+
+describe('wait_for_connection', () => {
+  it('answers at once over a working connection, after the delay on the clock', async () => {
+    const clock = new ManualClock();
+    const r = await runModule(wait_for_connection, t.with({ clock }), { delay: 3, timeout: 10 });
+    expect(r).toMatchObject({ changed: false, failed: false, data: { elapsed: 3 } });
+    expect(clock.slept).toEqual([3000]);
+  });
+});
+
+describe('wait_for_connection on a host that does not answer', () => {
+  it('tries every `sleep` seconds while the timeout lasts, then fails with the last error', async () => {
+    const clock = new ManualClock();
+    const base = t.with({ clock });
+    const connection = Object.assign(Object.create(Object.getPrototypeOf(t.conn)) as object, t.conn, {
+      connect: async () => {
+        throw new Error('connection refused');
+      },
+    }) as typeof t.conn;
+    const r = await runModule(wait_for_connection, { ...base, connection }, { timeout: 5, sleep: 2 });
+    expect(r).toMatchObject({ failed: true, msg: 'timed out waiting for ping module test: connection refused', data: { elapsed: 6 } });
+    expect(clock.slept).toEqual([2000, 2000, 2000]);
   });
 });
