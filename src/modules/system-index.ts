@@ -10,9 +10,10 @@ import { hostname } from './hostname.js';
 import { mount } from './mount.js';
 import { authorized_key } from './authorized_key.js';
 import { tempfile } from './tempfile.js';
+import { assemble } from './assemble.js';
 import { wait_for_connection } from './wait_for_connection.js';
 
-export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl, hostname, mount, authorized_key, tempfile, wait_for_connection];
+export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl, hostname, mount, authorized_key, tempfile, wait_for_connection, assemble];
 
 let registered = false;
 

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { assemble } from '../../src/modules/assemble.js';
 import { authorized_key } from '../../src/modules/authorized_key.js';
 import { runModule } from '../../src/modules/run.js';
 import { tempfile } from '../../src/modules/tempfile.js';
@@ -99,5 +100,33 @@ describe('wait_for_connection on a host that does not answer', () => {
     const r = await runModule(wait_for_connection, { ...base, connection }, { timeout: 5, sleep: 2 });
     expect(r).toMatchObject({ failed: true, msg: 'timed out waiting for ping module test: connection refused', data: { elapsed: 6 } });
     expect(clock.slept).toEqual([2000, 2000, 2000]);
+  });
+});
+
+describe('assemble', () => {
+  it('joins the fragments as ansible-playbook does: sorted, newlines added, delimiters, regexp, hidden; idempotent; check and diff', async () => {
+    const frags = join(t.root, 'frags');
+    mkdirSync(join(frags, 'sub'), { recursive: true });
+    writeFileSync(join(frags, '10-a'), 'a1\n');
+    writeFileSync(join(frags, '20-b'), 'b2');
+    writeFileSync(join(frags, '.hidden'), 'h\n');
+    writeFileSync(join(frags, '30-c.conf'), 'c3\n');
+    const out = (n: string): string => join(t.root, n);
+    await runModule(assemble, t.ctx, { src: frags, dest: out('o1') });
+    expect(readFileSync(out('o1'), 'utf8')).toBe('h\na1\nb2\nc3\n');
+    await runModule(assemble, t.ctx, { src: frags, dest: out('o2'), delimiter: '### x', ignore_hidden: true });
+    expect(readFileSync(out('o2'), 'utf8')).toBe('a1\n### x\nb2\n### x\nc3\n');
+    const args = { src: frags, dest: out('o3'), regexp: '^[0-9]+-[ab]$', delimiter: '#--\\n', mode: '0640' };
+    const check = await runModule(assemble, t.with({ checkMode: true, diffMode: true }), args);
+    expect(check.changed).toBe(true);
+    expect(check.diff?.[0]?.after).toBe('a1\n#--\nb2');
+    const r = await runModule(assemble, t.ctx, args);
+    expect(r.changed).toBe(true);
+    expect(readFileSync(out('o3'), 'utf8')).toBe('a1\n#--\nb2');
+    expect(mode(out('o3'))).toBe(0o640);
+    expect((await runModule(assemble, t.ctx, args)).changed).toBe(false);
+    const missing = await runModule(assemble, t.ctx, { src: join(t.root, 'nope'), dest: out('o4') });
+    expect(missing.failed).toBe(true);
+    expect(String(missing.msg)).toContain('is not a directory');
   });
 });
