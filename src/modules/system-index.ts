@@ -11,9 +11,10 @@ import { mount } from './mount.js';
 import { authorized_key } from './authorized_key.js';
 import { tempfile } from './tempfile.js';
 import { assemble } from './assemble.js';
+import { fetchModule } from './fetch.js';
 import { wait_for_connection } from './wait_for_connection.js';
 
-export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl, hostname, mount, authorized_key, tempfile, wait_for_connection, assemble];
+export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl, hostname, mount, authorized_key, tempfile, wait_for_connection, assemble, fetchModule];
 
 let registered = false;
 

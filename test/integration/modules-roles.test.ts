@@ -4,6 +4,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assemble } from '../../src/modules/assemble.js';
+import { fetchModule } from '../../src/modules/fetch.js';
 import { authorized_key } from '../../src/modules/authorized_key.js';
 import { runModule } from '../../src/modules/run.js';
 import { tempfile } from '../../src/modules/tempfile.js';
@@ -128,5 +129,29 @@ describe('assemble', () => {
     const missing = await runModule(assemble, t.ctx, { src: join(t.root, 'nope'), dest: out('o4') });
     expect(missing.failed).toBe(true);
     expect(String(missing.msg)).toContain('is not a directory');
+  });
+});
+
+describe('fetch', () => {
+  it('copies into dest/<host>/<src path>, or flat; unchanged the second time; missing and directories as ansible-playbook', async () => {
+    const src = join(t.root, 'remote/src.txt');
+    mkdirSync(join(t.root, 'remote'), { recursive: true });
+    writeFileSync(src, 'hello\n');
+    const ctx = t.with({ vars: { playbook_dir: join(t.root, 'pb') } });
+    const a = await runModule(fetchModule, ctx, { src, dest: 'out' });
+    const dest = join(t.root, 'pb/out/testhost', src);
+    expect(a).toMatchObject({ changed: true, data: { dest, checksum: 'f572d396fae9206628714fb2ce00f72e94f2258f', remote_checksum: 'f572d396fae9206628714fb2ce00f72e94f2258f', md5sum: 'b1946ac92492d2347c6235b4d2611184' } });
+    expect(readFileSync(dest, 'utf8')).toBe('hello\n');
+    const b = await runModule(fetchModule, ctx, { src, dest: 'out' });
+    expect(b).toMatchObject({ changed: false, data: { dest, file: src } });
+    const c = await runModule(fetchModule, ctx, { src, dest: 'flat/', flat: true });
+    expect(c.data['dest']).toBe(join(t.root, 'pb/flat/src.txt'));
+    const d = await runModule(fetchModule, ctx, { src: join(t.root, 'nope'), dest: 'out' });
+    expect(d).toMatchObject({ failed: true, msg: 'the remote file does not exist, not transferring, ignored' });
+    const e = await runModule(fetchModule, ctx, { src: join(t.root, 'nope'), dest: 'out', fail_on_missing: false });
+    expect(e).toMatchObject({ failed: false, changed: false });
+    const f = await runModule(fetchModule, ctx, { src: join(t.root, 'remote'), dest: 'out' });
+    expect(f).toMatchObject({ failed: true, msg: 'remote file is a directory, fetch cannot work on directories' });
+    expect((await runModule(fetchModule, t.with({ checkMode: true }), { src, dest: join(t.root, 'x') })).skipped).toBe(true);
   });
 });
