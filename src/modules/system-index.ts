@@ -12,9 +12,10 @@ import { authorized_key } from './authorized_key.js';
 import { tempfile } from './tempfile.js';
 import { assemble } from './assemble.js';
 import { fetchModule } from './fetch.js';
+import { apt_repository } from './apt_repository.js';
 import { wait_for_connection } from './wait_for_connection.js';
 
-export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl, hostname, mount, authorized_key, tempfile, wait_for_connection, assemble, fetchModule];
+export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl, hostname, mount, authorized_key, tempfile, wait_for_connection, assemble, fetchModule, apt_repository];
 
 let registered = false;
 

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assemble } from '../../src/modules/assemble.js';
 import { fetchModule } from '../../src/modules/fetch.js';
+import { apt_repository } from '../../src/modules/apt_repository.js';
+import { MemoryConnection } from '../../src/connection/memory.js';
 import { authorized_key } from '../../src/modules/authorized_key.js';
 import { runModule } from '../../src/modules/run.js';
 import { tempfile } from '../../src/modules/tempfile.js';
@@ -153,5 +155,48 @@ describe('fetch', () => {
     const f = await runModule(fetchModule, ctx, { src: join(t.root, 'remote'), dest: 'out' });
     expect(f).toMatchObject({ failed: true, msg: 'remote file is a directory, fetch cannot work on directories' });
     expect((await runModule(fetchModule, t.with({ checkMode: true }), { src, dest: join(t.root, 'x') })).skipped).toBe(true);
+  });
+});
+
+describe('apt_repository (on an in-memory host: the real /etc/apt is not touched)', () => {
+  function host(files: Record<string, string>): MemoryConnection {
+    const mem: MemoryConnection = new MemoryConnection('testhost', (cmd) => {
+      if (cmd.includes('sources.list.d/*.list')) {
+        const names = [...mem.files.keys()].filter((p) => p === '/etc/apt/sources.list' || /^\/etc\/apt\/sources\.list\.d\/[^/]*\.list$/.test(p)).sort();
+        return { rc: 0, stdout: names.map((n) => `${n}\0`).join(''), stderr: '' };
+      }
+      if (cmd.includes('apt-get update')) return { rc: 0, stdout: '', stderr: '' };
+      return undefined;
+    });
+    mem.files.set('/etc', { kind: 'directory', mode: 0o755, owner: 'root', group: 'root' });
+    mem.files.set('/etc/apt', { kind: 'directory', mode: 0o755, owner: 'root', group: 'root' });
+    for (const [p, text] of Object.entries(files)) mem.files.set(p, { kind: 'file', mode: 0o644, content: Buffer.from(text), owner: 'root', group: 'root' });
+    return mem;
+  }
+  const text = (m: MemoryConnection, p: string): string | undefined => m.files.get(p)?.content?.toString('utf8');
+
+  it('names the file from the URL as Ansible, enables a commented-out line, removes and deletes an emptied file; check, diff, mode, update_cache', async () => {
+    const mem = host({ '/etc/apt/sources.list': '# main\ndeb http://deb.debian.org/debian bookworm main\n# deb http://x.example/a b c # old\n' });
+    const ctx = (o: { checkMode?: boolean; diffMode?: boolean } = {}) => ({ ...t.with(o), connection: mem });
+    const docker = 'deb [arch=amd64 signed-by=/usr/share/keyrings/docker.gpg] https://user:pw@download.docker.com/linux/debian   bookworm stable';
+    const check = await runModule(apt_repository, ctx({ checkMode: true, diffMode: true }), { repo: docker });
+    expect(check.diff).toEqual([{ path: '/etc/apt/sources.list.d/download_docker_com_linux_debian.list', before: '', after: 'deb [arch=amd64 signed-by=/usr/share/keyrings/docker.gpg] https://user:pw@download.docker.com/linux/debian bookworm stable\n' }]);
+    expect(mem.files.has('/etc/apt/sources.list.d/download_docker_com_linux_debian.list')).toBe(false);
+    const r = await runModule(apt_repository, ctx(), { repo: docker, mode: '0600' });
+    expect(r.changed).toBe(true);
+    expect(mem.files.get('/etc/apt/sources.list.d/download_docker_com_linux_debian.list')?.mode).toBe(0o600);
+    expect(mem.commands.some((c) => c.includes('apt-get update'))).toBe(true);
+    expect((await runModule(apt_repository, ctx(), { repo: docker })).changed).toBe(false);
+
+    await runModule(apt_repository, ctx(), { repo: 'deb http://x.example/a   b c', update_cache: false });
+    expect(text(mem, '/etc/apt/sources.list')).toBe('# main\ndeb http://deb.debian.org/debian bookworm main\ndeb http://x.example/a b c # old\n');
+
+    await runModule(apt_repository, ctx(), { repo: 'deb http://deb.example.org/x y z', filename: 'mine', update_cache: false });
+    expect(text(mem, '/etc/apt/sources.list.d/mine.list')).toBe('deb http://deb.example.org/x y z\n');
+    const rm = await runModule(apt_repository, ctx(), { repo: 'deb http://deb.example.org/x y z', state: 'absent', update_cache: false });
+    expect(rm.changed).toBe(true);
+    expect(mem.files.has('/etc/apt/sources.list.d/mine.list')).toBe(false);
+    const bad = await runModule(apt_repository, ctx(), { repo: 'http://nope' });
+    expect(bad).toMatchObject({ failed: true, msg: 'Invalid repository string: http://nope' });
   });
 });
