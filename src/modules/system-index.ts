@@ -13,9 +13,10 @@ import { tempfile } from './tempfile.js';
 import { assemble } from './assemble.js';
 import { fetchModule } from './fetch.js';
 import { apt_repository } from './apt_repository.js';
+import { debconf } from './debconf.js';
 import { wait_for_connection } from './wait_for_connection.js';
 
-export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl, hostname, mount, authorized_key, tempfile, wait_for_connection, assemble, fetchModule, apt_repository];
+export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl, hostname, mount, authorized_key, tempfile, wait_for_connection, assemble, fetchModule, apt_repository, debconf];
 
 let registered = false;
 

@@ -7,6 +7,7 @@ import { assemble } from '../../src/modules/assemble.js';
 import { fetchModule } from '../../src/modules/fetch.js';
 import { apt_repository } from '../../src/modules/apt_repository.js';
 import { MemoryConnection } from '../../src/connection/memory.js';
+import { debconf } from '../../src/modules/debconf.js';
 import { authorized_key } from '../../src/modules/authorized_key.js';
 import { runModule } from '../../src/modules/run.js';
 import { tempfile } from '../../src/modules/tempfile.js';
@@ -198,5 +199,32 @@ describe('apt_repository (on an in-memory host: the real /etc/apt is not touched
     expect(mem.files.has('/etc/apt/sources.list.d/mine.list')).toBe(false);
     const bad = await runModule(apt_repository, ctx(), { repo: 'http://nope' });
     expect(bad).toMatchObject({ failed: true, msg: 'Invalid repository string: http://nope' });
+  });
+});
+
+describe('debconf (on an in-memory host answering debconf-show)', () => {
+  it('sets an answer that differs, booleans compared in lower case, with -u for unseen; check mode sets nothing', async () => {
+    const db: Record<string, string> = { 'tzdata/Areas': 'Etc', 'locales/default_environment_locale': 'None', 'x/enable': 'false' };
+    const stdins: string[] = [];
+    const mem = new MemoryConnection('testhost', (cmd, opts) => {
+      if (cmd.startsWith('debconf-show')) return { rc: 0, stdout: Object.entries(db).map(([k, v]) => `* ${k}: ${v}\n`).join(''), stderr: '' };
+      if (cmd.startsWith('debconf-set-selections')) {
+        stdins.push(`${cmd}|${String(opts?.stdin)}`);
+        const [, q, , v] = String(opts?.stdin).trim().split(' ');
+        db[q!] = v!;
+        return { rc: 0, stdout: '', stderr: '' };
+      }
+      return undefined;
+    });
+    const ctx = (o: { checkMode?: boolean; diffMode?: boolean } = {}) => ({ ...t.with(o), connection: mem });
+    const same = await runModule(debconf, ctx(), { name: 'x', question: 'x/enable', vtype: 'boolean', value: false });
+    expect(same.changed).toBe(false);
+    const check = await runModule(debconf, ctx({ checkMode: true }), { name: 'tzdata', question: 'tzdata/Areas', vtype: 'select', value: 'Europe' });
+    expect(check).toMatchObject({ changed: true, data: { current: { 'tzdata/Areas': 'Europe' }, previous: { 'tzdata/Areas': 'Etc' } } });
+    expect(stdins).toEqual([]);
+    await runModule(debconf, ctx(), { name: 'tzdata', question: 'tzdata/Areas', vtype: 'select', value: 'Europe', unseen: true });
+    await runModule(debconf, ctx(), { name: 'x', question: 'x/new', vtype: 'boolean', value: true });
+    expect(stdins).toEqual(['debconf-set-selections -u|tzdata tzdata/Areas select Europe\n', 'debconf-set-selections|x x/new boolean true\n']);
+    expect((await runModule(debconf, ctx(), { name: 'tzdata', question: 'tzdata/Areas', vtype: 'select', value: 'Europe' })).changed).toBe(false);
   });
 });
