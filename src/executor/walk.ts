@@ -16,9 +16,10 @@ import type { HostState, PlayRun } from './state.js';
 import { shouldRunTags } from './tags.js';
 import { getModule } from '../modules/registry.js';
 
-/** Modules that run once per task whatever the hosts (add_host: Ansible's BYPASS_HOST_LOOP). */
+/** Modules that run once per task whatever the hosts (add_host, pause: Ansible's BYPASS_HOST_LOOP). */
 function bypassesHostLoop(action: string): boolean {
-  return getModule(action)?.name === 'add_host';
+  const name = getModule(action)?.name;
+  return name === 'add_host' || name === 'pause';
 }
 
 let dynamicId = 1_000_000;
@@ -181,7 +182,7 @@ export class NodeRunner {
   async runTask(task: TaskNode, hosts: HostState[]): Promise<void> {
     const { opts } = this.run;
     if (!task.isHandler && !shouldRunTags(this.tagsOf(task, hosts), opts.tags, opts.skipTags)) return;
-    // add_host bypasses the host loop: it runs once, as run_once (Ansible's BYPASS_HOST_LOOP)
+    // add_host and pause bypass the host loop: it runs once, as run_once (Ansible's BYPASS_HOST_LOOP)
     const runOnce = task.inh.runOnce || bypassesHostLoop(task.action);
     const targets = runOnce ? hosts.slice(0, 1) : hosts;
     const id = task.isHandler ? dynamicId++ : task.id;
