@@ -123,7 +123,8 @@ function urlsplit(v: unknown, part?: unknown): unknown {
   const u = new URL(str(v));
   const parts: Record<string, unknown> = {
     scheme: u.protocol.replace(/:$/, ''),
-    netloc: u.host,
+    // urllib.parse.urlsplit's netloc keeps the user and password
+    netloc: /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(str(v))?.[1] ?? u.host,
     hostname: u.hostname,
     port: u.port === '' ? null : Number(u.port),
     path: u.pathname,
