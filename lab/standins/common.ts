@@ -46,10 +46,6 @@ export function readConfigFile(file: string): ConfigFile {
   return { file, value: parseHclValue(text, file) };
 }
 
-export function readConfigPaths(paths: string[]): ConfigFile[] {
-  return paths.flatMap(configFiles).map(readConfigFile);
-}
-
 export function errorText(e: unknown): string {
   if (e instanceof HclError) return e.message;
   return e instanceof Error ? e.message : String(e);

@@ -62,7 +62,9 @@ async function start(unit: Unit): Promise<number> {
   if (!cmd) return fail(`Failed to start ${unit.name}: Unit ${unit.name} has no ExecStart= setting.`, 1);
   const creds = credentials(unit);
   if (typeof creds === 'string') return fail(`Job for ${unit.name} failed because the control process exited with error code.\n${creds}`, 1);
+  if (!runCommands(unit, unit.execStartPre, 0)) return fail(`Job for ${unit.name} failed because the control process exited with error code.\nSee "systemctl status ${unit.name}" for details.`, 1);
   mkdirSync(st.paths.log(), { recursive: true });
+  if (unit.type === 'forking') return startForking(unit, cmd, args, env, creds);
   const fd = openSync(join(st.paths.log(), `${unit.name.replace(/\.service$/, '')}.log`), 'a');
   const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd], env, cwd: '/', ...creds });
   closeSync(fd);
@@ -79,6 +81,36 @@ async function start(unit: Unit): Promise<number> {
   }
   child.unref();
   return 0;
+}
+
+/**
+ * Type=forking: the start command must exit 0 (having daemonized), then the main PID is read
+ * from PIDFile= (systemd service.c: service_sigchld_event → service_load_pid_file).
+ */
+async function startForking(unit: Unit, cmd: string, args: string[], env: Record<string, string>, creds: { uid?: number; gid?: number }): Promise<number> {
+  const log = join(st.paths.log(), `${unit.name.replace(/\.service$/, '')}.log`);
+  const fd = openSync(log, 'a');
+  const r = spawnSync(cmd, args, { stdio: ['ignore', fd, fd], env, cwd: '/', ...creds });
+  closeSync(fd);
+  if (r.status !== 0 || r.error) return fail(`Job for ${unit.name} failed because the control process exited with error code (status ${String(r.status)}).\nSee "systemctl status ${unit.name}" and ${log} for details.`, 1);
+  if (!unit.pidFile) return fail(`${unit.name}: lab systemctl: Type=forking needs PIDFile= (systemd would guess the main PID)`, 1);
+  for (let t = 0; t < 2000; t += 25) {
+    const pid = Number(readPidFile(unit.pidFile));
+    if (Number.isInteger(pid) && pid > 0 && st.procStart(pid) !== undefined) {
+      st.writePid(unit.name, pid);
+      return 0;
+    }
+    await sleep(25);
+  }
+  return fail(`Job for ${unit.name} failed: the PID file ${unit.pidFile} is not readable (yet?) after start.`, 1);
+}
+
+function readPidFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
 
 async function stop(unit: Unit): Promise<number> {

@@ -18,6 +18,7 @@ export function unitName(arg: string): string {
 export function isMasked(name: string): boolean {
   return linkTarget(join(paths.units(), name)) === '/dev/null';
 }
+
 /**
  * The system unit load path, first match wins (systemd.unit(5) "Unit File Load Path";
  * src/basic/path-lookup.c lookup_paths_init): the admin's /etc, runtime /run, then the packages'

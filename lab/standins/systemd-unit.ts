@@ -5,6 +5,10 @@ export interface Unit {
   name: string;
   path: string;
   description: string;
+  /** Type= of [Service]: simple (default) or forking (the start command daemonizes; PIDFile= names the main process). */
+  type: string;
+  pidFile?: string;
+  execStartPre: string[];
   execStart: string[];
   execReload: string[];
   execStop: string[];
@@ -20,7 +24,7 @@ export interface Unit {
 
 /** Parses a unit file; repeated Exec lines accumulate and an empty assignment resets, as in systemd. */
 export function parseUnit(name: string, path: string, text: string): Unit {
-  const unit: Unit = { name, path, description: '', execStart: [], execReload: [], execStop: [], environment: {}, environmentFiles: [], wantedBy: undefined, killMode: 'control-group' };
+  const unit: Unit = { name, path, description: '', type: 'simple', execStartPre: [], execStart: [], execReload: [], execStop: [], environment: {}, environmentFiles: [], wantedBy: undefined, killMode: 'control-group' };
   let section = '';
   const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/);
   for (const raw of lines) {
@@ -48,6 +52,9 @@ function setKey(unit: Unit, section: string, key: string, value: string): void {
   if (section === 'Install' && (key === 'WantedBy' || key === 'RequiredBy')) unit.wantedBy = [...(unit.wantedBy ?? []), ...value.split(/\s+/).filter(Boolean)];
   if (section !== 'Service') return;
   if (key === 'ExecStart') list(unit.execStart);
+  else if (key === 'ExecStartPre') list(unit.execStartPre);
+  else if (key === 'Type') unit.type = value;
+  else if (key === 'PIDFile') unit.pidFile = value || undefined;
   else if (key === 'ExecReload') list(unit.execReload);
   else if (key === 'ExecStop') list(unit.execStop);
   else if (key === 'KillMode') unit.killMode = value;

@@ -6,7 +6,9 @@
  * terminal, a prompt with a default takes it (Ansible warns and does so too); one without a
  * default is an error naming the prompt's file:line:column, where Ansible would go on with None.
  */
+import { randomBytes } from 'node:crypto';
 import type { Playbook, VarPrompt } from '../playbook/model.js';
+import { SHA_CRYPT, shaCrypt } from '../template/sha-crypt.js';
 import { formatPosition } from '../yaml/index.js';
 import { UnsafeString } from '../yaml/unsafe.js';
 
@@ -28,7 +30,7 @@ function messageOf(p: VarPrompt): string {
 async function askOne(p: VarPrompt, io: PromptIO): Promise<unknown> {
   const where = p.pos ? `${formatPosition(p.pos)}: ` : '';
   if (!io.isTTY) {
-    if (p.default !== undefined) return p.default;
+    if (p.default !== undefined) return encrypted(p, p.default);
     throw new PromptError(`${where}vars_prompt "${p.name}" needs a terminal to ask on, and has no default; give it with -e ${p.name}=...`);
   }
   const msg = messageOf(p);
@@ -42,9 +44,21 @@ async function askOne(p: VarPrompt, io: PromptIO): Promise<unknown> {
     if (second === answer) break;
     io.say('***** VALUES ENTERED DO NOT MATCH ****\n');
   }
-  if (answer === '' && p.default !== undefined) return p.default;
-  return p.unsafe ? new UnsafeString(answer) : answer;
+  if (answer === '' && p.default !== undefined) return encrypted(p, p.default);
+  const v = encrypted(p, answer);
+  return p.unsafe && typeof v === 'string' ? new UnsafeString(v) : v;
 }
+
+/** `encrypt`: the value hashed as Ansible's do_encrypt with passlib (its default rounds; a random salt unless given). */
+function encrypted(p: VarPrompt, v: unknown): unknown {
+  if (!p.encrypt) return v;
+  const { kind, salt, saltSize } = p.encrypt;
+  const size = saltSize ?? SHA_CRYPT[kind].saltSize;
+  const s = salt ?? Array.from(randomBytes(size), (b) => SALT_CHARS[b % SALT_CHARS.length]).join('');
+  return shaCrypt(kind, String(v), s, SHA_CRYPT[kind].rounds);
+}
+
+const SALT_CHARS = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** Ask every prompt of every play (in order) whose variable -e does not give; the answers become play vars. */
 export async function askVarsPrompts(playbooks: Playbook[], extraVars: Record<string, unknown>, io: PromptIO): Promise<void> {

@@ -63,6 +63,9 @@ export interface WriteOptions {
   existing?: FileInfo;
 }
 
+/** A directory mkdir made, as the look sent with it found it (owner and size for the file module's result). */
+export type MadeDir = Pick<FileInfo, 'uid' | 'gid' | 'owner' | 'group' | 'size'>;
+
 export interface WriteResult {
   backupPath?: string;
   /** Owner of the file written, when the write learnt it on the way (fstat with the write). */
@@ -95,7 +98,7 @@ export interface Connection {
    * chown when asked, rename over the target. A killed run never leaves a half-written target.
    */
   writeFile(path: string, content: Buffer | string, opts: WriteOptions): Promise<WriteResult>;
-  mkdir(path: string, mode?: number): Promise<void>; // like mkdir -p; mode applies to created dirs
+  mkdir(path: string, mode?: number): Promise<MadeDir | void>; // like mkdir -p; mode applies to created dirs
   chmod(path: string, mode: number): Promise<void>;
   chown(path: string, owner?: string, group?: string): Promise<void>;
   remove(path: string, recursive?: boolean): Promise<void>;

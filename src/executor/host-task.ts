@@ -3,7 +3,7 @@ import { getModule } from '../modules/registry.js';
 import type { InventoryOp } from '../modules/types.js';
 import type { TaskNode } from '../playbook/model.js';
 import { evalCondition, templateValue } from '../template/index.js';
-import { attemptOnce } from './attempt.js';
+import { attemptLimited } from './async.js';
 import { resultVars } from './conditions.js';
 import { moduleContext, taskArgs, type ContextEnv } from './context.js';
 import { errMessage, failedResult, type HostTaskResult } from './result.js';
@@ -47,7 +47,7 @@ export async function runTaskOnHost(task: TaskNode, host: string, vars: Record<s
   const runs = task.until !== undefined && retries > 0 ? retries + 1 : 1;
   let out: HostTaskResult | undefined;
   for (let attempt = 1; attempt <= runs; attempt++) {
-    out = await attemptOnce(task, def, ctx, args, vars, env.verbosity, task.until !== undefined ? attempt : undefined, env.changeInventory);
+    out = await attemptLimited(task, def, ctx, args, vars, { ...env, ...(task.until !== undefined ? { attempt } : {}) });
     if (out.status === 'unreachable') return out;
     if (runs === 1) break;
     let done = false;

@@ -1,6 +1,6 @@
 /** A task's loop: its items, each item's loop variables, and the items' results folded into one. */
 import type { LoopSpec, TaskNode } from '../playbook/model.js';
-import { lookupVar, templateValue } from '../template/index.js';
+import { evalCondition, lookupVar, TemplateError, templateValue } from '../template/index.js';
 import { runPlugin, type LookupEnv } from '../template/lookups.js';
 import { firstFoundLoop } from '../vars/loop.js';
 import type { HostStatus } from './events.js';
@@ -20,6 +20,22 @@ export function resolveLoop(spec: LoopSpec, vars: Record<string, unknown>): unkn
   const v = templateValue(raw, vars);
   if (!Array.isArray(v)) throw new Error(`Invalid data passed to 'loop', it requires a list, got this instead: ${JSON.stringify(v)}`);
   return v;
+}
+
+/**
+ * The loop's items, or the `when` condition that is false when the loop cannot be templated for
+ * an undefined variable: ansible-core's TaskExecutor keeps that error, evaluates the task's
+ * conditions without an item, and skips the task when one is false (e.g. `loop: "{{ found.files }}"`
+ * after a `find` that was itself skipped); otherwise the error stands.
+ */
+export function loopItemsOrSkip(spec: LoopSpec, when: readonly unknown[], vars: Record<string, unknown>): { items: unknown[] } | { falseCondition: unknown } {
+  try {
+    return { items: resolveLoop(spec, vars) };
+  } catch (err) {
+    if (!(err instanceof TemplateError && /is undefined|has no attribute/.test(err.reason))) throw err;
+    for (const w of when) if (!evalCondition(w, vars)) return { falseCondition: w };
+    throw err;
+  }
 }
 
 /** The variables one item adds: the loop variable, ansible_loop_var, index_var, ansible_loop (extended). */

@@ -39,7 +39,11 @@ export interface Recorded {
 
 export function record(run: PlayRun, { taskName, id, host, result: r, durationMs, noLog, count = true }: Recorded): void {
   const s = count ? run.stats.get(host.name)! : emptyStats();
-  if (r.status === 'unreachable') {
+  if (r.status === 'unreachable' && r.ignored) {
+    // as Ansible's strategy: an ignored unreachable host counts as ok and ignored, and goes on
+    s.ok++;
+    s.ignored++;
+  } else if (r.status === 'unreachable') {
     host.unreachable = true;
     run.opts.pool.markUnreachable(host.name, r.msg ?? 'unreachable');
     run.batchFailed.add(host.name);

@@ -165,7 +165,10 @@ async function runBatches(plan: PlayPlan, st: PlayState, laterPlays: string[]): 
     const states = batch.map((h) => hostStates.get(h)!);
     for (const s of states) s.ended = false;
     const run: PlayRun = { play, opts, vars, stats, limiter: st.limiter, playbookDir: st.playbookDir, batchSize: batch.length, abort: false, batchFailed: new Set(), endPlay: false, playHosts: hosts.map((h) => hostStates.get(h)!) };
-    await new NodeRunner(run).runPlayBatch(plan, states);
+    // strategy: free — each host walks the tasks on its own (its own walker: blocks, includes and
+    // handlers per host); the batch's forks limit stays shared. linear: the hosts go task by task.
+    if (play.strategy === 'free') await Promise.all(states.map((s) => new NodeRunner(run).runPlayBatch(plan, [s])));
+    else await new NodeRunner(run).runPlayBatch(plan, states);
     const failedInBatch = run.batchFailed.size;
     if (run.endPlay) break;
     const allFailed = failedInBatch > 0 && failedInBatch === batch.length;

@@ -167,7 +167,6 @@ export class VarStore {
       ansible_verbosity: this.opts.verbosity ?? 0,
       ansible_version: ANSIBLE_COMPAT,
       ansible_config_file: null,
-      ansible_managed: 'Ansible managed',
       ansible_diff_mode: this.opts.diffMode,
       omit: OMIT,
     };

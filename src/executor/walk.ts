@@ -2,13 +2,13 @@
 import path from 'node:path';
 import pLimitFn from 'p-limit';
 import type { IncludeNode, Node, TaskNode } from '../playbook/model.js';
-import { templateValue } from '../template/index.js';
+import { markRaw, templateValue } from '../template/index.js';
 import { factTargets } from '../facts/store.js';
 import { systemClock } from '../util/clock.js';
 import { whenHolds } from './conditions.js';
 import { runTaskOnHost, type TaskEnv } from './host-task.js';
 import { includeRuns, loadIncluded, type IncludeRun } from './include.js';
-import { resolveLoop, runLoop } from './loop.js';
+import { loopItemsOrSkip, runLoop } from './loop.js';
 import type { PlayPlan } from './plan.js';
 import { record, type Recorded } from './record.js';
 import { errMessage, failedResult, skippedResult, type HostTaskResult } from './result.js';
@@ -212,7 +212,7 @@ export class NodeRunner {
         this.run.batchFailed.add(h.name);
         continue;
       }
-      if (task.register) this.run.vars.hostFacts(h.name)[task.register] = first.registered;
+      if (task.register) this.run.vars.hostFacts(h.name)[task.register] = markRaw(first.registered);
       if (first.facts) this.storeFacts(task, h.name, first);
       if (first.changed) this.notify(task, h);
     }
@@ -242,8 +242,10 @@ export class NodeRunner {
     try {
       const base = this.varsFor(host.name, task.inh);
       // with a loop, `when` is evaluated per item (it may use the item), as in Ansible
-      if (task.loop) {
-        result = await runLoop(task, resolveLoop(task.loop, base), {
+      const loop = task.loop ? loopItemsOrSkip(task.loop, task.inh.when, base) : undefined;
+      if (loop && 'falseCondition' in loop) result = skippedResult([loop.falseCondition]);
+      else if (task.loop && loop) {
+        result = await runLoop(task, loop.items, {
           runItem: (extra) => this.runOne(task, host, this.varsFor(host.name, task.inh, extra)),
           applyFacts: (facts) => Object.assign(this.run.vars.hostFacts(host.name), facts),
           sleep: (ms) => this.env.clock.sleep(ms, this.run.opts.signal).catch(() => undefined),
@@ -254,17 +256,20 @@ export class NodeRunner {
       result = failedResult(errMessage(err));
     }
     if (result.status === 'failed' && task.inh.ignoreErrors) result.ignored = true;
+    // ignore_unreachable: the host stays in the play (its next task connects again), as Ansible's strategy
+    if (result.status === 'unreachable' && task.inh.ignoreUnreachable) result.ignored = true;
     if (result.status === 'failed' && !result.ignored) {
       // what a rescue section reads, as Ansible sets them (they stay for the rest of the run)
       const facts = this.run.vars.hostFacts(host.name);
       facts['ansible_failed_task'] = { name: task.name, action: task.action, ...(task.inh.tags.length > 0 ? { tags: task.inh.tags } : {}) };
-      facts['ansible_failed_result'] = { ...result.registered, ...(result.msg !== undefined && result.registered['msg'] === undefined ? { msg: result.msg } : {}) };
+      facts['ansible_failed_result'] = markRaw({ ...result.registered, ...(result.msg !== undefined && result.registered['msg'] === undefined ? { msg: result.msg } : {}) });
     }
     // meta tasks report nothing and count nothing; one skipped by `when` shows as skipped, uncounted
     const rec: Recorded = { taskName: task.name, id, host, result, durationMs: this.env.clock.now() - t0, noLog: task.inh.noLog === true };
     if (task.action !== 'meta' || result.status === 'failed') this.record(rec);
     else if (result.status === 'skipped') this.record({ ...rec, count: false });
-    if (task.register) this.run.vars.hostFacts(host.name)[task.register] = result.registered;
+    // a registered result is data, never a template (a host's output may hold `{{`), as Ansible's unsafe results
+    if (task.register) this.run.vars.hostFacts(host.name)[task.register] = markRaw(result.registered);
     if (result.facts) this.storeFacts(task, host.name, result);
     if (result.changed) this.notify(task, host);
     if (result.meta === 'end_host') host.ended = true;

@@ -3,7 +3,7 @@
  * linux.py): interfaces from /sys/class/net, addresses from `ip addr show`, default_ipv4/ipv6
  * from `ip route get`. Fact names turn '-' into '_' and interface aliases ':' into '_', as Ansible.
  */
-import { file, ipOutput, links, part, type Raw } from './sections.js';
+import { ipOutput, links, part, type Raw } from './sections.js';
 
 const TYPES: Record<string, string> = { '1': 'ether', '32': 'infiniband', '512': 'ppp', '772': 'loopback', '65534': 'tunnel' };
 type Iface = Record<string, unknown>;
@@ -114,8 +114,4 @@ export function networkFacts(raw: Raw): Record<string, unknown> {
   const names = Object.keys(interfaces).map((n) => n.replace(/:/g, '_'));
   for (const [name, ifc] of Object.entries(interfaces)) facts[name.replace(/:/g, '_')] = ifc;
   return { ...facts, interfaces: names, default_ipv4: defaultV4, default_ipv6: defaultV6, all_ipv4_addresses: all4, all_ipv6_addresses: all6 };
-}
-
-export function hasNetworkSources(raw: Raw): boolean {
-  return [...raw.files.keys()].some((p) => p.startsWith('/sys/class/net/')) || file(raw, '/proc/net/dev') !== undefined;
 }

@@ -23,11 +23,3 @@ export function mergeHostVars(host: Host, all: Group, sourceDirs: readonly VarsD
   for (const d of playDirs) Object.assign(out, d.host(host.name));
   return out;
 }
-
-/** A group's own variables plus its group_vars files (ansible-inventory --list --export). */
-export function mergeGroupVars(group: Group, dirs: readonly VarsDir[]): Vars {
-  const out: Vars = { ...group.vars };
-  for (const d of dirs) Object.assign(out, d.group(group.name));
-  if (group.priority !== 1) out['ansible_group_priority'] = group.priority;
-  return out;
-}

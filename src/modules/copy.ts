@@ -3,6 +3,8 @@ import { statSync } from 'node:fs';
 import type { FileWriteChange, WriteState } from './lib/dest.js';
 import type { DirChange, DirState } from './lib/copydir.js';
 import { applyDir, planDir, readDirState, walkLocal } from './lib/copydir.js';
+import type { RemoteDirChange, RemoteDirState } from './lib/copyremote.js';
+import { applyRemoteDir, planRemoteDir, readRemoteDir } from './lib/copyremote.js';
 import type { Plan } from './types.js';
 import { applyWriteState, planWriteState, readLocalSource, resolveDest } from './lib/dest.js';
 import type { ArgsOf, ModuleContext } from './types.js';
@@ -38,8 +40,8 @@ async function source(ctx: ModuleContext, args: CopyArgs, label: string): Promis
 }
 
 /** What copy found: one file to write, or a local directory tree. */
-type CopyState = { kind: 'file'; s: WriteState } | { kind: 'dir'; s: DirState };
-type CopyChange = ({ kind: 'file' } & FileWriteChange) | ({ kind: 'dir' } & DirChange);
+type CopyState = { kind: 'file'; s: WriteState } | { kind: 'dir'; s: DirState } | { kind: 'remote-dir'; s: RemoteDirState };
+type CopyChange = ({ kind: 'file' } & FileWriteChange) | ({ kind: 'dir' } & DirChange) | ({ kind: 'remote-dir'; label: string } & RemoteDirChange);
 
 /** A local src that is a directory: its path (as Ansible keeps or drops the trailing slash). */
 function localDir(ctx: ModuleContext, args: CopyArgs): string | undefined {
@@ -74,9 +76,16 @@ export const copy = defineModule({
       const tree = walkLocal(dir, slash, args.local_follow);
       return { kind: 'dir', s: await readDirState(ctx, label, slash ? `${dir}/` : dir, tree, args) };
     }
+    if (args.remote_src && args.src !== undefined && (await ctx.connection.stat(args.src.replace(/\/+$/, '') || '/')).kind === 'directory') {
+      return { kind: 'remote-dir', s: await readRemoteDir(ctx, label, args.src, args.dest, args.local_follow) };
+    }
     return { kind: 'file', s: await fileState(ctx, args, label) };
   },
   plan(st, args, ctx): Plan<CopyChange> {
+    if (st.kind === 'remote-dir') {
+      const p = planRemoteDir(st.s, args);
+      return 'ok' in p ? p : { ...p, change: { kind: 'remote-dir', label: st.s.label, ...p.change } };
+    }
     if (st.kind === 'dir') {
       const p = planDir(st.s, args, ctx.diffMode);
       return 'ok' in p ? p : { ...p, change: { kind: 'dir', ...p.change } };
@@ -84,7 +93,7 @@ export const copy = defineModule({
     const p = planWriteState(st.s, args.force, ctx.diffMode, args.directory_mode);
     return 'ok' in p ? p : { ...p, change: { kind: 'file', ...p.change } };
   },
-  apply: (ctx, c) => (c.kind === 'dir' ? applyDir(ctx, c) : applyWriteState(ctx, c)),
+  apply: (ctx, c) => (c.kind === 'remote-dir' ? applyRemoteDir(ctx, c.label, c) : c.kind === 'dir' ? applyDir(ctx, c) : applyWriteState(ctx, c)),
 });
 
 async function fileState(ctx: ModuleContext, args: CopyArgs, label: string): Promise<WriteState> {

@@ -1,7 +1,7 @@
 /** file: state file/directory/absent/touch/link, with mode/owner/group. */
 import { posix } from 'node:path';
 import { shellQuote } from '../connection/connection.js';
-import type { FileInfo } from '../connection/connection.js';
+import type { FileInfo, MadeDir } from '../connection/connection.js';
 import { formatMode, resolveMode } from './lib/mode.js';
 import type { ArgsOf, Plan } from './types.js';
 import { defineModule, ModuleFailure } from './types.js';
@@ -173,8 +173,9 @@ export const file = defineModule({
   async apply(ctx, c) {
     const conn = ctx.connection;
     const p = c.path;
+    let made: MadeDir | void = undefined;
     if (c.op === 'remove') await conn.remove(p, true);
-    else if (c.op === 'mkdir') await conn.mkdir(p, c.mode);
+    else if (c.op === 'mkdir') made = await conn.mkdir(p, c.mode);
     else if (c.op === 'create') {
       const res = await conn.writeFile(p, '', { mode: c.mode, existing: c.existing, ...(c.owner ? { owner: c.owner } : {}), ...(c.group ? { group: c.group } : {}) });
       return res.owner ? { ...ownership({ exists: true, ...res.owner }), size: 0 } : {};
@@ -187,8 +188,9 @@ export const file = defineModule({
     if (c.op !== 'remove') await applyAttrs(ctx, p, c.op === 'mkdir' ? { ...c.attrs, mode: undefined } : c.attrs);
     if (c.tree) await applyTree(ctx, c.tree);
     if (c.op !== 'mkdir') return;
-    // a new directory: its owner and size as the file module reports them (one look, this op only)
-    const after = await conn.stat(p).catch(() => undefined);
+    // a new directory: its owner and size as the file module reports them, from the look SFTP's
+    // mkdir sends with it (a connection that does not give it is asked once more)
+    const after = made && made.uid !== undefined ? { exists: true, ...made } : await conn.stat(p).catch(() => undefined);
     return after?.exists ? { ...ownership(after), ...(after.size !== undefined ? { size: after.size } : {}) } : {};
   },
 });

@@ -117,7 +117,7 @@ function sysvPlan(cur: SysvState, args: ServiceArgs): Plan<ServiceChange> {
 }
 
 function asSystemd(args: ServiceArgs): SystemdArgs {
-  return { name: args.name, daemon_reload: args.daemon_reload ?? false, ...(args.state ? { state: args.state } : {}), ...(args.enabled !== undefined ? { enabled: args.enabled } : {}), ...(args.scope ? { scope: args.scope } : {}) };
+  return { name: args.name, daemon_reload: args.daemon_reload ?? false, daemon_reexec: false, no_block: false, ...(args.state ? { state: args.state } : {}), ...(args.enabled !== undefined ? { enabled: args.enabled } : {}), ...(args.scope ? { scope: args.scope } : {}) };
 }
 
 async function run(ctx: ModuleContext, script: string): Promise<{ rc: number; stdout: string; stderr: string }> {

@@ -125,13 +125,23 @@ export const sysctl = defineModule({
     return p;
   },
   async check(ctx, a): Promise<SysctlState> {
-    const f = shellQuote(a.sysctl_file);
-    const r = await sh(ctx, `echo @@v; if LANG=C LC_ALL=C sysctl -e -n ${shellQuote(strip(a.name))} 2>/dev/null; then echo @@ok; fi\necho @@f; if [ -f ${f} ]; then cat ${f} || exit 1; fi; echo @@end`);
-    if (!r.stdout.includes('@@end')) throw new ModuleFailure(`sysctl(${a.name}): Failed to open ${a.sysctl_file}: ${why(r)}`);
+    const r = await sh(ctx, `echo @@v; if LANG=C LC_ALL=C sysctl -e -n ${shellQuote(strip(a.name))} 2>/dev/null; then echo @@ok; fi; echo @@end`);
+    if (!r.stdout.includes('@@end')) throw new ModuleFailure(`sysctl(${a.name}): ${why(r)}`);
     const s = sections(r.stdout);
     const proc = s.has('ok') ? `${s.get('v') ?? ''}\n` : undefined;
-    const text = s.get('f') ?? '';
-    return { ...(proc !== undefined ? { proc } : {}), fileLines: text === '' ? [] : text.split('\n') };
+    // the file is read whole (a last line without its newline stays as it is)
+    const st = await ctx.connection.stat(a.sysctl_file);
+    let text = '';
+    if (st.exists && st.kind === 'file') {
+      try {
+        text = (await ctx.connection.readFile(a.sysctl_file)).toString('utf8');
+      } catch (e) {
+        throw new ModuleFailure(`Failed to open ${a.sysctl_file}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    const lines = text.split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    return { ...(proc !== undefined ? { proc } : {}), fileLines: lines };
   },
   plan: planSysctl,
   async apply(ctx, c) {

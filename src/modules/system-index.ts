@@ -8,8 +8,10 @@ import { cron } from './cron.js';
 import { sysctl } from './sysctl.js';
 import { hostname } from './hostname.js';
 import { mount } from './mount.js';
+import { package_facts } from './package_facts.js';
+import { service_facts } from './service_facts.js';
 
-export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl, hostname, mount];
+export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl, hostname, mount, service_facts, package_facts];
 
 let registered = false;
 

@@ -159,7 +159,7 @@ export const user = defineModule({
     return p;
   },
   check: (ctx, args) => read(ctx, args),
-  plan: (st, args) => planUser(st, args),
+  plan: (st, args, ctx) => planUser(st, args, ctx.checkMode),
   async apply(ctx, c) {
     const args = c.args;
     let out = '';

@@ -5,6 +5,7 @@
  * here for some values has `refuse`: the reason, reported at the keyword's position at load, so
  * nothing is ever silently ignored.
  */
+import { LOOKUPS } from '../template/lookups.js';
 import { allModules } from '../modules/registry.js';
 
 export interface Keyword {
@@ -68,7 +69,7 @@ const refuseDebugger = (v: unknown): string | undefined =>
   v === 'never' ? undefined : `debugger ${JSON.stringify(v)} is not supported: the interactive task debugger does not exist here (only "never")`;
 
 const refuseStrategy = (v: unknown): string | undefined =>
-  v === 'linear' || v === 'ansible.builtin.linear' ? undefined : `strategy ${JSON.stringify(v)} is not supported (only "linear")`;
+  ['linear', 'free', 'ansible.builtin.linear', 'ansible.builtin.free'].includes(String(v)) ? undefined : `strategy ${JSON.stringify(v)} is not supported (linear or free)`;
 
 /** Keywords of blocks and tasks both (and, with the same meaning, of plays). */
 const COMMON: Record<string, Keyword> = {
@@ -82,20 +83,20 @@ const COMMON: Record<string, Keyword> = {
   diff: { impl: 'src/executor/context.ts', test: 'test/integration/engine-files.test.ts' },
   environment: { impl: 'src/executor/context.ts', test: 'test/differential/cases/environment-command.yml' },
   ignore_errors: { impl: 'src/executor/record.ts', test: 'test/differential/cases/recap-ignored.yml' },
-  ignore_unreachable: NOT_YET('ignore_unreachable'),
+  ignore_unreachable: { impl: 'src/executor/record.ts', test: 'test/differential/cases/ignore-unreachable.yml' },
   no_log: { impl: 'src/executor/record.ts', test: FLOW },
   vars: { impl: VARS, test: FLOW },
   delegate_to: { impl: 'src/executor/target.ts', test: 'test/differential/cases/throttle-lineinfile.yml' },
   delegate_facts: { impl: 'src/facts/store.ts', test: 'test/e2e/facts.test.ts' },
   run_once: { impl: WALK, test: 'test/differential/cases/run-once-handlers.yml' },
   any_errors_fatal: { impl: WALK, test: 'test/differential/cases/any-errors-fatal-always.yml' },
-  remote_user: { impl: CONN_KW, test: CONN_TEST },
-  port: { impl: CONN_KW, test: CONN_TEST },
+  remote_user: { impl: CONN_KW, test: 'test/e2e/ssh-conn-become.test.ts' },
+  port: { impl: CONN_KW, test: 'test/e2e/ssh-conn-become.test.ts' },
   connection: { impl: CONN_KW, test: CONN_TEST, refuse: refuseConnection },
   module_defaults: { impl: MODULE_DEFAULTS, test: MODULE_DEFAULTS_TEST },
   collections: { impl: 'src/playbook/keywords.ts', test: 'test/unit/keywords-table.test.ts', refuse: refuseCollections },
   throttle: { impl: WALK, test: 'test/differential/cases/throttle-lineinfile.yml' },
-  timeout: NOT_YET('timeout'),
+  timeout: { impl: ASYNC, test: 'test/differential/cases/task-timeout.yml' },
   debugger: { impl: 'src/playbook/keywords.ts', test: 'test/unit/keywords-table.test.ts', refuse: refuseDebugger },
 };
 
@@ -119,7 +120,7 @@ export const PLAY_KEYWORD_TABLE: Record<string, Keyword> = {
   max_fail_percentage: { impl: RUNNER, test: 'test/differential/cases/serial-max-fail.yml' },
   order: { impl: RUNNER, test: FLOW },
   force_handlers: { impl: WALK, test: MISC },
-  strategy: { impl: WALK, test: KW, refuse: refuseStrategy },
+  strategy: { impl: RUNNER, test: 'test/differential/cases/strategy-free.yml', refuse: refuseStrategy },
   ...PLAY_COMMON,
 };
 
@@ -132,8 +133,8 @@ export const BLOCK_KEYWORD_TABLE: Record<string, Keyword> = {
 };
 
 const WITH: Keyword = { impl: 'src/executor/loop.ts', test: MISC };
-/** with_* lookups that do not run here yet (refused at the keyword, as every keyword that does not run). */
-const WITH_REFUSED = (k: string): Keyword => ({ impl: TASKS, test: 'test/unit/keywords-table.test.ts', refuse: () => `"${k}" is not supported; use "loop" with a filter` });
+/** `with_NAME` runs the lookup plugin NAME (src/template/lookups.ts) over the templated terms. */
+const WITH_LOOKUPS: Record<string, Keyword> = Object.fromEntries(Object.keys(LOOKUPS).map((n) => [`with_${n}`, { impl: 'src/template/lookups.ts', test: 'test/differential/cases/lookups.yml' }]));
 
 export const TASK_KEYWORD_TABLE: Record<string, Keyword> = {
   ...COMMON,
@@ -148,19 +149,15 @@ export const TASK_KEYWORD_TABLE: Record<string, Keyword> = {
   delay: { impl: HOST_TASK, test: 'test/differential/cases/until-retries.yml' },
   action: { impl: TASKS, test: MISC },
   local_action: { impl: TASKS, test: MISC },
-  async: NOT_YET('async'),
-  poll: NOT_YET('poll'),
+  async: { impl: ASYNC, test: ASYNC_TEST },
+  poll: { impl: ASYNC, test: ASYNC_TEST },
   args: { impl: TASKS, test: 'test/unit/modules-args.test.ts' },
   listen: { impl: WALK, test: 'test/differential/cases/run-once-handlers.yml' },
+  ...WITH_LOOKUPS,
   with_items: WITH,
   with_list: WITH,
   with_dict: { ...WITH, test: 'test/differential/cases/loop-control-dict.yml' },
-  with_fileglob: WITH_REFUSED('with_fileglob'),
-  with_sequence: WITH_REFUSED('with_sequence'),
-  with_together: WITH_REFUSED('with_together'),
   with_indexed_items: WITH,
-  with_nested: WITH_REFUSED('with_nested'),
-  with_subelements: WITH_REFUSED('with_subelements'),
   with_first_found: { impl: 'src/vars/first-found.ts', test: 'test/integration/include-vars.test.ts' },
 };
 

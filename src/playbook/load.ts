@@ -180,6 +180,7 @@ class PlaybookLoader implements Loader {
       inh,
     };
     this.checkPlayScalars(doc, raw, play);
+    if (raw['strategy'] === 'free' || raw['strategy'] === 'ansible.builtin.free') play.strategy = 'free';
     if (raw['vars_prompt'] !== undefined && raw['vars_prompt'] !== null) play.varsPrompt = parseVarsPrompt(this.problems, doc, raw);
     for (const vf of play.varsFiles) {
       // a list is "the first found" and a template is per host: both are read at run time
@@ -280,8 +281,10 @@ function parseVarsPrompt(problems: ProblemList, doc: YamlDoc, raw: Record<string
       continue;
     }
     for (const k of Object.keys(e)) if (!PROMPT_KEYS.includes(k)) problems.add(doc.pos(e, k), `unknown vars_prompt key "${k}"${didYouMean(k, PROMPT_KEYS)}`);
-    for (const k of ['encrypt', 'salt_size', 'salt']) if (k in e) problems.add(doc.pos(e, k), `vars_prompt "${k}" is not supported (no crypt(3) hashing here); hash the value with -e instead`);
+    const enc = e['encrypt'];
+    if (enc !== undefined && enc !== 'sha512_crypt' && enc !== 'sha256_crypt') problems.add(doc.pos(e, 'encrypt'), `vars_prompt encrypt ${JSON.stringify(enc)} is not supported (sha512_crypt or sha256_crypt)`);
     out.push({
+      ...(enc === 'sha512_crypt' || enc === 'sha256_crypt' ? { encrypt: { kind: enc, ...(e['salt'] !== undefined && e['salt'] !== null ? { salt: String(e['salt']) } : {}), ...(typeof e['salt_size'] === 'number' ? { saltSize: e['salt_size'] } : {}) } } : {}),
       name: e['name'],
       ...(e['prompt'] !== undefined && e['prompt'] !== null ? { prompt: String(e['prompt']) } : {}),
       ...(e['default'] !== undefined && e['default'] !== null ? { default: e['default'] } : {}),
@@ -324,6 +327,7 @@ export function applyCommonKeywords(inh: Inherited, raw: Record<string, unknown>
   if (typeof raw['remote_user'] === 'string' || typeof raw['remote_user'] === 'number') inh.remoteUser = String(raw['remote_user']);
   if (typeof raw['port'] === 'number' || typeof raw['port'] === 'string') inh.port = raw['port'];
   if (typeof raw['throttle'] === 'number' || typeof raw['throttle'] === 'string') inh.throttle = raw['throttle'];
+  if (typeof raw['timeout'] === 'number' || typeof raw['timeout'] === 'string') inh.timeout = raw['timeout'];
   if (raw['module_defaults'] !== undefined && raw['module_defaults'] !== null) inh.moduleDefaults = [...(inh.moduleDefaults ?? []), ...parseModuleDefaults(raw['module_defaults']).defaults];
   if (isRecord(raw['environment']) || (typeof raw['environment'] === 'string' && raw['environment'].includes('{{'))) inh.environment = [...inh.environment, raw['environment']];
 }

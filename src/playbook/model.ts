@@ -30,6 +30,8 @@ export interface Inherited {
   anyErrorsFatal?: boolean;
   /** At most this many hosts run the task at once (a number or a template). */
   throttle?: number | string;
+  /** timeout: the task fails after this many seconds, its command killed. */
+  timeout?: number | string;
   /** `connection`, `remote_user`, `port`: below the ansible_connection/ansible_user/ansible_port variables (connection-keywords.ts). */
   connection?: string;
   remoteUser?: string;
@@ -74,6 +76,9 @@ export interface TaskNode {
   listen: string[];
   /** Static problems are reported at load; this holds nothing at run time. */
   isHandler: boolean;
+  /** async: run in the background for at most this many seconds; poll: check every this many (0: do not wait). */
+  async?: number | string;
+  poll?: number | string;
   /** delegate_facts: facts of a delegated task go to the delegated host. */
   delegateFacts?: boolean;
 }
@@ -131,6 +136,8 @@ export interface Play {
   tags: string[];
   inh: Inherited;
   varsPrompt?: VarPrompt[];
+  /** `free`: each host of a batch runs through the tasks without waiting for the others. */
+  strategy?: 'linear' | 'free';
 }
 
 /** One `vars_prompt` entry (asked by the CLI before the run; -e values skip it). */
@@ -141,6 +148,8 @@ export interface VarPrompt {
   private: boolean;
   confirm: boolean;
   unsafe: boolean;
+  /** encrypt: sha512_crypt or sha256_crypt, with `salt` or a random salt of `salt_size`. */
+  encrypt?: { kind: 'sha512_crypt' | 'sha256_crypt'; salt?: string; saltSize?: number };
   pos: Position | undefined;
 }
 

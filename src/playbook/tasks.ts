@@ -217,6 +217,12 @@ export class TaskParser {
     if ('changed_when' in raw) task.changedWhen = raw['changed_when'];
     if ('failed_when' in raw) task.failedWhen = raw['failed_when'];
     if ('until' in raw) task.until = raw['until'];
+    for (const key of ['async', 'poll'] as const) {
+      const v = raw[key];
+      if (v === undefined || v === null) continue;
+      if ((typeof v === 'string' && v.includes('{{')) || (Number.isInteger(Number(v)) && Number(v) >= 0)) task[key] = typeof v === 'string' && v.includes('{{') ? v : Number(v);
+      else this.problems.add(doc.pos(raw, key), `${key} must be a whole number of seconds (or a template), got ${JSON.stringify(v)}`);
+    }
     for (const key of ['retries', 'delay'] as const) {
       const v = raw[key];
       if (v === undefined) continue;

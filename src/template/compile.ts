@@ -10,6 +10,8 @@ import { compilerModule, node, parserModule, transformerModule, type NjCompiler,
 
 export interface Compiled {
   root: RootRenderFunc;
+  /** `{% block NAME %}` bodies (without `extends` a block renders in place, as in Jinja). */
+  blocks: Readonly<Record<string, RootRenderFunc>>;
   /** The template is exactly one `{{ expr }}`: its value is captured natively. */
   native: boolean;
 }
@@ -41,8 +43,9 @@ function build(source: string, kind: string): Compiled {
   const c = new compilerModule.Compiler('template', false);
   patchCompiler(c);
   c.compile(transformerModule.transform(ast, [], 'template'), undefined as unknown as NjFrame);
-  const props = new Function(c.getCode())() as { root: RootRenderFunc };
-  return { root: props.root, native };
+  const props = new Function(c.getCode())() as Record<string, RootRenderFunc> & { root: RootRenderFunc };
+  const blocks = Object.fromEntries(Object.entries(props).filter(([k]) => k.startsWith('b_')).map(([k, f]) => [k.slice(2), f]));
+  return { root: props.root, blocks, native };
 }
 
 function syntaxError(source: string, e: unknown, kind: string): TemplateError {

@@ -66,7 +66,10 @@ class RenderContext {
   value: unknown;
   private local: Vars | undefined;
 
-  constructor(readonly vars: Vars) {}
+  constructor(
+    readonly vars: Vars,
+    private readonly blocks: Compiled['blocks'] = {},
+  ) {}
 
   lookup(name: string): unknown {
     if (this.local && name in this.local) return this.local[name];
@@ -79,8 +82,11 @@ class RenderContext {
     return { ...this.vars, ...this.local };
   }
   addExport(): void {}
-  getBlock(name: string): never {
-    throw new Error(`template blocks are not supported ("${name}")`);
+  /** A block renders in place (no `extends` here: a template is never a child of another). */
+  getBlock(name: string): Compiled['blocks'][string] {
+    const b = this.blocks[name];
+    if (!b) throw new Error(`no block named "${name}"`);
+    return b;
   }
 }
 
@@ -114,7 +120,7 @@ function evalSimple(path: string[], vars: Vars, source: string, kind: string): u
 }
 
 function execute(c: Compiled, vars: Vars, source: string, kind: string, multiline: boolean): { ctx: RenderContext; text: string } {
-  const ctx = new RenderContext(vars);
+  const ctx = new RenderContext(vars, c.blocks);
   const frame = new runtimeModule.Frame();
   frame.topLevel = true;
   let out: unknown;

@@ -21,6 +21,8 @@ export interface Outcome {
   /** `task name [host]: JSON` for every debug value shown. */
   debug: string[];
   recap: Record<string, string>;
+  /** `task [host]=status` of every result, sorted (compared instead of tasks/debug order for `# order: any`). */
+  results: string[];
   /** `path type mode content` under root. */
   files: string[];
   /** orchestrate's first line on stderr when it refused the playbook (exit 4). */
@@ -39,6 +41,8 @@ export interface CaseSpec {
   sideDir?: string;
   /** Only the hosts, no group (a group moves h1 after the ungrouped hosts in Ansible's order of `all`). */
   noGroups?: boolean;
+  /** `# order: any`: hosts interleave (strategy: free); results are compared as sets. */
+  anyOrder?: boolean;
 }
 
 export function ansibleAvailable(): boolean {
@@ -56,7 +60,7 @@ export function loadCases(dir = CASES): CaseSpec[] {
       const hosts = Number(header('hosts') ?? '2');
       const args = header('args');
       const source = header('source');
-      return { name: f.replace(/\.yml$/, ''), file, args: args ? args.split(/\s+/) : [], hosts: Array.from({ length: hosts }, (_, i) => `h${i + 1}`), ...(source ? { source } : {}) };
+      return { name: f.replace(/\.yml$/, ''), file, args: args ? args.split(/\s+/) : [], hosts: Array.from({ length: hosts }, (_, i) => `h${i + 1}`), ...(source ? { source } : {}), ...(header('order') === 'any' ? { anyOrder: true } : {}) };
     });
 }
 
@@ -146,6 +150,7 @@ export async function runAnsible(c: CaseSpec): Promise<Outcome> {
     const tasks: string[] = [];
     const debug: string[] = [];
     const recap: Record<string, string> = {};
+    const results: string[] = [];
     let cur: { name: string; hosts: Map<string, Json> } | undefined;
     const flush = (): void => {
       if (!cur || cur.hosts.size === 0) return;
@@ -157,7 +162,7 @@ export async function runAnsible(c: CaseSpec): Promise<Outcome> {
         // a failed debug task shows its error as `msg`: the status is compared, the wording is not
         if (e['action'] !== 'debug' || e['status'] === 'skipped' || e['status'] === 'failed' || r['skipped']) continue;
         const value = Array.isArray(r['results']) ? (r['results'] as Json[]).filter((x) => !x['skipped']).map(ansibleDebugValue) : ansibleDebugValue(r);
-        debug.push(`${cur.name} [${h}]: ${JSON.stringify(value)}`);
+        debug.push(`${e['task'] !== undefined ? shortName(String(e['task'])) : cur.name} [${h}]: ${JSON.stringify(value)}`);
       }
     };
     let action = '';
@@ -167,11 +172,14 @@ export async function runAnsible(c: CaseSpec): Promise<Outcome> {
         // a role's task is "ROLE : name" in Ansible's output; orchestrate names the task alone
         cur = { name: shortName(String(e['name']).replace(/^[\w.-]+ : /, '')), hosts: new Map() };
         action = shortName(String(e['action']));
-      } else if (e['type'] === 'result' && cur) cur.hosts.set(String(e['host']), { ...e, action });
+      } else if (e['type'] === 'result' && cur) {
+        cur.hosts.set(String(e['host']), { ...e, action: e['action'] !== undefined ? shortName(String(e['action'])) : action });
+        results.push(`${shortName(String(e['task'] ?? cur.name))} [${String(e['host'])}]=${String(e['status'])}`);
+      }
       else if (e['type'] === 'stats') recap[String(e['host'])] = normRecap(e['stats'] as Json);
     }
     flush();
-    return { rc: res.code, tasks, debug, recap, files: snapshot(w.root) };
+    return { rc: res.code, tasks, debug, recap, results: results.sort(), files: snapshot(w.root) };
   } finally {
     rmSync(w.dir, { recursive: true, force: true });
   }
@@ -184,7 +192,8 @@ export async function runOrchestrate(c: CaseSpec): Promise<Outcome> {
     const events = res.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Json);
     const { tasks, debug, recap } = outcomeOfEvents(events);
     const stderrLine = res.code === 4 ? res.stderr.split('\n').find((l) => l.trim()) : undefined;
-    return { rc: res.code, tasks, debug, recap, files: snapshot(w.root), ...(stderrLine ? { error: stderrLine } : {}) };
+    const results = events.filter((e) => e['type'] === 'host.result').map((e) => `${shortName(String(e['task']))} [${String(e['host'])}]=${String(e['status'])}`);
+    return { rc: res.code, tasks, debug, recap, results: results.sort(), files: snapshot(w.root), ...(stderrLine ? { error: stderrLine } : {}) };
   } finally {
     rmSync(w.dir, { recursive: true, force: true });
   }
@@ -285,17 +294,24 @@ function mergeTasks(tasks: string[]): string[] {
   return out;
 }
 
-export function differences(a: Outcome, b: Outcome): string[] {
+export function differences(a: Outcome, b: Outcome, anyOrder = false): string[] {
   const out: string[] = [];
   const cmp = (what: string, x: unknown, y: unknown): void => {
     const sx = JSON.stringify(x, null, 1);
     const sy = JSON.stringify(y, null, 1);
     if (sx !== sy) out.push(`${what}:\n  ansible:     ${sx}\n  orchestrate: ${sy}`);
   };
-  cmp('exit code', a.rc, b.rc);
+  // unreachable hosts: orchestrate exits 3 (ansible-playbook's documented code), ansible-core 2.14
+  // exits 4 (TaskQueueManager.RUN_UNREACHABLE_HOSTS); the same outcome
+  cmp('exit code', a.rc, b.rc === 3 && !b.error ? 4 : b.rc);
   if (b.error) out.push(`orchestrate: ${b.error}`);
-  cmp('tasks', mergeTasks(a.tasks), mergeTasks(b.tasks));
-  cmp('debug', a.debug, b.debug);
+  if (anyOrder) {
+    cmp('results', a.results, b.results);
+    cmp('debug', [...a.debug].sort(), [...b.debug].sort());
+  } else {
+    cmp('tasks', mergeTasks(a.tasks), mergeTasks(b.tasks));
+    cmp('debug', a.debug, b.debug);
+  }
   // Ansible lists only hosts something was counted for; a row of zeros is left out on both sides
   const counted = (r: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(r).filter(([, v]) => /=[1-9]/.test(v)));
   cmp('recap', counted(a.recap), counted(b.recap));

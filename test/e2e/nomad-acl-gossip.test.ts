@@ -43,7 +43,7 @@ describe('Nomad ACLs, TLS-only restart and gossip key rotation on 2+1 lab hosts'
   const servers = (): FleetHost[] => fleet!.hosts.filter((h) => h.group === 'servers');
   const run = (playbook: string, extra: string[] = []): Promise<CliResult> =>
     playbook === 'playbooks/mtls.yml'
-      ? runMtls(fleet!, work, extra)
+      ? runMtls(fleet!, work, ['-e', 'vault_pki_role_key_type=ec', ...extra]) // ACLs and gossip do not depend on the key type
       : orchestrate(['run', '-i', fleet!.inventory, playbook, '--json', ...extra], { timeoutMs: 300_000 });
   const keyring = async (h: FleetHost): Promise<string[]> => JSON.parse((await sshRun(fleet!, h, 'cat /opt/nomad/data/server/serf.keyring')).out || '[]') as string[];
 

@@ -58,6 +58,13 @@ const CASES: RoleCase[] = [
     packages: ['sudo'],
   },
   {
+    role: 'geerlingguy.nginx',
+    vars: { nginx_remove_default_vhost: true, nginx_vhosts: [{ listen: '8080', server_name: 'example.test', root: '/var/www/example', index: 'index.html' }] },
+    paths: ['/etc/nginx/nginx.conf', '/etc/nginx/sites-enabled', '/etc/nginx/sites-enabled/example.test.conf'],
+    packages: ['nginx', 'nginx-common'],
+    services: ['nginx'],
+  },
+  {
     role: 'geerlingguy.security',
     // The lab is reached as root with a key: keep that allowed.
     vars: { security_fail2ban_enabled: false, security_autoupdate_enabled: false, security_ssh_permit_root_login: 'prohibit-password', security_sudoers_passwordless: ['labuser'] },
@@ -105,7 +112,10 @@ describe.skipIf(!support.ok)('public roles, unchanged: orchestrate and ansible-p
 
   beforeAll(async () => {
     // provisioned: the hosts' systemd is the lab's systemctl stand-in, their sshd its ssh.service
-    lab = await startLab({ name: 'e2e-roles', servers: 1, clients: 1, aptPackages: ['logrotate'] });
+    lab = await startLab({ name: 'e2e-roles', servers: 1, clients: 1, aptPackages: ['logrotate', 'nginx'] });
+    // hosts that have read the lab's repository (`apt-get update`), as hosts of an offline fleet
+    // have read their mirror: roles' `cache_valid_time` then keeps these lists, as on such a host
+    await Promise.all(lab.hosts.map((h) => onHost(h.name, 'apt-get update -qq')));
     dir = mkdtempSync(path.join(os.tmpdir(), 'orchestrate-roles-'));
     symlinkSync(path.join(REPO, 'test/fixtures/roles'), path.join(dir, 'roles'));
     const play = (c: RoleCase): Record<string, unknown> => ({ hosts: 'all', vars: c.vars ?? {}, roles: [c.role] });
@@ -121,6 +131,7 @@ describe.skipIf(!support.ok)('public roles, unchanged: orchestrate and ansible-p
       ANSIBLE_LOCAL_TEMP: path.join(dir, 'ansible-tmp'),
       ANSIBLE_RETRY_FILES_ENABLED: 'False',
       ANSIBLE_PIPELINING: 'True',
+      ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
       ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=60s',
       ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(dir, 'cp'),
     });
@@ -140,12 +151,19 @@ describe.skipIf(!support.ok)('public roles, unchanged: orchestrate and ansible-p
     return [...new Set(missing)];
   }
 
+  /** Run a script on a lab host over ssh as root (the lab's key and known_hosts). */
+  async function onHost(host: string, script: string): Promise<string> {
+    const h = lab.hosts.find((x) => x.name === host)!;
+    const r = await run('ssh', ['-i', lab.key, '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'BatchMode=yes', `root@${h.address}`, script]);
+    if (r.code !== 0) throw new Error(`${host}: ${script.split('\n')[0]}: exit ${r.code}: ${r.out}`);
+    return r.out;
+  }
+
   /** The host's state for a case, with the host's own name and address made neutral. */
   async function snapshot(host: string, c: RoleCase): Promise<string> {
     const h = lab.hosts.find((x) => x.name === host)!;
-    const r = await run('ssh', ['-i', lab.key, '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'BatchMode=yes', `root@${h.address}`, snapshotScript(c)]);
-    expect(r.code, r.out).toBe(0);
-    return r.out.split(h.address).join('<address>').replace(new RegExp(`\\b${host}\\b`, 'g'), '<hostname>');
+    const out = await onHost(host, snapshotScript(c));
+    return out.split(h.address).join('<address>').replace(new RegExp(`\\b${host}\\b`, 'g'), '<hostname>');
   }
 
   for (const c of CASES) {

@@ -22,7 +22,8 @@ describe.skipIf(!support.ok)('CA rotation and a broken node on a 3+13 lab', () =
     const prober = startProber({ labDir: lab().dir, nodes: nodes() });
     const r = await run('playbooks/rotate-ca.yml');
     const report = await prober.stop();
-    expect(r.code, r.stdout.slice(-2000)).toBe(0);
+    if (r.code !== 0) writeFileSync(path.join(work, 'rotate-ca.log'), r.stdout + r.stderr);
+    expect(r.code, `rotate-ca.yml failed, see ${work}/rotate-ca.log`).toBe(0);
     expect(report.failures).toEqual([]);
     expect(changed(before, fileSerials()).length).toBe(nodes().length);
     for (const n of nodes()) {

@@ -25,7 +25,7 @@ describe.skipIf(!support.ok)('consul-template on a 1+2 lab: rotations while it r
   let nodes: ProbeNode[];
   const work = mkdtempSync(path.join(tmpdir(), 'orchestrate-rotate-ct-'));
   const run = (playbook: string): Promise<CliResult> =>
-    orchestrate(['run', '-i', lab.inventory, playbook, '--json', '--vault-secrets-file', path.join(work, 'vault-secrets.json'), '-e', `vault_pki_ca_cert_file=${path.join(work, 'CA_cert.crt')}`, '-e', `vault_cacert=${vaultCa}`, '-e', 'nomad_group=daemon'], { timeoutMs: 600_000 });
+    orchestrate(['run', '-i', lab.inventory, playbook, '--json', '--vault-secrets-file', path.join(work, 'vault-secrets.json'), '-e', `vault_pki_ca_cert_file=${path.join(work, 'CA_cert.crt')}`, '-e', `vault_cacert=${vaultCa}`, '-e', 'nomad_group=daemon', '-e', 'vault_pki_role_key_type=ec'], { timeoutMs: 600_000 });
   const file = (host: string, f: string): string => hostFile(lab.dir, host, f);
   // A private CA for Vault: the lab Vault speaks plain HTTP, so it is only shipped and configured
   // (consul-template uses vault.ssl for https:// addresses only); the stand-in must accept it.

@@ -1,7 +1,9 @@
 /**
  * One 3+13 lab for a rotation test file: started, and converged with playbooks/mtls.yml, before
  * its tests; taken down after them. rotate.test.ts and rotate-ca.test.ts each have their own, so
- * they run in parallel.
+ * they run in parallel. Leaf certificates are EC (P-256): what is rotated does not depend on the
+ * key type, and RSA keys and handshakes would cost most of the run (mtls.test.ts keeps the
+ * guide's RSA).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +34,7 @@ export function useRotationLab(name: string): RotationLab {
   let nodes: ProbeNode[];
   const work = mkdtempSync(path.join(tmpdir(), `orchestrate-${name}-`));
   const run = (playbook: string, extra: string[] = []): Promise<CliResult> =>
-    orchestrate(['run', '-i', lab.inventory, playbook, '--json', '--vault-secrets-file', path.join(work, 'vault-secrets.json'), '-e', `vault_pki_ca_cert_file=${path.join(work, 'CA_cert.crt')}`, '-e', 'consul_template_wait_timeout=240', ...extra], { timeoutMs: 900_000 });
+    orchestrate(['run', '-i', lab.inventory, playbook, '--json', '--vault-secrets-file', path.join(work, 'vault-secrets.json'), '-e', `vault_pki_ca_cert_file=${path.join(work, 'CA_cert.crt')}`, '-e', 'consul_template_wait_timeout=240', '-e', 'vault_pki_role_key_type=ec', ...extra], { timeoutMs: 900_000 });
 
   beforeAll(async () => {
     lab = await startLab({ name, servers: 3, clients: 13 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BecomeOptions, ConnectionSettings } from '../../src/connection/connection.js';
 import { createSshConnection, type SshRuntime } from '../../src/connection/ssh/index.js';
 import { sshdSkipReason, startSshd, type Sshd } from '../../lab/sshd.js';
+import { orchestrate, project } from '../helpers/cli.js';
 
 const skip = sshdSkipReason();
 if (skip) console.log(`skipping ssh become tests: ${skip}`);
@@ -89,6 +90,22 @@ describe.skipIf(skip !== undefined)('ssh connection: become with sudo as a non-r
     expect(existsSync(tmp)).toBe(false);
   });
 
+  it('a full disk under become names host, path and cause, and leaves no temp file', async () => {
+    const small = join(sshd.dir, 'small-become');
+    mkdirSync(small);
+    const c = createSshConnection(as('orchnp', { method: 'sudo', user: 'root' }), runtime);
+    try {
+      expect(await c.exec(`mount -t tmpfs -o size=64k orchestrate-test-full ${small}`)).toMatchObject({ rc: 0 });
+      await expect(c.writeFile(join(small, 'big'), Buffer.alloc(1 << 20, 1), { mode: 0o600 })).rejects.toThrow(
+        new RegExp(`^orchnp-host: writeFile\\(${small}/big\\): .*No space left on device`),
+      );
+      expect((await c.exec(`ls -A ${small}`)).stdout).toBe('');
+    } finally {
+      await c.exec(`umount ${small}`).catch(() => undefined);
+      await c.close();
+    }
+  });
+
   it('writes as a non-root become user (content on stdin)', async () => {
     const dir = join(sshd.dir, 'nobodys');
     mkdirSync(dir, { mode: 0o700 });
@@ -135,5 +152,31 @@ describe.skipIf(skip !== undefined)('ssh connection: become with sudo as a non-r
     const none = createSshConnection(as('orchpw', { method: 'sudo', user: 'root' }), runtime);
     await expect(none.exec('id -un')).rejects.toThrow(/sudo to root on orchpw-host needs a password; set ansible_become_password/);
     await none.close();
+  });
+  it('remote_user and port keywords over ssh: below ansible_user, one connection per user', async () => {
+    const p = project({
+      'hosts.ini': `h1 ansible_host=${sshd.host} ansible_ssh_private_key_file=${sshd.clientKey} ansible_ssh_common_args="-o UserKnownHostsFile=${sshd.knownHostsFile}"
+h2 ansible_host=${sshd.host} ansible_user=orchpw ansible_ssh_private_key_file=${sshd.clientKey} ansible_ssh_common_args="-o UserKnownHostsFile=${sshd.knownHostsFile}"
+`,
+      'site.yml': `- hosts: all
+  gather_facts: false
+  remote_user: orchnp
+  port: ${sshd.port}
+  tasks:
+    - name: play user
+      command: id -un
+      register: a
+    - name: task user
+      command: id -un
+      remote_user: orchpw
+      register: b
+    - debug: { msg: "{{ a.stdout }} {{ b.stdout }}" }
+`,
+    });
+    const r = await orchestrate(['run', '-i', join(p, 'hosts.ini'), join(p, 'site.yml'), '--json']);
+    expect(r.code).toBe(0);
+    const out = Object.fromEntries(r.events.filter((e) => e['type'] === 'host.result' && e['output'] !== undefined).map((e) => [e['host'], e['output']]));
+    // h1: the keywords; h2: its inventory ansible_user wins over both, as in Ansible
+    expect(out).toEqual({ h1: 'orchnp orchpw', h2: 'orchpw orchpw' });
   });
 });

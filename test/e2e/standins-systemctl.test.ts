@@ -118,6 +118,25 @@ describe('lab systemctl', () => {
     expect(systemctl('mask', 'custom')).toMatchObject({ code: 1, err: `Failed to mask unit: File ${own} already exists.\n` });
   });
 
+  it('the systemd module masks and unmasks through it (changed, then ok with the reason), and --check changes nothing', async () => {
+    const { makeContext } = await import('../helpers/module-context.js');
+    const { runModule } = await import('../../src/modules/run.js');
+    const { systemd } = await import('../../src/modules/systemd.js');
+    const bin = join(root, 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'systemctl'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(SYSTEMCTL)} "$@"\n`, { mode: 0o755 });
+    const t = await makeContext();
+    const ctx = (checkMode = false): Parameters<typeof runModule>[1] => ({ ...t.with({ checkMode }), environment: { PATH: `${bin}:${process.env['PATH']}`, LAB_ROOT: root } });
+    const mask = { name: 'other', masked: true };
+    expect(await runModule(systemd, ctx(true), mask)).toMatchObject({ changed: true, reason: 'systemctl mask other' });
+    expect(existsSync(join(root, 'etc/systemd/system/other.service'))).toBe(false);
+    expect(await runModule(systemd, ctx(), mask)).toMatchObject({ changed: true, failed: false });
+    expect(await runModule(systemd, ctx(), mask)).toMatchObject({ changed: false, reason: 'other masked' });
+    expect(await runModule(systemd, ctx(), { name: 'other', masked: false, daemon_reload: true })).toMatchObject({ changed: true, failed: false });
+    expect(existsSync(join(root, 'etc/systemd/system/other.service'))).toBe(false);
+    t.cleanup();
+  });
+
   it('logs every call in order with millisecond timestamps', () => {
     const lines = readFileSync(join(root, 'var/log/lab-systemctl.log'), 'utf8').trim().split('\n');
     expect(lines.every((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \S+/.test(l))).toBe(true);
@@ -158,5 +177,21 @@ describe('lab systemctl', () => {
     expect(readlinkSync(join(root, 'etc/systemd/system/multi-user.target.wants/pkg.service'))).toBe(join(lib, 'pkg.service'));
     writeFileSync(join(root, 'etc/systemd/system/pkg.service'), '[Unit]\nDescription=The admin\'s copy\n[Service]\nExecStart=/bin/sleep 30\n');
     expect(systemctl('show', '-p', 'Description', 'pkg').out).toBe("Description=The admin's copy\n");
+  });
+
+  it('Type=forking: ExecStartPre runs first, the start command daemonizes, the main PID comes from PIDFile=', async () => {
+    const units = join(root, 'etc/systemd/system');
+    const pidFile = join(root, 'forky.pid');
+    const pre = join(root, 'forky-pre');
+    writeFileSync(join(units, 'forky.service'), `[Service]\nType=forking\nPIDFile=${pidFile}\nExecStartPre=/bin/sh -c 'echo checked > ${pre}'\nExecStart=/bin/sh -c 'setsid sleep 30 >/dev/null 2>&1 & echo $! > ${pidFile}'\n`);
+    expect(systemctl('start', 'forky')).toMatchObject({ code: 0 });
+    expect(readFileSync(pre, 'utf8')).toBe('checked\n');
+    const pid = readFileSync(pidFile, 'utf8').trim();
+    expect(systemctl('show', '-p', 'ActiveState,MainPID', 'forky').out).toBe(`ActiveState=active\nMainPID=${pid}\n`);
+    expect(systemctl('stop', 'forky').code).toBe(0);
+    expect(existsSync(`/proc/${pid}/stat`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z')).toBe(false);
+    writeFileSync(join(units, 'badpre.service'), `[Service]\nExecStartPre=/bin/false\nExecStart=/bin/sleep 30\n`);
+    expect(systemctl('start', 'badpre')).toMatchObject({ code: 1 });
+    expect(systemctl('is-active', 'badpre').out).toBe('inactive\n');
   });
 });

@@ -278,4 +278,29 @@ describe('control flow', () => {
     expect(r.code).toBe(2);
     expect(results(r.events, 'debug')).toHaveLength(0);
   });
+
+  it('a loop over an undefined value: skipped when the task\'s when is false (as ansible-core), failed when it holds', async () => {
+    const r = await play(`
+- hosts: h1
+  gather_facts: false
+  vars: { purge: false }
+  tasks:
+    - stat: { path: /nonexistent }
+      register: found
+      when: purge
+    - debug: { msg: "{{ item }}" }
+      loop: "{{ found.files }}"
+      when:
+        - purge
+        - item != 'x'
+    - debug: { msg: "{{ item }}" }
+      loop: "{{ found.files }}"
+      ignore_errors: true
+`);
+    expect(r.code, r.stderr).toBe(0);
+    const [skipped, failed] = results(r.events).filter((e) => e['task'] === 'debug');
+    expect(skipped).toMatchObject({ status: 'skipped', reason: 'conditional result was False' });
+    expect(failed).toMatchObject({ status: 'failed' });
+    expect(String(failed!['msg'])).toMatch(/has no attribute 'files'/);
+  });
 });

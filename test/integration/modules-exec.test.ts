@@ -21,6 +21,7 @@ import { systemd } from '../../src/modules/systemd.js';
 import { unarchive } from '../../src/modules/unarchive.js';
 import { uri } from '../../src/modules/uri.js';
 import { portProbe, wait_for } from '../../src/modules/wait_for.js';
+import { ManualClock } from '../helpers/clock.js';
 import type { TestContext } from '../helpers/module-context.js';
 import { makeContext } from '../helpers/module-context.js';
 
@@ -108,8 +109,14 @@ describe('controller modules', () => {
 describe('wait_for', () => {
   it('waits for a path with search_regex, port probes, and times out', async () => {
     const p = join(t.root, 'ready');
-    setTimeout(() => writeFileSync(p, 'status: ready v2\n'), 300);
-    const r = await runModule(wait_for, t.ctx, { path: p, search_regex: 'ready v(\\d)', sleep: 1, timeout: 10 });
+    // the file appears while wait_for sleeps between two looks (on a clock that does not wait)
+    const clock = new ManualClock();
+    const appearing = { now: () => clock.now(), sleep: async (ms: number, signal?: AbortSignal): Promise<void> => {
+      await clock.sleep(ms, signal);
+      writeFileSync(p, 'status: ready v2\n');
+    } };
+    const r = await runModule(wait_for, t.with({ clock: appearing }), { path: p, search_regex: 'ready v(\\d)', sleep: 1, timeout: 10 });
+    expect(clock.slept).toEqual([1000]);
     expect(r).toMatchObject({ changed: false, failed: false, data: { match_groups: ['2'] } });
     const gone = await runModule(wait_for, t.ctx, { path: join(t.root, 'nope'), state: 'absent' });
     expect(gone.reason).toBe(`path ${join(t.root, 'nope')} is absent`);
@@ -118,7 +125,7 @@ describe('wait_for', () => {
     const port = (srv.address() as AddressInfo).port;
     expect((await runModule(wait_for, t.ctx, { port, timeout: 5 })).failed).toBe(false);
     await new Promise<void>((res) => srv.close(() => res()));
-    const to = await runModule(wait_for, t.ctx, { port, timeout: 1, sleep: 1 });
+    const to = await runModule(wait_for, t.with({ clock: new ManualClock() }), { port, timeout: 1, sleep: 1 });
     expect(to).toMatchObject({ failed: true });
     expect(to.msg).toMatch(/timeout after 1s waiting for port 127\.0\.0\.1:\d+ to be started/);
     const chk = await runModule(wait_for, t.with({ checkMode: true }), { port, timeout: 300 });
@@ -127,8 +134,12 @@ describe('wait_for', () => {
 
   it('honours the abort signal', async () => {
     const ac = new AbortController();
-    const ctx = { ...t.ctx, signal: ac.signal };
-    setTimeout(() => ac.abort(), 200);
+    // Ctrl-C while wait_for sleeps between two looks
+    const clock = new ManualClock();
+    const ctx = { ...t.ctx, signal: ac.signal, clock: { now: () => clock.now(), sleep: async (ms: number, signal?: AbortSignal): Promise<void> => {
+      ac.abort();
+      await clock.sleep(ms, signal);
+    } } };
     const r = await runModule(wait_for, ctx, { path: join(t.root, 'never'), timeout: 60 });
     expect(r.msg).toBe('wait_for: aborted');
   });

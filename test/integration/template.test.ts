@@ -313,3 +313,10 @@ describe('comment filter: as ansible-core 2.14 (outputs recorded from ansible-co
     expect(render(tpl, {})).toBe(want);
   });
 });
+
+describe('blocks render in place (no extends), as Jinja does', () => {
+  it('matches ansible-core on a template with blocks (output recorded from ansible-core)', () => {
+    const src = 'a\n{% block x %}\nB{{ v }}\n{% endblock %}\n\nserver {\n    {% block y %}{% endblock %}\n\n    {% block z -%}\n    listen 80;\n    {% endblock %}\n}\n';
+    expect(render(src, { v: 1 })).toBe('a\nB1\n\nserver {\n    \n    listen 80;\n    }\n');
+  });
+});

@@ -74,6 +74,16 @@ describe('vars_prompt', () => {
     const given = await orchestrate(['run', '-i', path.join(p, 'hosts.ini'), path.join(p, 'site.yml'), '--json', '-e', 'secret=s', '-e', 'raw=r']);
     expect(given.code).toBe(0);
     expect(given.events.find((e) => e['type'] === 'host.result')?.['output']).toBe('bob s r');
+    // encrypt: the default hashed as ansible-playbook hashes it (the same output from ansible-core 2.14)
+    const enc = project({ 'hosts.ini': 'h1 ansible_connection=local\n', 'site.yml': `- hosts: all
+  gather_facts: false
+  vars_prompt:
+    - { name: hashed, prompt: Hash, default: pw, encrypt: sha512_crypt, salt: abcdefgh12345678 }
+  tasks:
+    - debug: msg="{{ hashed }}"
+` });
+    const hashed = await orchestrate(['run', '-i', path.join(enc, 'hosts.ini'), path.join(enc, 'site.yml'), '--json']);
+    expect(hashed.events.find((e) => e['type'] === 'host.result')?.['output']).toBe('$6$rounds=656000$abcdefgh12345678$iBKOlca5WpKt8Wg26lUhLCE0BigHp5rGKWp/UXc6GgJbUa38fY.b92nTOiMWhhGXjqr9BB/ZZQk6eigdLk7zg.');
     const missing = await orchestrate(['run', '-i', path.join(p, 'hosts.ini'), path.join(p, 'site.yml')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('site.yml:8:7: vars_prompt "secret" needs a terminal to ask on, and has no default; give it with -e secret=...');

@@ -51,8 +51,9 @@ describe('keyword tables', () => {
     expect(await problemsOf('- hosts: all\n  tasks:\n    - ping:\n      debugger: on_failed\n')).toContain('site.yml:4:7: debugger "on_failed" is not supported: the interactive task debugger does not exist here');
   });
 
-  it('with_* lookups that do not run are refused at the keyword', async () => {
-    expect(await problemsOf('- hosts: all\n  tasks:\n    - debug: var=item\n      with_nested: [[1], [2]]\n')).toContain('site.yml:4:7: "with_nested" is not supported; use "loop" with a filter');
+  it('with_NAME runs every lookup; an unknown one is refused at the keyword', async () => {
+    expect(await problemsOf('- hosts: all\n  tasks:\n    - debug: var=item\n      with_nested: [[1], [2]]\n')).toBe('');
+    expect(await problemsOf('- hosts: all\n  tasks:\n    - debug: var=item\n      with_nestd: [[1], [2]]\n')).toContain('site.yml:4:7: lookup plugin (nestd) not found (did you mean "nested"?)');
   });
 
   it('module_defaults: unknown actions and groups are refused at their key, as Ansible refuses them', async () => {

@@ -9,7 +9,7 @@ import { constants, createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { BecomeOptions, Connection, ConnectionSettings, ExecOptions, ExecResult, FileInfo, WriteOptions, WriteResult } from '../connection.js';
+import type { BecomeOptions, Connection, ExecOptions, ExecResult, FileInfo, WriteOptions, WriteResult } from '../connection.js';
 import { isStaleTemp, shellQuote, TEMP_NAME, tempNameFor } from '../connection.js';
 import { IdResolver } from './ids.js';
 
@@ -272,12 +272,3 @@ async function syncDir(dir: string): Promise<void> {
     /* best effort: some filesystems refuse fsync on directories */
   }
 }
-
-/** ConnectionFactory for `transport: local`. */
-export function localConnectionFactory(settings: ConnectionSettings): LocalConnection {
-  const opts: LocalConnectionOptions = { host: settings.host };
-  if (settings.become) opts.become = settings.become;
-  if (settings.commandTimeoutMs !== undefined) opts.commandTimeoutMs = settings.commandTimeoutMs;
-  return new LocalConnection(opts);
-}
-

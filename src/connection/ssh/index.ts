@@ -8,12 +8,3 @@ export { parseKnownHosts, checkHostKey, knownHostName, hostsFieldMatches } from 
 export { parseSshArgs, parseProxyJump } from './args.js';
 export { resolveTarget, type SshTarget, type TargetChain } from './target.js';
 export { sudoCommand, SUDO_PROMPT } from './become.js';
-
-import type { ConnectionFactory } from '../connection.js';
-import type { SshRuntime as Runtime } from './runtime.js';
-import { createSshConnection as create } from './ssh-connection.js';
-
-/** A ConnectionFactory sharing one run-wide runtime (stats, known_hosts policy, key cache). */
-export function sshConnectionFactory(runtime: Runtime): ConnectionFactory {
-  return (settings) => create(settings, runtime);
-}

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { FileEntryWithStats, OpenMode, SFTPWrapper, Stats } from 'ssh2';
-import { ConnectionError, isStaleTemp, tempNameFor, type FileInfo, type FileKind, type WriteOptions, type WriteResult } from '../connection.js';
+import { ConnectionError, isStaleTemp, tempNameFor, type FileInfo, type FileKind, type MadeDir, type WriteOptions, type WriteResult } from '../connection.js';
 import { IdMap } from './ids.js';
 import type { SshStats } from './stats.js';
 
@@ -371,7 +371,7 @@ export class SftpFiles {
       if (opts.mode & 0o6000) steps.push(this.op(p, path, (cb) => this.sftp.fchmod(handle, opts.mode, cb)));
     }
     // the owner the file ends up with, asked in the same batch (answered after the chown)
-    const fstat = this.op<Stats>(p, '', (cb) => this.sftp.fstat(handle, cb)).catch(() => undefined);
+    const fstat = this.op<Stats>(p, path, (cb) => this.sftp.fstat(handle, cb)).catch(() => undefined);
     steps.push(fstat);
     // Every answer is in before this returns, a failure or not: no request of it is left in flight.
     const failed = (await Promise.allSettled(steps)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -420,7 +420,7 @@ export class SftpFiles {
    * follows when the stat shows a different mode. Existing ones are left as they are (the stat
    * tells a directory from something else).
    */
-  async mkdirp(path: string, mode = 0o755): Promise<void> {
+  async mkdirp(path: string, mode = 0o755): Promise<MadeDir | void> {
     const made = this.op('mkdir', path, (cb) => this.sftp.mkdir(path, { mode }, cb));
     // stat, not lstat: as with mkdir -p, a link to a directory is a directory.
     const looked = this.op<Stats>('mkdir', path, (cb) => this.sftp.stat(path, cb));
@@ -439,6 +439,7 @@ export class SftpFiles {
       throw e;
     }
     if (!st || (st.mode & 0o7777) !== mode) await this.op('chmod', path, (cb) => this.sftp.chmod(path, mode, cb));
+    return st ? { ...(await this.ownerOf(st.uid, st.gid)), size: st.size } : undefined;
   }
 
   chmod(path: string, mode: number): Promise<void> {

@@ -1,8 +1,9 @@
 /** SshConnection: the Connection contract over one shared SshSession, with an optional become. */
 import { posix } from 'node:path';
 import {
-  type BecomeOptions, type Connection, type ConnectionSettings, type ExecOptions, type ExecResult,
+  type BecomeOptions, type Connection, ConnectionError, type ConnectionSettings, type ExecOptions, type ExecResult,
   type FileInfo, tempNameFor, type WriteOptions, type WriteResult,
+  type MadeDir,
 } from '../connection.js';
 import { buildScript, newMarker, plainCommand, sudoCommand } from './become.js';
 import {
@@ -85,15 +86,19 @@ export class SshConnection implements Connection {
     const swept = this.session.sweptDirs;
     const sweep = !swept.has(posix.dirname(path));
     swept.add(posix.dirname(path));
-    if ((b.user || 'root') !== 'root') return becomeWrite(run, path, data, { ...opts, sweep }); // content on stdin
+    // A failed write names the host as SFTP's do ("web1: writeFile(/p): cat: write error: No space left on device").
+    const named = (e: unknown): never => {
+      throw e instanceof Error && !(e instanceof ConnectionError) && !e.message.startsWith(`${this.host}: `) ? Object.assign(new Error(`${this.host}: ${e.message}`), { cause: e }) : e;
+    };
+    if ((b.user || 'root') !== 'root') return becomeWrite(run, path, data, { ...opts, sweep }).catch(named); // content on stdin
     // Root: upload into the private temp dir (0700, login user), then one sudo command moves it in.
     const [dir, sftp] = await Promise.all([this.session.tmpDir(), this.session.sftp()]);
     const source = posix.join(dir, `upload-${Math.random().toString(36).slice(2)}`);
     await sftp.writeAtomic(source, data, { mode: 0o600 });
-    return becomeWrite(run, path, data, { ...opts, source, sweep });
+    return becomeWrite(run, path, data, { ...opts, source, sweep }).catch(named);
   }
 
-  async mkdir(path: string, mode?: number): Promise<void> {
+  async mkdir(path: string, mode?: number): Promise<MadeDir | void> {
     const run = this.runner();
     if (run) return becomeRun(run, becomeScripts.mkdir(path, mode), `mkdir(${path})`);
     return (await this.session.sftp()).mkdirp(path, mode);

@@ -19,7 +19,7 @@ export function newJobId(): string {
 
 /** The runner ($1 = job file, $2 = time limit in seconds): runs the script, watches the clock, writes the end. */
 function runnerScript(script: string, cmdJson: string): string {
-  const stamp = `date '+%Y-%m-%d %H:%M:%S.%N'`;
+  const stamp = `date '+%Y-%m-%d %H:%M:%S.%6N'`;
   return [
     'f=$1; lim=$2; jid=${f##*/}',
     `s=$(${stamp})`,

@@ -114,7 +114,7 @@ function keygen(st: UserState, a: UserArgs): UserChange['keygen'] {
   return a.force ? 'force' : undefined;
 }
 
-export function planUser(st: UserState, a: UserArgs): Plan<UserChange> {
+export function planUser(st: UserState, a: UserArgs, checkMode = false): Plan<UserChange> {
   const base = { name: a.name, state: a.state };
   const pwd = a.password !== undefined ? { password: 'NOT_LOGGING_PASSWORD' } : {};
   if (a.state === 'absent') {
@@ -123,10 +123,15 @@ export function planUser(st: UserState, a: UserArgs): Plan<UserChange> {
     return { change: { args: a, command: cmd, data: { ...base, force: a.force, remove: a.remove } }, summary: `remove user ${a.name}${a.remove ? ' and its home' : ''}`, diff: [{ path: `user ${a.name}`, before: `${a.name} (uid ${st.pw.uid}, home ${st.pw.home})\n`, after: '' }] };
   }
   if (!st.pw) {
+    // in check mode Ansible reports a new user as a change before looking at its groups
+    if (checkMode) return { change: { args: a, data: {} }, summary: `add user ${a.name}`, diff: [{ path: `user ${a.name}`, before: '', after: `${a.name}\n` }] };
     const cmd = useradd(st, a);
     let script = argv(cmd);
     // a home whose parent is missing is made first (useradd -m would not), then chowned (Ansible's path_needs_parents)
     if (a.home !== undefined && a.create_home && !st.homeParentExists) script = `(\n${homedirScript(a.home, a.skeleton)}\n) && ${script} && ${chownHomeScript(a.name, a.home)}`;
+    // set_password_expire runs after useradd too (chage; the same end state when the value is already the default)
+    const ages: Word[] = [...(a.password_expire_min !== undefined ? ['-m', a.password_expire_min] : []), ...(a.password_expire_max !== undefined ? ['-M', a.password_expire_max] : [])];
+    if (ages.length) script = `${script} && ${argv(['chage', ...ages, a.name])}`;
     const shown = argv(cmd.map((w, i) => (cmd[i - 1] === '-p' ? '********' : w)));
     return {
       change: { args: a, command: script, ...(a.generate_ssh_key ? { keygen: 'new' as const } : {}), data: { ...base, system: a.system, create_home: a.create_home, ...pwd } },

@@ -25,7 +25,9 @@ class CallbackModule(CallbackBase):
         self._emit(type='task', name=task.get_name(), action=task.action)
 
     def _result(self, result, status, **kw):
-        self._emit(type='result', host=result._host.get_name(), status=status, result=self._clean(result._result), **kw)
+        # the result's own task: under strategy free, results of one task arrive after others started
+        self._emit(type='result', host=result._host.get_name(), status=status, result=self._clean(result._result),
+                   task=result._task.get_name(), action=result._task.action, **kw)
 
     def _clean(self, r):
         return {k: v for k, v in r.items() if not k.startswith('_ansible') and k != 'invocation'}

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { blockinfile } from '../../src/modules/blockinfile.js';
@@ -7,6 +7,7 @@ import { pyRegExp, pySubn } from '../../src/modules/lib/pyre.js';
 import { lineinfile } from '../../src/modules/lineinfile.js';
 import { replace } from '../../src/modules/replace.js';
 import { runModule } from '../../src/modules/run.js';
+import { template } from '../../src/modules/template.js';
 import type { TestContext } from '../helpers/module-context.js';
 import { makeContext } from '../helpers/module-context.js';
 
@@ -117,6 +118,21 @@ describe('validate', () => {
     const noS = await runModule(copy, t.ctx, { content: 'x', dest: join(root, 'x'), validate: 'true' });
     expect(noS.msg).toContain('validate must contain %s');
     expect(existsSync(join(root, 'x'))).toBe(false);
+    expect(tempsLeft()).toEqual([]);
+  });
+
+  it('template: validate and backup, the backup holding the previous file', async () => {
+    mkdirSync(join(root, 'src/templates'), { recursive: true });
+    writeFileSync(join(root, 'src/templates/app.j2'), 'port={{ port }}\n');
+    const dest = join(root, 'app.conf');
+    writeFileSync(dest, 'port=1\n');
+    const bad = await runModule(template, t.with({ vars: { port: 'x' } }), { src: 'app.j2', dest, validate: 'grep -Eq ^port=[0-9]+$ %s' });
+    expect(bad.failed).toBe(true);
+    expect(readFileSync(dest, 'utf8')).toBe('port=1\n');
+    const good = await runModule(template, t.with({ vars: { port: 8080 } }), { src: 'app.j2', dest, backup: true, validate: 'grep -Eq ^port=[0-9]+$ %s' });
+    expect(good.changed).toBe(true);
+    expect(readFileSync(dest, 'utf8')).toBe('port=8080\n');
+    expect(readFileSync(String(good.data['backup_file']), 'utf8')).toBe('port=1\n');
     expect(tempsLeft()).toEqual([]);
   });
 });
