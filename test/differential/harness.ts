@@ -121,6 +121,11 @@ function ansibleDebugValue(r: Json): unknown {
   return rest;
 }
 
+/** A role's task is "ROLE : name" in Ansible's output; orchestrate names the task alone. */
+function ansibleTaskName(n: string): string {
+  return shortName(n.replace(/^[\w.-]+ : /, ''));
+}
+
 function shortName(n: string): string {
   return n.replace(/^ansible\.(builtin|legacy)\./, '');
 }
@@ -162,19 +167,18 @@ export async function runAnsible(c: CaseSpec): Promise<Outcome> {
         // a failed debug task shows its error as `msg`: the status is compared, the wording is not
         if (e['action'] !== 'debug' || e['status'] === 'skipped' || e['status'] === 'failed' || r['skipped']) continue;
         const value = Array.isArray(r['results']) ? (r['results'] as Json[]).filter((x) => !x['skipped']).map(ansibleDebugValue) : ansibleDebugValue(r);
-        debug.push(`${e['task'] !== undefined ? shortName(String(e['task'])) : cur.name} [${h}]: ${JSON.stringify(value)}`);
+        debug.push(`${e['task'] !== undefined ? ansibleTaskName(String(e['task'])) : cur.name} [${h}]: ${JSON.stringify(value)}`);
       }
     };
     let action = '';
     for (const e of events) {
       if (e['type'] === 'task') {
         flush();
-        // a role's task is "ROLE : name" in Ansible's output; orchestrate names the task alone
-        cur = { name: shortName(String(e['name']).replace(/^[\w.-]+ : /, '')), hosts: new Map() };
+        cur = { name: ansibleTaskName(String(e['name'])), hosts: new Map() };
         action = shortName(String(e['action']));
       } else if (e['type'] === 'result' && cur) {
         cur.hosts.set(String(e['host']), { ...e, action: e['action'] !== undefined ? shortName(String(e['action'])) : action });
-        results.push(`${shortName(String(e['task'] ?? cur.name))} [${String(e['host'])}]=${String(e['status'])}`);
+        results.push(`${ansibleTaskName(String(e['task'] ?? cur.name))} [${String(e['host'])}]=${String(e['status'])}`);
       }
       else if (e['type'] === 'stats') recap[String(e['host'])] = normRecap(e['stats'] as Json);
     }
