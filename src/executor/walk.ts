@@ -129,7 +129,11 @@ export class NodeRunner {
     for (const h of hosts) {
       try {
         const runs = includeRuns(node, (inh, extra) => this.varsFor(h.name, inh, extra));
-        if (runs.length === 0) continue;
+        if (runs.length === 0) {
+          // as Ansible: an include whose `when` is false (or whose loop brings nothing) is skipped on that host
+          rec(h, { status: 'skipped', changed: false, reason: 'conditional result was False', registered: { changed: false, skipped: true } });
+          continue;
+        }
         plans.set(h, runs);
         // as Ansible: the include itself is ok once per file it brings in
         rec(h, { status: 'ok', changed: false, registered: {} });

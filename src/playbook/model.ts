@@ -53,6 +53,7 @@ export interface LoopSpec {
   label?: unknown;
   pause?: number;
   extended?: boolean;
+  extendedAllitems?: boolean;
 }
 
 export interface TaskNode {
