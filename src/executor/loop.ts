@@ -42,7 +42,14 @@ export function loopItemsOrSkip(spec: LoopSpec, when: readonly unknown[], vars: 
 export function itemVars(loop: LoopSpec, items: unknown[], i: number): Record<string, unknown> {
   const extra: Record<string, unknown> = { [loop.loopVar]: items[i], ansible_loop_var: loop.loopVar };
   if (loop.indexVar) extra[loop.indexVar] = i;
-  if (loop.extended) extra['ansible_loop'] = { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length, revindex: items.length - i, revindex0: items.length - i - 1 };
+  if (loop.extended) {
+    // TaskExecutor._run_loop: allitems (unless extended_allitems: false), previtem and nextitem where they exist
+    const l: Record<string, unknown> = { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length, revindex: items.length - i, revindex0: items.length - i - 1 };
+    if (loop.extendedAllitems !== false) l['allitems'] = items;
+    if (i > 0) l['previtem'] = items[i - 1];
+    if (i < items.length - 1) l['nextitem'] = items[i + 1];
+    extra['ansible_loop'] = l;
+  }
   return extra;
 }
 

@@ -16,9 +16,10 @@ import type { HostState, PlayRun } from './state.js';
 import { shouldRunTags } from './tags.js';
 import { getModule } from '../modules/registry.js';
 
-/** Modules that run once per task whatever the hosts (add_host: Ansible's BYPASS_HOST_LOOP). */
+/** Modules that run once per task whatever the hosts (add_host, pause: Ansible's BYPASS_HOST_LOOP). */
 function bypassesHostLoop(action: string): boolean {
-  return getModule(action)?.name === 'add_host';
+  const name = getModule(action)?.name;
+  return name === 'add_host' || name === 'pause';
 }
 
 let dynamicId = 1_000_000;
@@ -128,7 +129,11 @@ export class NodeRunner {
     for (const h of hosts) {
       try {
         const runs = includeRuns(node, (inh, extra) => this.varsFor(h.name, inh, extra));
-        if (runs.length === 0) continue;
+        if (runs.length === 0) {
+          // as Ansible: an include whose `when` is false (or whose loop brings nothing) is skipped on that host
+          rec(h, { status: 'skipped', changed: false, reason: 'conditional result was False', registered: { changed: false, skipped: true } });
+          continue;
+        }
         plans.set(h, runs);
         // as Ansible: the include itself is ok once per file it brings in
         rec(h, { status: 'ok', changed: false, registered: {} });
@@ -181,7 +186,7 @@ export class NodeRunner {
   async runTask(task: TaskNode, hosts: HostState[]): Promise<void> {
     const { opts } = this.run;
     if (!task.isHandler && !shouldRunTags(this.tagsOf(task, hosts), opts.tags, opts.skipTags)) return;
-    // add_host bypasses the host loop: it runs once, as run_once (Ansible's BYPASS_HOST_LOOP)
+    // add_host and pause bypass the host loop: it runs once, as run_once (Ansible's BYPASS_HOST_LOOP)
     const runOnce = task.inh.runOnce || bypassesHostLoop(task.action);
     const targets = runOnce ? hosts.slice(0, 1) : hosts;
     const id = task.isHandler ? dynamicId++ : task.id;

@@ -30,11 +30,12 @@ import { tls_probe } from './tls_probe.js';
 import { unarchive } from './unarchive.js';
 import { uri } from './uri.js';
 import { wait_for } from './wait_for.js';
+import { pause } from './pause.js';
 
 export const coreModules: readonly AnyModule[] = [
   command, shell, raw, copy, file, template, lineinfile, blockinfile, stat, slurp, set_fact, debug,
   assert, fail, wait_for, meta, systemd, service, get_url, unarchive, uri, ping,
-  tls_probe, replace, ini_file, async_status, findModule, group_by, add_host,
+  tls_probe, replace, ini_file, async_status, findModule, group_by, add_host, pause,
 ];
 
 let registered = false;

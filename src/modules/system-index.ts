@@ -10,8 +10,18 @@ import { hostname } from './hostname.js';
 import { mount } from './mount.js';
 import { package_facts } from './package_facts.js';
 import { service_facts } from './service_facts.js';
+import { authorized_key } from './authorized_key.js';
+import { tempfile } from './tempfile.js';
+import { assemble } from './assemble.js';
+import { fetchModule } from './fetch.js';
+import { apt_repository } from './apt_repository.js';
+import { debconf } from './debconf.js';
+import { wait_for_connection } from './wait_for_connection.js';
 
-export const systemModules: readonly AnyModule[] = [user, group, getent, cron, sysctl, hostname, mount, service_facts, package_facts];
+export const systemModules: readonly AnyModule[] = [
+  user, group, getent, cron, sysctl, hostname, mount, service_facts, package_facts,
+  authorized_key, tempfile, wait_for_connection, assemble, fetchModule, apt_repository, debconf,
+];
 
 let registered = false;
 

@@ -54,6 +54,7 @@ export interface LoopSpec {
   label?: unknown;
   pause?: number;
   extended?: boolean;
+  extendedAllitems?: boolean;
 }
 
 export interface TaskNode {

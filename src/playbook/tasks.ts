@@ -257,6 +257,7 @@ export class TaskParser {
     if ('label' in control) spec.label = control['label'];
     if (typeof control['pause'] === 'number') spec.pause = control['pause'];
     if (control['extended'] !== undefined) spec.extended = Boolean(control['extended']);
+    if (control['extended_allitems'] !== undefined) spec.extendedAllitems = Boolean(control['extended_allitems']);
     return spec;
   }
 

@@ -298,6 +298,7 @@ function patchCompiler(c: NjCompiler): void {
     },
     compileConcat: (n, f) => binary(c, n, f, 'orcConcat'),
     compileAdd: (n, f) => binary(c, n, f, 'orcAdd'),
+    compileMul: (n, f) => binary(c, n, f, 'orcMul'),
     compileIn: (n, f) => binary(c, n, f, 'orcIn'),
     compileIs(n, f) {
       const right = n['right'] as NjNode;

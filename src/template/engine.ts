@@ -11,6 +11,7 @@ import { compileTemplate, type Compiled } from './compile.js';
 import { TemplateError } from './errors.js';
 import { dataFilters } from './filters-data.js';
 import { textFilters } from './filters-text.js';
+import { mathFilters } from './filters-math.js';
 import { globals, OMIT } from './globals.js';
 import { runtimeModule } from './nj.js';
 import { isMapping, pyStr, truthy } from './python.js';
@@ -30,7 +31,7 @@ interface EnvInternals {
 }
 
 const env = new nunjucks.Environment([], { autoescape: false, trimBlocks: true }) as unknown as EnvInternals;
-for (const [name, f] of Object.entries({ ...textFilters, ...dataFilters })) env.addFilter(name, f as Fn);
+for (const [name, f] of Object.entries({ ...textFilters, ...dataFilters, ...mathFilters })) env.addFilter(name, f as Fn);
 for (const [name, t] of Object.entries(tests)) env.addTest(name, t as Fn);
 env.addFilter('__iter', engineRuntime['orcIter'] as Fn);
 env.addFilter('__capture', function (this: unknown, v: unknown) {

@@ -25,6 +25,8 @@ function toInt(v: unknown, def: unknown, base: number): unknown {
 function toFloat(v: unknown, def: unknown): unknown {
   if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
+  const special = /^([-+]?)(nan|inf|infinity)$/i.exec(str(v).trim());
+  if (special) return special[2]!.toLowerCase() === 'nan' ? NaN : special[1] === '-' ? -Infinity : Infinity;
   const n = Number(str(v).trim());
   return str(v).trim() !== '' && Number.isFinite(n) ? n : def;
 }
@@ -123,7 +125,8 @@ function urlsplit(v: unknown, part?: unknown): unknown {
   const u = new URL(str(v));
   const parts: Record<string, unknown> = {
     scheme: u.protocol.replace(/:$/, ''),
-    netloc: u.host,
+    // urllib.parse.urlsplit's netloc keeps the user and password
+    netloc: /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(str(v))?.[1] ?? u.host,
     hostname: u.hostname,
     port: u.port === '' ? null : Number(u.port),
     path: u.pathname,

@@ -111,6 +111,19 @@ export const engineRuntime: Record<string, unknown> = {
     if (na !== undefined && nb !== undefined) return na + nb;
     throw new Error(`unsupported operand type(s) for +: '${typeName(a)}' and '${typeName(b)}'`);
   },
+  /** Python's `*`: a string or list times an integer repeats it; numbers multiply. */
+  orcMul(a: unknown, b: unknown): unknown {
+    const seq = (v: unknown): string | unknown[] | undefined => (typeof v === 'string' || Array.isArray(v) ? v : v instanceof UnsafeString ? v.value : undefined);
+    const int = (v: unknown): number | undefined => (typeof v === 'boolean' ? Number(v) : typeof v === 'number' && Number.isInteger(v) ? v : undefined);
+    const repeat = (s: string | unknown[], n: number): unknown => (typeof s === 'string' ? s.repeat(Math.max(0, n)) : Array.from({ length: Math.max(0, n) }, () => s).flat());
+    const sa = seq(a);
+    const sb = seq(b);
+    if (sa !== undefined && int(b) !== undefined) return repeat(sa, int(b)!);
+    if (sb !== undefined && int(a) !== undefined) return repeat(sb, int(a)!);
+    const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : undefined);
+    if (num(a) !== undefined && num(b) !== undefined) return num(a)! * num(b)!;
+    throw new Error(sa !== undefined || sb !== undefined ? `can't multiply sequence by non-int of type '${typeName(sa !== undefined ? b : a)}'` : `unsupported operand type(s) for *: '${typeName(a)}' and '${typeName(b)}'`);
+  },
   orcIn: (a: unknown, b: unknown) => pyIn(a, b),
   orcIter(v: unknown): unknown {
     if (v instanceof UnsafeString) return [...v.value];

@@ -45,12 +45,29 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/** distutils LooseVersion: runs of digits (numbers) and of letters, compared as Python lists. */
+function looseCompare(a: string, b: string): number {
+  const parts = (s: string): (number | string)[] => (s.match(/\d+|[a-z]+/gi) ?? []).map((p) => (/^\d/.test(p) ? Number(p) : p));
+  const x = parts(a);
+  const y = parts(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const p = x[i]!;
+    const q = y[i]!;
+    if (p === q) continue;
+    if (typeof p !== typeof q) throw new Error(`Version comparison failed: '<' not supported between instances of '${typeof p === 'number' ? 'int' : 'str'}' and '${typeof q === 'number' ? 'int' : 'str'}'`);
+    return p < q ? -1 : 1;
+  }
+  return x.length - y.length;
+}
+
 const version: Test = (v, ...raw) => {
   const a = parseArgs(raw);
   const opName = str(a.get(1, 'operator', '=='));
   const op = VERSION_OPS[opName];
   if (!op) throw new Error(`invalid version operator '${opName}'`);
-  return pyCompare(compareVersions(str(v), str(a.get(0, 'version'))), op, 0);
+  const type = str(a.get(3, 'version_type', truthy(a.get(2, 'strict', false)) ? 'strict' : 'loose'));
+  const c = type === 'loose' ? looseCompare(str(v), str(a.get(0, 'version'))) : compareVersions(str(v), str(a.get(0, 'version')));
+  return pyCompare(c, op, 0);
 };
 
 const cmp = (op: string): Test => (v, other) => pyCompare(v, op, other);
@@ -107,6 +124,28 @@ export const tests: Record<string, Test> = {
   exists: (v) => existsSync(str(v)),
   link: (v) => existsSync(str(v)) && lstatSync(str(v)).isSymbolicLink(),
   abs: (v) => str(v).startsWith('/'),
+  // os.path.ismount: another device than the parent's, or the same inode (the root)
+  mount: (v) => {
+    const p = str(v);
+    if (!existsSync(p)) return false;
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) return false;
+    const parent = statSync(`${p.replace(/\/+$/, '')}/..`);
+    return st.dev !== parent.dev || st.ino === parent.ino;
+  },
+  same_file: (v, other) => {
+    if (!existsSync(str(v)) || !existsSync(str(other))) throw new Error(`No such file or directory: '${existsSync(str(v)) ? str(other) : str(v)}'`);
+    const a = statSync(str(v));
+    const b = statSync(str(other));
+    return a.dev === b.dev && a.ino === b.ino;
+  },
+  nan: (v) => {
+    if (typeof v !== 'number') throw new Error('must be real number, not str');
+    return Number.isNaN(v);
+  },
+  successful: (v) => !truthy(result(v, 'successful')['failed']),
+  reachable: (v) => !truthy(result(v, 'reachable')['unreachable']),
+  unreachable: (v) => truthy(result(v, 'unreachable')['unreachable']),
   any: (v) => list(v, 'any').some(truthy),
   all: (v) => list(v, 'all').every(truthy),
 };

@@ -228,10 +228,17 @@ export function outcomeOfEvents(events: readonly Json[]): Pick<Outcome, 'tasks' 
     tasks.push(`${t.name}: ${hosts.map((h) => `${h}=${String(t.hosts.get(h)!['status'])}`).join(' ')}`);
     for (const h of hosts) {
       const r = t.hosts.get(h)!;
-      if (r['output'] !== undefined && r['status'] !== 'skipped') debug.push(`${t.name} [${h}]: ${JSON.stringify(r['output'])}`);
+      // Ansible's side is printed with sorted keys (the callback's json.dumps(sort_keys=True))
+      if (r['output'] !== undefined && r['status'] !== 'skipped') debug.push(`${t.name} [${h}]: ${JSON.stringify(sortKeys(r['output']))}`);
     }
   }
   return { tasks, debug, recap };
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Json)[k])]));
+  return v;
 }
 
 /** Every entry under root: relative path, type, mode, and a file's content (a link's target). */

@@ -282,6 +282,27 @@ const CASES: Case[] = [
 `),
     expect: { rc: 0, tasks: ['items: h1=ok'], debug: ['items [h1]: ["a","b","c"]'], slept: [3000, 3000, 3000] },
   },
+  {
+    name: 'pause: once for the play hosts (registered on the first only), on the clock; a prompt without a time does not wait',
+    hosts: ['h1', 'h2'],
+    playbook: play(`    - name: wait
+      pause: seconds=2
+      register: p
+    - name: ask
+      pause:
+        prompt: Continue?
+        echo: false
+      register: q
+    - name: out
+      debug: msg="{{ p.stdout | default('none') }} {{ q.user_input | default('none') }}/{{ q.echo | default('none') }} {{ q.stdout | default('none') }}"
+`),
+    expect: {
+      rc: 0,
+      tasks: ['wait: h1=ok', 'ask: h1=ok', 'out: h1=ok h2=ok'],
+      debug: ['out [h1]: "Paused for 2.0 seconds /False Paused for 0.0 minutes"', 'out [h2]: "none none/none none"'],
+      slept: [2000],
+    },
+  },
 ];
 
 describe('executor, in-process on in-memory connections', () => {

@@ -142,7 +142,7 @@ describe('tests', () => {
     ['ver is version("1.9", ">")', true],
     ['ver is version("1.10.2", "==")', true],
     ['ver is version("1.10.10", "lt")', true],
-    ['"1.0" is version("1.0rc1", ">")', true],
+    ['"1.0" is version("1.0rc1", ">")', false], // LooseVersion: [1, 0] < [1, 0, 'rc', 1], as ansible says
     ['res is succeeded', true],
     ['res is success', true],
     ['res is changed', true],
