@@ -150,6 +150,10 @@ export class Inventory {
     }
     if (!g.hostNames.has(host)) {
       d.addChild(group, host);
+      // the hosts of a batch finish group_by in any order: they join in the inventory's order, as
+      // Ansible's strategy (which reads the results in its workers' start order) shows them
+      const order = new Map([...d.hosts.keys()].map((h, i) => [h, i]));
+      g.hosts.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
       changed = true;
     }
     return this.changed(changed);
