@@ -308,6 +308,10 @@ export class NodeRunner {
 
   /** `throttle`: a positive number (0 means no limit), templated with the first host's vars. */
   private throttleFor(task: TaskNode, hosts: HostState[]): number | undefined {
+    // group_by changes the inventory from each host's result: one host at a time, in the batch's
+    // order, so groups (and their parents' children) are built in the order Ansible's strategy
+    // reads the results; it runs on the control machine, so this costs nothing
+    if (getModule(task.action)?.name === 'group_by') return 1;
     const t = task.inh.throttle;
     if (t === undefined || hosts.length === 0) return undefined;
     const n = Number(typeof t === 'number' ? t : templateValue(t, this.varsFor(hosts[0]!.name, task.inh)));

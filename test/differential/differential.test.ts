@@ -6,7 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ansibleAvailable, differences, HERE, loadCases, pool, runAnsible, runOrchestrate, type Outcome } from './harness.js';
+import { ansibleAvailable, differences, HERE, loadCases, pool, recordedOutcome, recordOutcome, runAnsible, runOrchestrate, type Outcome } from './harness.js';
+
+// DIFF_LIVE=1 (npm run test:differential): ansible-playbook runs on every case and its outcomes are recorded
+const live = process.env['DIFF_LIVE'] === '1';
 
 // DIFF_CASES=a,b runs only those cases (while working on them)
 const only = process.env['DIFF_CASES']?.split(',').filter(Boolean).filter((_x, _i, a) => a.length > 0);
@@ -27,15 +30,20 @@ const results = new Map<string, { ansible: Outcome; orchestrate: Outcome }>();
 
 describe.skipIf(!haveAnsible)('differential: orchestrate against ansible-playbook', () => {
   beforeAll(async () => {
-    // both programs on every case, three runs at a time (ansible's forks are mostly waiting)
-    const jobs = cases.flatMap((c) => [{ c, tool: 'ansible' as const }, { c, tool: 'orchestrate' as const }]);
+    // orchestrate on every case; ansible-playbook live where no recording of this exact case exists
+    // (or always, with DIFF_LIVE=1, which records what it did); three runs at a time
+    const recorded = new Map(live ? [] : cases.flatMap((c) => { const o = recordedOutcome(c); return o ? [[c.name, o] as const] : []; }));
+    const jobs = cases.flatMap((c) => [...(recorded.has(c.name) ? [] : [{ c, tool: 'ansible' as const }]), { c, tool: 'orchestrate' as const }]);
     const outs = await pool(jobs, 3, async (j) => {
       const t0 = Date.now();
       const o = await (j.tool === 'ansible' ? runAnsible(j.c) : runOrchestrate(j.c));
       if (process.env['DIFF_VERBOSE']) console.log(`${j.c.name} ${j.tool}: ${Date.now() - t0} ms`);
+      if (j.tool === 'ansible' && live && o.rc !== -1) recordOutcome(j.c, o);
       return o;
     });
-    cases.forEach((c, i) => results.set(c.name, { ansible: outs[2 * i]!, orchestrate: outs[2 * i + 1]! }));
+    const byJob = new Map(jobs.map((j, i) => [`${j.c.name} ${j.tool}`, outs[i]!]));
+    for (const c of cases) results.set(c.name, { ansible: recorded.get(c.name) ?? byJob.get(`${c.name} ansible`)!, orchestrate: byJob.get(`${c.name} orchestrate`)! });
+    console.log(`differential: ${recorded.size} of ${cases.length} cases compared with a recorded ansible-playbook outcome, ${cases.length - recorded.size} with a live run`);
   }, 900_000);
 
   afterAll(() => {

@@ -5,7 +5,8 @@
  * values printed by debug, the recap, the exit code and the files written under `root`.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -321,4 +322,51 @@ export function differences(a: Outcome, b: Outcome, anyOrder = false): string[] 
   cmp('recap', counted(a.recap), counted(b.recap));
   cmp('files', a.files, b.files);
   return out;
+}
+
+/**
+ * Recorded oracle outcomes: `npm run test:differential` runs ansible-playbook live on every case
+ * and records what it did (recorded/NAME.json, keyed by a hash of the case, its side files, this
+ * harness, the callback and the ansible-core version); `npm test` compares orchestrate with a
+ * recording whose key still matches and runs ansible-playbook live for any case without one.
+ */
+const RECORDED = path.join(HERE, 'recorded');
+
+let ansibleVersion: string | undefined;
+function versionOfAnsible(): string {
+  ansibleVersion ??= spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
+  return ansibleVersion;
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...filesUnder(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+export function caseKey(c: CaseSpec): string {
+  const h = createHash('sha256');
+  h.update(versionOfAnsible());
+  for (const f of [c.file, ...filesUnder(c.sideDir ?? path.join(CASES, c.name)), path.join(HERE, 'harness.ts'), ...filesUnder(path.join(HERE, 'callback'))]) {
+    h.update(path.relative(HERE, f));
+    h.update(readFileSync(f));
+  }
+  return h.digest('hex');
+}
+
+export function recordedOutcome(c: CaseSpec): Outcome | undefined {
+  const f = path.join(RECORDED, `${c.name}.json`);
+  if (!existsSync(f)) return undefined;
+  const r = JSON.parse(readFileSync(f, 'utf8')) as { key: string; outcome: Outcome };
+  return r.key === caseKey(c) ? r.outcome : undefined;
+}
+
+export function recordOutcome(c: CaseSpec, o: Outcome): void {
+  mkdirSync(RECORDED, { recursive: true });
+  writeFileSync(path.join(RECORDED, `${c.name}.json`), `${JSON.stringify({ key: caseKey(c), source: 'ansible-playbook', outcome: o }, null, 1)}\n`);
 }
