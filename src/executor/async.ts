@@ -133,7 +133,8 @@ async function runAsync(task: TaskNode, def: AnyModule, ctx: ModuleContext, args
       left -= poll;
       if (last['finished'] === 1 || last['failed'] === true) break;
     }
-    if (last['finished'] !== 1) {
+    // the runner's own limit can end the job just before the last poll: the same time-out
+    if (last['finished'] !== 1 || last['msg'] === 'Timeout exceeded') {
       timedOut = true;
       return { rc: -1, stdout: '', stderr: '' };
     }
