@@ -6,17 +6,17 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * starting last (a fresh checkout has no timing cache for vitest to sort by).
  */
 const LONGEST_FIRST = [
-  'test/e2e/rotate-ca.test.ts',
-  'test/e2e/rotate.test.ts',
-  'test/differential/differential.test.ts',
   'test/e2e/roles.test.ts',
-  'test/e2e/modules-system.test.ts',
+  'test/e2e/rotate-ca.test.ts',
   'test/e2e/nomad-acl-gossip.test.ts',
-  'test/e2e/rotate-ct.test.ts',
   'test/e2e/mtls-1x15.test.ts',
+  'test/e2e/rotate.test.ts',
+  'test/e2e/rotate-ct.test.ts',
   'test/e2e/mtls-vault-modes.test.ts',
+  'test/e2e/modules-system.test.ts',
   'test/e2e/mtls.test.ts',
   'test/e2e/packages.test.ts',
+  'test/differential/differential.test.ts',
 ];
 
 class LongestFirst extends BaseSequencer {
