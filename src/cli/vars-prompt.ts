@@ -81,9 +81,11 @@ export function terminalIO(): PromptIO {
     say: (m) => void out.write(m),
     ask: (message, hidden) =>
       new Promise((resolve) => {
+        // the terminal stops echoing before the prompt shows, so an answer typed the moment it
+        // appears is never echoed by the terminal itself
+        stdin.setRawMode(true);
         out.write(message);
         let line = '';
-        stdin.setRawMode(true);
         stdin.resume();
         const done = (v: string | undefined): void => {
           stdin.off('data', onData);
