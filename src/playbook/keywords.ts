@@ -1,7 +1,7 @@
 /**
  * The keywords of each level (play, block, task), as Ansible knows them, in one table per level.
  * Each entry names the file that implements the keyword and the test that shows it running
- * (test/unit/keywords-table.test.ts checks that both exist). A keyword whose value does not run
+ * (test/integration/keywords-table.test.ts checks that both exist). A keyword whose value does not run
  * here for some values has `refuse`: the reason, reported at the keyword's position at load, so
  * nothing is ever silently ignored.
  */
@@ -34,7 +34,7 @@ const MODULE_DEFAULTS = 'src/playbook/module-defaults.ts';
 const MODULE_DEFAULTS_TEST = 'test/differential/cases/module-defaults.yml';
 
 /** A keyword whose implementation is not there yet: refused whatever its value, at its position. */
-const NOT_YET = (k: string): Keyword => ({ impl: 'src/playbook/keywords.ts', test: 'test/unit/keywords-table.test.ts', refuse: () => `"${k}" is not supported yet` });
+const NOT_YET = (k: string): Keyword => ({ impl: 'src/playbook/keywords.ts', test: 'test/integration/keywords-table.test.ts', refuse: () => `"${k}" is not supported yet` });
 
 const isTemplate = (v: unknown): boolean => typeof v === 'string' && v.includes('{{');
 
@@ -94,10 +94,10 @@ const COMMON: Record<string, Keyword> = {
   port: { impl: CONN_KW, test: 'test/e2e/ssh-conn-become.test.ts' },
   connection: { impl: CONN_KW, test: CONN_TEST, refuse: refuseConnection },
   module_defaults: { impl: MODULE_DEFAULTS, test: MODULE_DEFAULTS_TEST },
-  collections: { impl: 'src/playbook/keywords.ts', test: 'test/unit/keywords-table.test.ts', refuse: refuseCollections },
+  collections: { impl: 'src/playbook/keywords.ts', test: 'test/integration/keywords-table.test.ts', refuse: refuseCollections },
   throttle: { impl: WALK, test: 'test/differential/cases/throttle-lineinfile.yml' },
   timeout: { impl: ASYNC, test: 'test/differential/cases/task-timeout.yml' },
-  debugger: { impl: 'src/playbook/keywords.ts', test: 'test/unit/keywords-table.test.ts', refuse: refuseDebugger },
+  debugger: { impl: 'src/playbook/keywords.ts', test: 'test/integration/keywords-table.test.ts', refuse: refuseDebugger },
 };
 
 const { when: _when, delegate_to: _delegateTo, delegate_facts: _delegateFacts, ...PLAY_COMMON } = COMMON;
